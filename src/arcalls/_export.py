@@ -1,0 +1,99 @@
+"""Safe outputs: atomic writes and formula neutralising for every export.
+
+An owner opens our CSVs in a spreadsheet. A customer name such as ``=HYPERLINK(...)``
+typed into an accounting system must arrive there as text, never as a formula; and a
+command that fails half-way must leave the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import OutputError
+
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe (OWASP's advice for CSV injection). Numbers, dates and booleans
+    are left alone, so a negative amount stays a number.
+
+    Examples
+    --------
+    >>> neutralize_formulas(pd.DataFrame({"name": ["=1+1", "Acme"], "x": [-1.5, 2.0]}))
+        name    x
+    0  '=1+1 -1.5
+    1   Acme  2.0
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if risky.any():
+            out[col] = s.astype("object").where(~risky, "'" + text.astype("object"))
+    return out
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it over ``path`` only on success.
+
+    Raises
+    ------
+    OutputError
+        When the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write {target}: the folder {folder} does not exist. "
+            "Create it first or choose another --out."
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write {target}: {exc.strerror}. Choose a folder you can write to."
+        ) from exc
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> Path:
+    """Write ``frame`` as UTF-8 CSV, formula-safe and atomically; return the path."""
+    to_csv_kwargs.setdefault("index", False)
+    to_csv_kwargs.setdefault("lineterminator", "\n")
+    with atomic_path(path) as tmp:
+        neutralize_formulas(frame).to_csv(tmp, **to_csv_kwargs)
+    return Path(path)
+
+
+def save_figure(fig, path: str | os.PathLike, **savefig_kwargs) -> Path:
+    """Save a matplotlib figure atomically; return the path."""
+    savefig_kwargs.setdefault("dpi", 120)
+    savefig_kwargs.setdefault("bbox_inches", "tight")
+    fmt = Path(path).suffix.lstrip(".") or "png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, **savefig_kwargs)
+    return Path(path)

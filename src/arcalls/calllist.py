@@ -1,0 +1,3 @@
+"""The weekly call list: exclusions, ordering, export."""
+
+__all__: list[str] = []

@@ -1,0 +1,63 @@
+"""The ``arcalls`` command: one sub-command per module ``_cmd_<name>.py`` in this package.
+
+Each command module defines ``NAME``, ``HELP`` and ``register(parser)`` (adds its
+arguments and sets ``func``, a callable ``(args) -> int``). Commands are discovered
+here, so adding one never touches this file. Errors a user can fix reach stderr as one
+paragraph with exit code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import traceback
+
+from ..errors import ArcallsError
+
+#: Exit codes: 0 done, 1 ``check`` found problems, 2 bad input or output, 130 Ctrl-C.
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arcalls",
+        description="Chase unpaid invoices by phone, from your own CSV exports.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_cmd_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        command.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        module.register(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``arcalls`` command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except ArcallsError as exc:
+        if args.debug:
+            traceback.print_exc()
+        sys.stderr.write(f"arcalls {args.command}: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"arcalls {args.command}: interrupted; no output was changed.\n")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        name = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"arcalls {args.command}: cannot use{name}: {exc.strerror or exc}.\n")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

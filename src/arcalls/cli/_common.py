@@ -1,0 +1,174 @@
+"""What every command shares: how input files are named, loaded, and the as-of date.
+
+Inputs can be given three ways, the same for every command:
+
+- nothing: the bundled sample data;
+- positional ``FILES`` (or a folder holding them): each file's kind is read from its
+  name (``invoices``, ``payments``, ``calls``, ``customers``, singular or plural, or
+  ``aging``/``receivable`` for an invoice export);
+- ``--invoices F --payments F --calls F --customers F``.
+
+``--preset`` and ``--columns`` apply to every file given; ``--columns`` takes a JSON
+object or a JSON file mapping your headers to canonical names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..schema import Tables
+
+KINDS = ("invoices", "payments", "calls", "customers")
+_KIND_PATTERNS = {
+    "invoices": re.compile(r"invoice|aging|receivable|ledger", re.I),
+    "payments": re.compile(r"payment|receipt", re.I),
+    "calls": re.compile(r"call", re.I),
+    "customers": re.compile(r"customer|contact|client", re.I),
+}
+
+
+def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
+    """Add the shared input options to a command's parser."""
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="input CSV files or a folder of them (kind read from each name); "
+        "none: the bundled sample",
+    )
+    for kind in KINDS:
+        parser.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"the {kind} file")
+    parser.add_argument("--preset", help="a built-in export format, e.g. ibm_ar")
+    parser.add_argument(
+        "--columns",
+        metavar="JSON",
+        help='header mapping, e.g. \'{"Vendor_Name": "customer_id"}\', or a JSON file',
+    )
+    parser.add_argument("--date-format", help="strftime format of the dates, e.g. %%d-%%b-%%y")
+    parser.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="dates are day-first (03/04 = 3 April); default: decided from each column",
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="set bad rows aside (counted and reported) instead of stopping",
+    )
+    if as_of:
+        parser.add_argument(
+            "--as-of",
+            type=_parse_date,
+            help="the date to compute as of (YYYY-MM-DD); default: the latest date in the files",
+        )
+
+
+def _parse_date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+
+
+def _columns_mapping(text: str | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    source = Path(text)
+    raw = source.read_text(encoding="utf-8") if source.is_file() else text
+    try:
+        mapping = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"--columns must be a JSON object or a JSON file, got {text!r}: {exc.msg}. "
+            'Example: --columns \'{"Vendor_Name": "customer_id"}\''
+        ) from exc
+    if not isinstance(mapping, dict):
+        raise InputError(f"--columns must map header -> canonical name, got {text!r}.")
+    return mapping
+
+
+def input_paths(args: argparse.Namespace) -> dict[str, Path]:
+    """Map each kind to its file from positional files, folders and --kind options."""
+    paths: dict[str, Path] = {}
+    for given in args.files:
+        candidates = sorted(given.glob("*.csv")) if given.is_dir() else [given]
+        for path in candidates:
+            kinds = [k for k, pat in _KIND_PATTERNS.items() if pat.search(path.stem)]
+            if len(kinds) != 1:
+                if given.is_dir():
+                    continue
+                raise InputError(
+                    f"Cannot tell what {path} holds from its name. Name it invoices.csv, "
+                    "payments.csv, calls.csv or customers.csv, or pass it as "
+                    "--invoices/--payments/--calls/--customers FILE."
+                )
+            paths[kinds[0]] = path
+    for kind in KINDS:
+        if getattr(args, kind) is not None:
+            paths[kind] = getattr(args, kind)
+    if args.files and "invoices" not in paths:
+        raise InputError(
+            "No invoices file among the inputs: every command needs one "
+            "(pass --invoices FILE or name it invoices.csv)."
+        )
+    return paths
+
+
+def load_tables(args: argparse.Namespace) -> Tables:
+    """Load the inputs a command was given, or the bundled sample when none."""
+    from .. import datasets, io
+
+    paths = input_paths(args)
+    if not paths:
+        return datasets.load_sample()
+    options = {
+        "preset": args.preset,
+        "columns": _columns_mapping(args.columns),
+        "date_format": args.date_format,
+        "dayfirst": args.dayfirst,
+        "on_bad_rows": "skip" if args.lenient else "raise",
+    }
+    loaders = {
+        "invoices": io.load_invoices,
+        "payments": io.load_payments,
+        "calls": io.load_calls,
+        "customers": io.load_customers,
+    }
+    loaded = {kind: loaders[kind](path, **options) for kind, path in paths.items()}
+    for kind, frame in loaded.items():
+        aside = frame.attrs.get("set_aside")
+        if aside is not None and len(aside):
+            sys.stderr.write(
+                f"arcalls: {len(aside)} row(s) of {paths[kind]} set aside "
+                f"({len(frame)} loaded); run `arcalls check {paths[kind]} --kind {kind}`.\n"
+            )
+    return Tables(**{kind: loaded.get(kind) for kind in KINDS})
+
+
+def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
+    """The --as-of date, or else the latest date found in the inputs (the export date)."""
+    if getattr(args, "as_of", None) is not None:
+        return args.as_of
+    latest = [tables.invoices["invoice_date"].max()]
+    if tables.payments is not None and len(tables.payments):
+        latest.append(tables.payments["payment_date"].max())
+    if tables.calls is not None and len(tables.calls):
+        latest.append(tables.calls["called_at"].max())
+    if "paid_date" in tables.invoices:
+        latest.append(tables.invoices["paid_date"].max())
+    return pd.Timestamp(max(d for d in latest if pd.notna(d))).normalize()
+
+
+def output_dir(path: Path | None, default: str = ".") -> Path:
+    """The --out folder, created if missing."""
+    folder = Path(path) if path is not None else Path(default)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

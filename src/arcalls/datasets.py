@@ -1,0 +1,3 @@
+"""The bundled sample data."""
+
+__all__: list[str] = []

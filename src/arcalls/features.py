@@ -1,0 +1,3 @@
+"""Point-in-time account snapshots."""
+
+__all__: list[str] = []

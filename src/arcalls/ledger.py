@@ -1,0 +1,154 @@
+"""Point-in-time balances: what each invoice owed on a given date.
+
+Every analysis starts here, so that aging, DSO, recovery, promises and the call list all
+agree on what was open on the as-of date, to the cent. A payment dated after the as-of
+date is unknown on that date; so is a write-off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import PAYMENTS, dtype_of, round_money
+
+__all__ = ["invoice_balances", "settlements_as_payments", "resolve_payments"]
+
+
+def settlements_as_payments(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Payments implied by an invoice file that carries its own settlement.
+
+    Invoices with ``paid_date`` (and ``amount_paid``, else the full amount) become one
+    payment each, id ``"<invoice_id>:settled"``. Aging-report exports (QuickBooks, Xero)
+    know only the open balance: the paid part becomes a payment dated on the invoice
+    date, the earliest it could have been, so that the open balance on the report date
+    is exactly the one printed.
+
+    Parameters
+    ----------
+    invoices : DataFrame
+        Canonical invoices.
+
+    Returns
+    -------
+    DataFrame
+        Canonical payments (possibly empty).
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> inv = arcalls.load_sample().invoices
+    >>> pays = settlements_as_payments(inv.assign(paid_date=inv["due_date"]))
+    >>> bool((pays["amount"] > 0).all())
+    True
+    """
+    parts = []
+    if "paid_date" in invoices:
+        paid = invoices[invoices["paid_date"].notna()]
+        amount = (
+            paid["amount_paid"].fillna(paid["amount"])
+            if "amount_paid" in paid
+            else paid["amount"]
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "payment_id": paid["invoice_id"] + ":settled",
+                    "invoice_id": paid["invoice_id"],
+                    "payment_date": paid["paid_date"],
+                    "amount": amount,
+                }
+            )
+        )
+    if "open_balance" in invoices and "paid_date" not in invoices:
+        known = invoices[invoices["open_balance"].notna()]
+        paid_part = round_money(known["amount"] - known["open_balance"])
+        keep = paid_part != 0
+        parts.append(
+            pd.DataFrame(
+                {
+                    "payment_id": known.loc[keep, "invoice_id"] + ":paid-before-report",
+                    "invoice_id": known.loc[keep, "invoice_id"],
+                    "payment_date": known.loc[keep, "invoice_date"],
+                    "amount": paid_part[keep],
+                }
+            )
+        )
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({c: [] for c in PAYMENTS.required})
+    )
+    return frame.astype(
+        {c.name: dtype_of(c.kind) for c in PAYMENTS.columns if c.name in frame}
+    ).reset_index(drop=True)
+
+
+def resolve_payments(invoices: pd.DataFrame, payments: pd.DataFrame | None) -> pd.DataFrame:
+    """The payments table to use: the given one, else the invoices' own settlements."""
+    return settlements_as_payments(invoices) if payments is None else payments
+
+
+def invoice_balances(
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame | None = None,
+    *,
+    as_of,
+) -> pd.DataFrame:
+    """Each invoice's state on ``as_of``, from what was known on that date.
+
+    Only invoices issued on or before ``as_of`` appear. Payments dated after ``as_of``
+    are ignored; a write-off counts only from its date on.
+
+    Parameters
+    ----------
+    invoices : DataFrame
+        Canonical invoices.
+    payments : DataFrame, optional
+        Canonical payments; when omitted, the invoices' own settlement columns
+        (see :func:`settlements_as_payments`).
+    as_of : date-like
+        The point in time.
+
+    Returns
+    -------
+    DataFrame
+        The invoices' columns plus ``paid_to_date`` (dollars received up to ``as_of``),
+        ``open_amount`` (``amount - paid_to_date`` to the cent, 0 once written off;
+        negative for credit notes), ``written_off`` (bool), ``days_past_due``
+        (``(as_of - due_date).days``, negative when not yet due) and ``is_open``
+        (``open_amount != 0``).
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> s = arcalls.load_sample()
+    >>> bal = invoice_balances(s.invoices, s.payments, as_of="2025-06-30")
+    >>> bool((bal["paid_to_date"] <= bal["amount"] + 0.005).all())
+    True
+    """
+    as_of = pd.Timestamp(as_of)
+    payments = resolve_payments(invoices, payments)
+    inv = invoices[invoices["invoice_date"] <= as_of]
+    known = payments[payments["payment_date"] <= as_of]
+    paid = known.groupby("invoice_id", observed=True, sort=False)["amount"].sum()
+    paid_to_date = round_money(
+        inv["invoice_id"].map(paid).astype("float64").fillna(0.0).to_numpy()
+    )
+    if "written_off_date" in inv:
+        written_off = (inv["written_off_date"] <= as_of).to_numpy()
+    else:
+        written_off = np.zeros(len(inv), dtype=bool)
+    open_amount = np.where(
+        written_off, 0.0, round_money(inv["amount"].to_numpy() - paid_to_date)
+    )
+    # -0.0 would print as "-0.00" in a spreadsheet.
+    open_amount = open_amount + 0.0
+    return inv.assign(
+        paid_to_date=paid_to_date,
+        open_amount=open_amount,
+        written_off=written_off,
+        days_past_due=(as_of - inv["due_date"]).dt.days.astype("int64"),
+        is_open=open_amount != 0,
+    ).reset_index(drop=True)
+

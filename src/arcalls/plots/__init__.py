@@ -1,0 +1,11 @@
+"""Charts: one function per chart, each ``plot_x(result, *, ax=None) -> Axes``.
+
+Every function draws numbers an analysis already computed; none computes its own and
+none calls ``plt.show()``. The chart functions live in one private module per analysis
+(``_aging``, ``_recovery`` ...) so that each concern stays small; this module is the one
+public place to import them from.
+"""
+
+from ._style import COLORS, PALETTE, format_money
+
+__all__ = ["COLORS", "PALETTE", "format_money"]

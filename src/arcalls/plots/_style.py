@@ -1,0 +1,85 @@
+"""One visual style for every arcalls chart: palette, money axes, titles.
+
+Colours are the Okabe-Ito palette, safe for the common forms of colour blindness.
+matplotlib is imported only when a chart is drawn, so ``import arcalls`` stays light.
+"""
+
+from __future__ import annotations
+
+#: Okabe-Ito colour-blind-safe palette, in the order charts use it.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Named roles, so that "model" or "benchmark" has the same colour in every chart.
+COLORS = {
+    "primary": PALETTE[0],
+    "secondary": PALETTE[1],
+    "good": PALETTE[2],
+    "bad": PALETTE[3],
+    "accent": PALETTE[4],
+    "band": PALETTE[5],
+    "benchmark": "#555555",
+}
+#: Figure size (inches) readable at 100 % zoom in a notebook and in the report.
+FIGSIZE = (8.0, 4.5)
+
+
+def get_ax(ax=None):
+    """``ax`` itself, or the Axes of a new figure in the arcalls size."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+    return ax
+
+
+def money_axis(axis, currency: str = "$") -> None:
+    """Format an axis (``ax.yaxis`` or ``ax.xaxis``) as money: $1.2k, $3.4M."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_money(v, currency)))
+
+
+def percent_axis(axis, decimals: int = 0) -> None:
+    """Format an axis holding shares in [0, 1] as percentages."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+
+
+def format_money(value: float, currency: str = "$") -> str:
+    """Short money text for ticks and labels: ``$950``, ``$12.3k``, ``$1.2M``.
+
+    Examples
+    --------
+    >>> format_money(1234567)
+    '$1.2M'
+    >>> format_money(-950)
+    '-$950'
+    """
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= limit:
+            return f"{sign}{currency}{v / limit:.1f}{suffix}"
+    return f"{sign}{currency}{v:,.0f}"
+
+
+def finish(ax, *, title: str, xlabel: str | None = None, ylabel: str | None = None):
+    """Set a title that states the finding, axis labels with units, a light grid."""
+    ax.set_title(title, loc="left", fontsize=12)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

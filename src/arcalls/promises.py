@@ -1,0 +1,3 @@
+"""Promises to pay and call outcomes."""
+
+__all__: list[str] = []
