@@ -63,7 +63,7 @@ class OutputError(ArcallsError):
 
 
 class RowsSetAsideWarning(UserWarning):
-    """Lenient loading set rows aside; they are on the frame's ``attrs['set_aside']``."""
+    """Lenient loading set rows aside; see ``arcalls.load_report(frame).set_aside``."""
 
 
 def empty_problems() -> pd.DataFrame:

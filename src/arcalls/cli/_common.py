@@ -59,6 +59,11 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
         help="dates are day-first (03/04 = 3 April); default: decided from each column",
     )
     parser.add_argument(
+        "--make-ids",
+        action="store_true",
+        help="the files have no id column: number their rows as ids (row-<n>)",
+    )
+    parser.add_argument(
         "--lenient",
         action="store_true",
         help="set bad rows aside (counted and reported) instead of stopping",
@@ -136,20 +141,27 @@ def load_tables(args: argparse.Namespace) -> Tables:
         "dayfirst": args.dayfirst,
         "on_bad_rows": "skip" if args.lenient else "raise",
     }
+    make_ids = {"make_ids": True} if args.make_ids else {}
     loaders = {
         "invoices": io.load_invoices,
         "payments": io.load_payments,
         "calls": io.load_calls,
         "customers": io.load_customers,
     }
-    loaded = {kind: loaders[kind](path, **options) for kind, path in paths.items()}
+    loaded = {
+        kind: loaders[kind](path, **options, **(make_ids if kind != "customers" else {}))
+        for kind, path in paths.items()
+    }
     for kind, frame in loaded.items():
-        aside = frame.attrs.get("set_aside")
-        if aside is not None and len(aside):
+        report = io.load_report(frame)
+        if len(report.set_aside):
             sys.stderr.write(
-                f"arcalls: {len(aside)} row(s) of {paths[kind]} set aside "
-                f"({len(frame)} loaded); run `arcalls check {paths[kind]} --kind {kind}`.\n"
+                f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
+                f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
+                f"`arcalls check {paths[kind]} --kind {kind}` to see why.\n"
             )
+        for note in report.notes:
+            sys.stderr.write(f"arcalls: {note}\n")
     return Tables(**{kind: loaded.get(kind) for kind in KINDS})
 
 
@@ -157,6 +169,10 @@ def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
     """The --as-of date, or else the latest date found in the inputs (the export date)."""
     if getattr(args, "as_of", None) is not None:
         return args.as_of
+    # An aging-report export (QuickBooks, Xero) prints its own "as of" date.
+    printed = getattr(tables.invoices.attrs.get("load_report"), "as_of", None)
+    if printed is not None:
+        return pd.Timestamp(printed).normalize()
     latest = [tables.invoices["invoice_date"].max()]
     if tables.payments is not None and len(tables.payments):
         latest.append(tables.payments["payment_date"].max())

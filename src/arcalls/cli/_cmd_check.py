@@ -1,0 +1,72 @@
+"""``arcalls check FILE --kind K``: list every problem in an input file, or say it is clean."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .. import io
+from . import EXIT_OK, EXIT_PROBLEMS
+from ._common import KINDS, _columns_mapping
+
+NAME = "check"
+HELP = "check an input file and list every problem (exit 1 if any, 0 if clean)"
+
+#: How many problems are printed; the rest are counted.
+MAX_PRINTED = 200
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the CSV file to check")
+    parser.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
+    parser.add_argument("--preset", help="a built-in export format, e.g. ibm_ar")
+    parser.add_argument(
+        "--columns",
+        metavar="JSON",
+        help='header mapping, e.g. \'{"Vendor_Name": "customer_id"}\', or a JSON file',
+    )
+    parser.add_argument("--date-format", help="strftime format of the dates, e.g. %%d-%%b-%%y")
+    parser.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="dates are day-first (03/04 = 3 April); default: decided from each column",
+    )
+    parser.add_argument(
+        "--make-ids",
+        action="store_true",
+        help="the file has no id column: number rows row-<n> (invoices, payments, calls)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = {
+        "preset": args.preset,
+        "columns": _columns_mapping(args.columns),
+        "date_format": args.date_format,
+        "dayfirst": args.dayfirst,
+    }
+    if args.make_ids:
+        options["make_ids"] = True
+    loaded = io._load(io._check_kind(args.kind), args.file, **options)
+    out = sys.stdout
+    for note in loaded.report.notes:
+        out.write(f"note: {note}\n")
+    problems = loaded.problems
+    if not len(problems):
+        out.write(f"clean: {loaded.report.rows_loaded} rows ({args.file})\n")
+        return EXIT_OK
+    rows = problems["row"].nunique()
+    shown = problems.head(MAX_PRINTED).astype("string").fillna("")
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+        out.write(shown.to_string(index=False) + "\n")
+    if len(problems) > MAX_PRINTED:
+        out.write(f"... and {len(problems) - MAX_PRINTED} more problems\n")
+    out.write(
+        f"{len(problems)} problem(s) in {rows} of {loaded.report.rows_in} rows of {args.file}\n"
+    )
+    return EXIT_PROBLEMS

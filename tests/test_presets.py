@@ -1,0 +1,130 @@
+"""Tests for the presets: IBM sample, QuickBooks A/R Aging Detail, Xero Aged Receivables."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from arcalls import IntegrityError, SchemaError
+from arcalls.io import PRESETS, load_invoices, load_report
+
+DATA = Path(__file__).parent / "data"
+QB = DATA / "quickbooks_ar_aging_detail.csv"
+XERO = DATA / "xero_aged_receivables_detail.csv"
+
+
+def test_registry_names():
+    assert set(PRESETS) == {"ibm_ar", "quickbooks_aging_detail", "xero_aged_receivables_detail"}
+
+
+def test_ibm_ar(ibm_ar_path):
+    inv = load_invoices(ibm_ar_path, preset="ibm_ar")
+    with open(ibm_ar_path, newline="", encoding="utf-8") as fh:
+        raw = list(csv.DictReader(fh))
+    assert len(inv) == len(raw) == 2466
+    assert load_report(inv).rows_in == 2466
+    # Leading zeros kept: the first invoice number is 0000611365 in the file.
+    assert inv["invoice_id"].iloc[0] == raw[0]["invoiceNumber"] == "0000611365"
+    assert inv["amount"].sum() == pytest.approx(
+        sum(float(r["InvoiceAmount"]) for r in raw), abs=0.005
+    )
+    # Settled in full: amount_paid == amount on every row.
+    assert (inv["amount_paid"] == inv["amount"]).all()
+    assert inv["disputed"].sum() == sum(r["Disputed"] == "Yes" for r in raw)
+    assert inv["paperless"].sum() == sum(r["PaperlessBill"] == "Electronic" for r in raw)
+    assert inv["country"].dtype == "string"
+    assert set(inv["country"]) == {r["countryCode"] for r in raw}
+    assert "DaysLate" not in inv and "DaysToSettle" not in inv
+    # 1/2/2013 is 2 January (the preset says month-first).
+    assert inv["invoice_date"].iloc[0] == pd.Timestamp("2013-01-02")
+    assert inv.columns.tolist()[:5] == [
+        "invoice_id",
+        "customer_id",
+        "invoice_date",
+        "due_date",
+        "amount",
+    ]
+
+
+def test_ibm_ar_days_late_mismatch_names_the_row(ibm_ar_path, tmp_path):
+    lines = ibm_ar_path.read_text(encoding="utf-8").splitlines()
+    # Row 2 settles 13 days after its invoice date and is not late: claim DaysLate 9.
+    assert lines[1].endswith(",13,0")
+    lines[1] = lines[1][: -len(",13,0")] + ",13,9"
+    path = tmp_path / "ar.csv"
+    path.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    with pytest.raises(
+        IntegrityError,
+        match=r"row 2, column 'DaysLate': value '9': "
+        r"does not match max\(0, SettledDate - DueDate\) = 0 days",
+    ):
+        load_invoices(path, preset="ibm_ar")
+
+
+def test_quickbooks_aging_detail():
+    inv = load_invoices(QB, preset="quickbooks_aging_detail")
+    # Five Invoice rows; hand totals: amounts 1200 + 250.50 + 2000 + 629.10 + 3.50 = 4083.10,
+    # open balances 1200 + 250.50 + 800 + 629.10 + 3.50 = 2883.10.
+    assert inv["invoice_id"].tolist() == ["1042", "1043", "1035", "0991", "0874"]
+    assert inv["amount"].sum() == pytest.approx(4083.10, abs=0.005)
+    assert inv["open_balance"].sum() == pytest.approx(2883.10, abs=0.005)
+    assert inv["customer_id"].tolist()[:2] == ["Amy's Bird Sanctuary", "Cool Cars"]
+    assert (inv["customer_name"] == inv["customer_id"]).all()
+    assert inv["due_date"].iloc[2] == pd.Timestamp("2026-11-09")
+    report = load_report(inv)
+    assert report.as_of == pd.Timestamp("2026-11-25")
+    # The credit memo (line 12) and the payment (line 19) are set aside by rule.
+    assert (report.rows_in, report.rows_loaded) == (7, 5)
+    assert report.set_aside["row"].tolist() == [12, 19]
+    assert report.set_aside["problem"].str.contains("not an invoice").all()
+
+
+def test_quickbooks_total_mismatch(tmp_path):
+    text = QB.read_text(encoding="utf-8").replace('"$2,708.10"', '"$2,708.11"')
+    path = tmp_path / "aging.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        IntegrityError, match=r"add up to 2,708.10 but the TOTAL line \(row 21\) says 2,708.11"
+    ):
+        load_invoices(path, preset="quickbooks_aging_detail")
+
+
+def test_quickbooks_preset_on_another_file(tmp_path):
+    path = tmp_path / "aging.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(Exception, match="no header line of the expected report"):
+        load_invoices(path, preset="quickbooks_aging_detail")
+
+
+def test_xero_aged_receivables_detail():
+    inv = load_invoices(XERO, preset="xero_aged_receivables_detail")
+    assert inv["invoice_id"].tolist() == ["INV-0041", "INV-0027", "INV-0012", "CN-0003"]
+    assert inv["customer_id"].tolist() == ["Bayside Club"] * 2 + ["City Limousines"] * 2
+    # No original amount in the report: amount = open balance = Total.
+    assert inv["open_balance"].tolist() == [234.0, 1050.0, 500.0, -50.0]
+    assert (inv["amount"] == inv["open_balance"]).all()
+    assert inv["is_credit"].tolist() == [False, False, False, True]
+    assert inv["open_balance"].sum() == pytest.approx(1734.0, abs=0.005)  # the Total line
+    assert inv["invoice_date"].iloc[0] == pd.Timestamp("2026-11-20")
+    report = load_report(inv)
+    assert report.as_of == pd.Timestamp("2026-11-25")
+    assert (report.rows_in, report.rows_loaded, len(report.set_aside)) == (4, 4, 0)
+
+
+def test_xero_bad_invoice_row_is_set_aside_with_its_line_number(tmp_path):
+    text = XERO.read_text(encoding="utf-8").replace("12 Jul 2026,INV-0012", "31 Jun 2026,INV-0012")
+    path = tmp_path / "xero.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.warns(UserWarning, match="1 row"):
+        inv = load_invoices(path, preset="xero_aged_receivables_detail", on_bad_rows="skip")
+    report = load_report(inv)
+    assert report.set_aside["row"].tolist() == [11]
+    assert report.rows_in == report.rows_loaded + len(report.set_aside) == 4
+
+
+def test_preset_columns_can_be_overridden(ibm_ar_path):
+    with pytest.raises(SchemaError, match="missing required invoices column"):
+        load_invoices(ibm_ar_path, preset="ibm_ar", columns={"invoiceNumber": None})
