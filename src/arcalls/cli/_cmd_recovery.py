@@ -1,0 +1,96 @@
+"""``arcalls recovery``: the recovery curve, the cohort table and the agency handoff."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+
+NAME = "recovery"
+HELP = "write the recovery curve (CSV), the cohort table, the agency handoff and their charts (PNG)"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    from ..recovery import DEFAULT_HORIZON_DAYS
+
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder for the outputs (default: .)"
+    )
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        default=DEFAULT_HORIZON_DAYS,
+        metavar="DAYS",
+        help=f"recovery counted within this many days (default {DEFAULT_HORIZON_DAYS})",
+    )
+    parser.add_argument(
+        "--max-days", type=int, metavar="DAYS", help="last day past due of the curve"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window
+    import matplotlib.pyplot as plt
+
+    from .._export import save_figure, write_csv
+    from ..plots._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
+    from ..recovery import (
+        accounts_to_hand_off,
+        handoff_analysis,
+        recovery_cohorts,
+        recovery_curve,
+    )
+
+    tables = load_tables(args)
+    as_of = resolve_as_of(args, tables)
+    folder = output_dir(args.out)
+    curve = recovery_curve(
+        tables.invoices,
+        tables.payments,
+        as_of=as_of,
+        horizon_days=args.horizon_days,
+        max_days=args.max_days,
+    )
+    analysis = handoff_analysis(curve)
+    cohorts = recovery_cohorts(tables.invoices, tables.payments, as_of=as_of)
+    accounts = accounts_to_hand_off(
+        tables.invoices, tables.payments, tables.customers, as_of=as_of, analysis=analysis
+    )
+    written = [
+        write_csv(curve, folder / "recovery_curve.csv"),
+        write_csv(cohorts, folder / "recovery_cohorts.csv"),
+        write_csv(analysis.table, folder / "handoff.csv"),
+        write_csv(accounts, folder / "accounts_to_hand_off.csv"),
+    ]
+    for name, draw, result in (
+        ("recovery_curve.png", plot_recovery_curve, curve),
+        ("share_unpaid.png", plot_share_unpaid, curve),
+        ("handoff.png", plot_handoff, analysis),
+    ):
+        ax = draw(result)
+        written.append(save_figure(ax.figure, folder / name))
+        plt.close(ax.figure)
+    out = sys.stdout
+    out.write(f"Recovery as of {as_of:%Y-%m-%d} (within {args.horizon_days} days)\n")
+    for day in (0, 30, 60, 90, 180):
+        row = curve[curve["days_past_due"] == day]
+        if len(row) and row["recovery_rate"].notna().iloc[0]:
+            r = row.iloc[0]
+            out.write(
+                f"  {day:>3} days past due: {r['recovery_rate']:.1%} "
+                f"({r['ci_low']:.1%}-{r['ci_high']:.1%})\n"
+            )
+    out.write(analysis.summary + "\n")
+    if len(accounts):
+        out.write(
+            f"{len(accounts)} account(s) past that age; expected gain of placing them now: "
+            f"${accounts['expected_gain'].clip(lower=0).sum():,.2f}\n"
+        )
+    out.write("Wrote " + ", ".join(str(p) for p in written) + "\n")
+    return 0

@@ -1,0 +1,187 @@
+"""Charts of the recovery curve and the agency handoff (numbers from arcalls.recovery)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._style import COLORS, finish, get_ax, money_axis, percent_axis
+
+__all__ = ["plot_handoff", "plot_recovery_curve", "plot_share_unpaid"]
+
+
+def _single(curve):
+    if curve.attrs.get("by"):
+        from ..errors import InputError
+
+        raise InputError(
+            "This chart draws one curve; select a segment first, e.g. "
+            f"curve[curve[{curve.attrs['by'][0]!r}] == value]."
+        )
+    return curve
+
+
+def plot_recovery_curve(curve, *, ax=None, benchmark: bool = True):
+    """Recovery rate by days past due with its band, and dollars at risk.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        From :func:`arcalls.recovery_curve` (a single curve).
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+    benchmark : bool, default True
+        Overlay the industry collectability by age
+        (:data:`arcalls.BENCHMARK_COLLECTABILITY`).
+
+    Returns
+    -------
+    Axes
+        The recovery-rate axes (dollars at risk are on its twin, ``ax.right_ax``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"days_past_due": [0, 30, 60], "recovery_rate": [0.9, 0.6, 0.4],
+    ...     "ci_low": [0.85, 0.5, 0.3], "ci_high": [0.95, 0.7, 0.5],
+    ...     "dollars_at_risk": [1000.0, 400.0, 200.0]})
+    >>> ax = plot_recovery_curve(curve)
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [0.9, 0.6, 0.4]
+    """
+    from ..recovery import benchmark_collectability
+
+    curve = _single(curve)
+    ax = get_ax(ax)
+    days = curve["days_past_due"].to_numpy()
+    rate = curve["recovery_rate"].to_numpy(dtype=float)
+    horizon = curve.attrs.get("horizon_days")
+    label = f"your recovery within {horizon} days" if horizon else "your recovery rate"
+    ax.plot(days, rate, color=COLORS["primary"], lw=2, label=label)
+    ax.fill_between(
+        days,
+        curve["ci_low"].to_numpy(dtype=float),
+        curve["ci_high"].to_numpy(dtype=float),
+        color=COLORS["band"],
+        alpha=0.3,
+        lw=0,
+        label=f"{curve.attrs.get('ci', 0.95):.0%} band",
+    )
+    if benchmark:
+        ax.plot(
+            days,
+            benchmark_collectability(days),
+            color=COLORS["benchmark"],
+            ls="--",
+            label="industry collectability (agency surveys)",
+        )
+    ax.set_ylim(0, 1.02)
+    percent_axis(ax.yaxis)
+    right = ax.twinx()
+    right.fill_between(
+        days,
+        curve["dollars_at_risk"].to_numpy(dtype=float),
+        color=COLORS["secondary"],
+        alpha=0.15,
+        lw=0,
+        step="post",
+    )
+    right.set_ylabel("dollars still unpaid and observed")
+    money_axis(right.yaxis)
+    right.set_ylim(bottom=0)
+    right.spines[["top"]].set_visible(False)
+    ax.set_zorder(right.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.right_ax = right
+    defined = np.isfinite(rate)
+    if defined.any():
+        known = days[defined]
+        # 180 days is the age owners ask about; shorter histories use their last day.
+        until = 180 if 180 in known else int(known[-1])
+        first, last = rate[defined][0], rate[days == until][0]
+        title = (
+            f"Recovery falls from {first:.0%} at {known[0]} days past due to {last:.0%} at {until}"
+        )
+    else:
+        title = "Too little history for a recovery rate over this horizon"
+    ax.legend(loc="lower left", frameon=False)
+    return finish(
+        ax, title=title, xlabel="days past due", ylabel="share of unpaid dollars recovered"
+    )
+
+
+def plot_share_unpaid(curve, *, ax=None):
+    """Share of invoiced dollars still unpaid, by days past due (Kaplan-Meier).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"days_past_due": [0, 30], "share_unpaid": [0.5, 0.1]})
+    >>> plot_share_unpaid(curve).get_lines()[0].get_ydata().tolist()
+    [0.5, 0.1]
+    """
+    curve = _single(curve)
+    ax = get_ax(ax)
+    days = curve["days_past_due"].to_numpy()
+    share = curve["share_unpaid"].to_numpy(dtype=float)
+    ax.step(days, share, where="post", color=COLORS["primary"], lw=2)
+    ax.set_ylim(0, 1.02)
+    percent_axis(ax.yaxis)
+    defined = np.isfinite(share)
+    if defined.any():
+        at = days[defined]
+        pick = min(at[-1], 30)
+        value = share[days == pick][0]
+        title = f"{value:.0%} of invoiced dollars are still unpaid {pick} days past due"
+    else:
+        title = "No invoice is due yet"
+    return finish(ax, title=title, xlabel="days past due", ylabel="share of dollars unpaid")
+
+
+def plot_handoff(analysis, *, ax=None):
+    """Expected net per dollar owed, in-house against an agency, and the crossing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from arcalls.recovery import handoff_analysis
+    >>> curve = pd.DataFrame({"days_past_due": [0, 30, 60],
+    ...                       "recovery_rate": [0.95, 0.60, 0.30]})
+    >>> ax = plot_handoff(handoff_analysis(curve, horizon_days=365, calls_per_month=1))
+    >>> ax.get_title(loc="left")
+    'Hand accounts to an agency from 30 days past due'
+    """
+    table = analysis.table
+    ax = get_ax(ax)
+    days = table["days_past_due"].to_numpy()
+    ax.plot(
+        days,
+        table["inhouse_net"],
+        color=COLORS["primary"],
+        lw=2,
+        label="keep in-house (your recovery - call costs)",
+    )
+    ax.plot(
+        days,
+        table["agency_net"],
+        color=COLORS["secondary"],
+        lw=2,
+        label="place with an agency (recovery x (1 - fee))",
+    )
+    age = analysis.handoff_age
+    if age is not None:
+        y = float(table.loc[table["days_past_due"] == age, "agency_net"].iloc[0])
+        ax.axvline(age, color=COLORS["bad"], ls=":", lw=1.5)
+        ax.plot([age], [y], "o", color=COLORS["bad"])
+        ax.annotate(
+            f"hand off at {age} days",
+            (age, y),
+            xytext=(8, 8),
+            textcoords="offset points",
+            color=COLORS["bad"],
+        )
+        title = f"Hand accounts to an agency from {age} days past due"
+    else:
+        title = "Keeping accounts in-house wins at every age your history covers"
+    percent_axis(ax.yaxis)
+    ax.legend(loc="upper right", frameon=False)
+    return finish(ax, title=title, xlabel="days past due", ylabel="expected net per dollar owed")
