@@ -4,6 +4,8 @@ The public API is what this module lists in ``__all__``; each name lives in one 
 per concern (``io``, ``aging``, ``recovery`` ...) and everything else is private.
 """
 
+import importlib as _importlib
+
 from . import plots
 from .aging import *  # noqa: F403
 from .calllist import *  # noqa: F403
@@ -28,13 +30,22 @@ from .recovery import *  # noqa: F403
 from .schema import OUTCOMES, Tables
 from .simulate import *  # noqa: F403
 
-from . import aging, calllist, datasets, features, io, ledger, promises, ranking, recovery  # noqa: E402, I001
-import importlib as _importlib  # noqa: E402
-
-# `arcalls.simulate` is the generator function; its module is reached through sys.modules.
-_simulate_module = _importlib.import_module("arcalls.simulate")
-
 __version__ = "0.1.0"
+
+# Read through sys.modules: `arcalls.aging` and `arcalls.simulate` are the functions of
+# those names, which shadow their modules as attributes of the package.
+_MODULES = (
+    "aging",
+    "calllist",
+    "datasets",
+    "features",
+    "io",
+    "ledger",
+    "promises",
+    "ranking",
+    "recovery",
+    "simulate",
+)
 
 __all__ = [
     "AmbiguousDateError",
@@ -49,14 +60,5 @@ __all__ = [
     "SchemaError",
     "Tables",
     "plots",
-    *aging.__all__,
-    *calllist.__all__,
-    *datasets.__all__,
-    *features.__all__,
-    *io.__all__,
-    *ledger.__all__,
-    *promises.__all__,
-    *ranking.__all__,
-    *recovery.__all__,
-    *_simulate_module.__all__,
+    *(name for m in _MODULES for name in _importlib.import_module(f"arcalls.{m}").__all__),
 ]

@@ -6,6 +6,24 @@ none calls ``plt.show()``. The chart functions live in one private module per an
 public place to import them from.
 """
 
+from ._aging import (
+    plot_aging_buckets,
+    plot_ar_metrics_trend,
+    plot_cei_trend,
+    plot_top_overdue,
+)
+from ._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
 from ._style import COLORS, PALETTE, format_money
 
-__all__ = ["COLORS", "PALETTE", "format_money"]
+__all__ = [
+    "COLORS",
+    "PALETTE",
+    "format_money",
+    "plot_aging_buckets",
+    "plot_ar_metrics_trend",
+    "plot_cei_trend",
+    "plot_top_overdue",
+    "plot_handoff",
+    "plot_recovery_curve",
+    "plot_share_unpaid",
+]

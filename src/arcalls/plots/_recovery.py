@@ -148,7 +148,7 @@ def plot_handoff(analysis, *, ax=None):
     ...                       "recovery_rate": [0.95, 0.60, 0.30]})
     >>> ax = plot_handoff(handoff_analysis(curve, horizon_days=365, calls_per_month=1))
     >>> ax.get_title(loc="left")
-    'Hand accounts to an agency from 30 days past due'
+    'Hand accounts to an agency from 60 days past due'
     """
     table = analysis.table
     ax = get_ax(ax)

@@ -1,0 +1,117 @@
+"""``arcalls aging``: the aging of open receivables and the headline metrics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ._common import add_input_arguments, load_tables, resolve_as_of
+
+NAME = "aging"
+HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
+
+_BY = {"customer": "customer_id", "total": None}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the command's options to its parser."""
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--by",
+        choices=sorted(_BY),
+        default="customer",
+        help="one row per customer (default) or one total row",
+    )
+    parser.add_argument(
+        "--top",
+        type=int,
+        metavar="N",
+        help="print only the N customers with the most overdue dollars (the CSV has all)",
+    )
+    parser.add_argument(
+        "--period-days",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="look-back period of DSO, ADD and CEI (default 90)",
+    )
+    parser.add_argument("--out", type=Path, metavar="FILE.csv", help="also write the table")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the aging table and the metrics; write the table with --out."""
+    from .._export import write_csv
+    from ..aging import DEFAULT_PERIOD_DAYS, aging, ar_metrics
+
+    if args.top is not None and args.top <= 0:
+        raise InputError(f"--top must be a positive number of customers, got {args.top}.")
+    tables = load_tables(args)
+    as_of = resolve_as_of(args, tables)
+    period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS
+    table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by])
+    metrics = ar_metrics(tables.invoices, tables.payments, as_of=as_of, period_days=period_days)
+    shown = table.head(args.top) if args.top is not None else table
+    out = sys.stdout
+    out.write(f"Aging of open receivables as of {as_of:%Y-%m-%d}\n\n")
+    # The TOTAL line always adds up the whole table, not only the rows shown.
+    out.write(_format_table(shown, totals_of=table if args.by == "customer" else None) + "\n")
+    if args.top is not None and len(table) > len(shown):
+        out.write(f"({len(table) - len(shown)} more customer(s) not shown; see --out)\n")
+    out.write("\n" + _metrics_line(metrics.iloc[0], period_days) + "\n")
+    if args.out is not None:
+        write_csv(table.rename_axis(table.index.name or "scope").reset_index(), args.out)
+        out.write(f"\nWrote {args.out}\n")
+    return 0
+
+
+def _money(value: float) -> str:
+    text = f"{abs(value):,.2f}"
+    return f"-{text}" if value < -0.004 else text
+
+
+def _format_table(table: pd.DataFrame, *, totals_of: pd.DataFrame | None) -> str:
+    money = [c for c in table.columns if table[c].dtype == "float64"]
+    shown = table.copy()
+    if totals_of is not None and len(table):
+        sums = totals_of[money + ["open_invoices", "overdue_invoices"]].sum()
+        row = pd.DataFrame([sums], index=pd.Index(["TOTAL"], name=table.index.name))
+        if "customer_name" in table:
+            row.insert(0, "customer_name", "")
+        shown = pd.concat([shown.astype(dict.fromkeys(shown.columns, "object")), row])
+    if shown.empty:
+        return "(no open invoices on this date)"
+    for col in money:
+        shown[col] = shown[col].astype("float64").map(_money)
+    for col in ("open_invoices", "overdue_invoices"):
+        shown[col] = shown[col].astype("int64")
+    if "customer_name" in shown:
+        shown["customer_name"] = shown["customer_name"].fillna("").astype(str).str.slice(0, 30)
+    return shown.rename(
+        columns={"open_invoices": "open #", "overdue_invoices": "overdue #"}
+    ).to_string()
+
+
+def _metrics_line(row: pd.Series, period_days: int) -> str:
+    """The headline metrics as one readable paragraph."""
+    from ..aging import INDUSTRY_ADD_RANGE, INDUSTRY_MEDIAN_CEI, INDUSTRY_MEDIAN_DSO
+
+    def days(value: float) -> str:
+        return "n/a" if pd.isna(value) else f"{value:.1f}"
+
+    share = row["ar_overdue"] / row["ar_total"] if row["ar_total"] > 0 else 0.0
+    cei = "n/a" if pd.isna(row["cei"]) else f"{row['cei']:.1f}"
+    lo, hi = INDUSTRY_ADD_RANGE
+    return (
+        f"Open A/R ${_money(row['ar_total'])}, overdue ${_money(row['ar_overdue'])} "
+        f"({share:.0%}), disputed ${_money(row['ar_disputed'])}.\n"
+        f"Last {period_days} days: DSO {days(row['dso'])} days "
+        f"(count-back {days(row['dso_countback'])}), best possible DSO {days(row['bpdso'])}, "
+        f"ADD {days(row['add'])}, CEI {cei}.\n"
+        f"Industry medians: DSO {INDUSTRY_MEDIAN_DSO:.0f} days, ADD {lo:.0f}-{hi:.0f} days, "
+        f"CEI {INDUSTRY_MEDIAN_CEI:.0f}."
+    )
