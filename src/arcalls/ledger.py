@@ -46,9 +46,7 @@ def settlements_as_payments(invoices: pd.DataFrame) -> pd.DataFrame:
     if "paid_date" in invoices:
         paid = invoices[invoices["paid_date"].notna()]
         amount = (
-            paid["amount_paid"].fillna(paid["amount"])
-            if "amount_paid" in paid
-            else paid["amount"]
+            paid["amount_paid"].fillna(paid["amount"]) if "amount_paid" in paid else paid["amount"]
         )
         parts.append(
             pd.DataFrame(
@@ -132,16 +130,12 @@ def invoice_balances(
     inv = invoices[invoices["invoice_date"] <= as_of]
     known = payments[payments["payment_date"] <= as_of]
     paid = known.groupby("invoice_id", observed=True, sort=False)["amount"].sum()
-    paid_to_date = round_money(
-        inv["invoice_id"].map(paid).astype("float64").fillna(0.0).to_numpy()
-    )
+    paid_to_date = round_money(inv["invoice_id"].map(paid).astype("float64").fillna(0.0).to_numpy())
     if "written_off_date" in inv:
         written_off = (inv["written_off_date"] <= as_of).to_numpy()
     else:
         written_off = np.zeros(len(inv), dtype=bool)
-    open_amount = np.where(
-        written_off, 0.0, round_money(inv["amount"].to_numpy() - paid_to_date)
-    )
+    open_amount = np.where(written_off, 0.0, round_money(inv["amount"].to_numpy() - paid_to_date))
     # -0.0 would print as "-0.00" in a spreadsheet.
     open_amount = open_amount + 0.0
     return inv.assign(
@@ -151,4 +145,3 @@ def invoice_balances(
         days_past_due=(as_of - inv["due_date"]).dt.days.astype("int64"),
         is_open=open_amount != 0,
     ).reset_index(drop=True)
-
