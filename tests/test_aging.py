@@ -556,7 +556,7 @@ def test_cli_on_the_sample(capsys):
         assert customer in out
     assert table.index[3] not in out
     assert "TOTAL" in out and f"{table['total'].sum():,.2f}" in out
-    assert f"({len(table) - 3} more customer(s) not shown; see --out)" in out
+    assert f"({len(table) - 3} more customer(s) not shown: --top 0 or --out)" in out
     assert f"Open A/R ${m['ar_total']:,.2f}" in out
     assert f"DSO {m['dso']:.1f} days (count-back {m['dso_countback']:.1f})" in out
     assert f"ADD {m['add']:.1f}, CEI {m['cei']:.1f}" in out
@@ -607,5 +607,18 @@ def test_cli_on_hand_made_files(ledger, tmp_path, capsys):
 def test_cli_bad_top_is_a_one_line_error(capsys):
     from arcalls.cli import main
 
-    assert main(["aging", "--top", "0"]) == 2
-    assert "--top must be a positive number of customers, got 0" in capsys.readouterr().err
+    assert main(["aging", "--top", "-1"]) == 2
+    assert "--top must be 0 (all) or a number of customers, got -1" in capsys.readouterr().err
+
+
+def test_cli_prints_a_screenful_by_default_and_all_with_top_0(capsys):
+    from arcalls.cli import main
+    from arcalls.cli._cmd_aging import DEFAULT_TOP
+
+    assert main(["aging"]) == 0
+    out = capsys.readouterr().out
+    assert "more customer(s) not shown" in out
+    assert main(["aging", "--top", "0"]) == 0
+    everything = capsys.readouterr().out
+    assert "not shown" not in everything
+    assert everything.count("\n") > out.count("\n") > DEFAULT_TOP

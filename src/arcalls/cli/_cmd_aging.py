@@ -15,6 +15,8 @@ NAME = "aging"
 HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
 
 _BY = {"customer": "customer_id", "total": None}
+#: Customers printed by default: a screenful; the CSV written with --out has them all.
+DEFAULT_TOP = 25
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +31,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--top",
         type=int,
+        default=DEFAULT_TOP,
         metavar="N",
-        help="print only the N customers with the most overdue dollars (the CSV has all)",
+        help=f"print the N customers with the most overdue dollars (default {DEFAULT_TOP}; "
+        "0 prints all; the CSV always has all)",
     )
     parser.add_argument(
         "--period-days",
@@ -48,20 +52,20 @@ def run(args: argparse.Namespace) -> int:
     from .._export import write_csv
     from ..aging import DEFAULT_PERIOD_DAYS, aging, ar_metrics
 
-    if args.top is not None and args.top <= 0:
-        raise InputError(f"--top must be a positive number of customers, got {args.top}.")
+    if args.top < 0:
+        raise InputError(f"--top must be 0 (all) or a number of customers, got {args.top}.")
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS
     table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by])
     metrics = ar_metrics(tables.invoices, tables.payments, as_of=as_of, period_days=period_days)
-    shown = table.head(args.top) if args.top is not None else table
+    shown = table.head(args.top) if args.top else table
     out = sys.stdout
     out.write(f"Aging of open receivables as of {as_of:%Y-%m-%d}\n\n")
     # The TOTAL line always adds up the whole table, not only the rows shown.
     out.write(_format_table(shown, totals_of=table if args.by == "customer" else None) + "\n")
-    if args.top is not None and len(table) > len(shown):
-        out.write(f"({len(table) - len(shown)} more customer(s) not shown; see --out)\n")
+    if len(table) > len(shown):
+        out.write(f"({len(table) - len(shown)} more customer(s) not shown: --top 0 or --out)\n")
     out.write("\n" + _metrics_line(metrics.iloc[0], period_days) + "\n")
     if args.out is not None:
         write_csv(table.rename_axis(table.index.name or "scope").reset_index(), args.out)
