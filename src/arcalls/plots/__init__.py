@@ -12,6 +12,12 @@ from ._aging import (
     plot_cei_trend,
     plot_top_overdue,
 )
+from ._promises import (
+    plot_broken_promise_rate_by_collector,
+    plot_broken_promise_rate_by_month,
+    plot_contact_heatmap,
+    plot_outcome_funnel,
+)
 from ._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
 from ._style import COLORS, PALETTE, format_money
 
@@ -23,7 +29,11 @@ __all__ = [
     "plot_ar_metrics_trend",
     "plot_cei_trend",
     "plot_top_overdue",
+    "plot_broken_promise_rate_by_collector",
+    "plot_broken_promise_rate_by_month",
+    "plot_contact_heatmap",
     "plot_handoff",
+    "plot_outcome_funnel",
     "plot_recovery_curve",
     "plot_share_unpaid",
 ]

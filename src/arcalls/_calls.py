@@ -1,0 +1,545 @@
+"""Call statistics: contact rates, local call times, and the best time to call.
+
+``called_at`` is a naive timestamp in the business's own clock (the time the phone
+system shows the collector); :data:`DEFAULT_BUSINESS_TZ` says which clock that is. A
+customer's local time is that instant converted to the customer's IANA ``timezone``; a
+customer without one is taken to be in the business's zone. An unknown zone name is an
+:class:`~arcalls.errors.InputError` naming the customers and the zone: a wrong zone would
+silently shift every hour of that customer, so it must be fixed, not guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, SchemaError
+from .schema import OUTCOMES, RIGHT_PARTY_OUTCOMES
+
+#: The clock ``called_at`` is written in, unless the caller says otherwise.
+DEFAULT_BUSINESS_TZ = "America/New_York"
+#: Width of a "best time" window, in hours of the customer's local day.
+DEFAULT_WINDOW_HOURS = 2
+#: A customer with at least this many attempts gets a best window of its own.
+DEFAULT_MIN_OWN_ATTEMPTS = 20
+#: Pseudo-attempts that pull a thin window's rate towards its segment's (or everyone's)
+#: rate, so that 1 contact in 1 attempt does not beat 30 in 60.
+DEFAULT_PRIOR_ATTEMPTS = 10
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DERIVED = ("month", "weekday", "hour")
+_NO_SEGMENT = "(all)"
+
+
+@dataclass(frozen=True)
+class CallTimes:
+    """When calls reach the right person, from :func:`best_call_times`.
+
+    Attributes
+    ----------
+    grid : DataFrame
+        ``weekday`` (0 = Monday), ``weekday_name``, ``hour`` (customer's local time),
+        ``attempts``, ``contacts``, ``contact_rate``: every weekday x hour with calls.
+    segments : DataFrame
+        ``segment``, ``window_start``, ``window_end`` (local hours), ``attempts``,
+        ``contacts``, ``contact_rate`` (raw), ``estimate`` (shrunk towards the overall
+        rate) and ``best`` (the segment's best window).
+    by_customer : DataFrame
+        ``customer_id``, ``segment``, ``attempts``, ``contacts``, ``contact_rate``,
+        ``attempts_to_first_contact`` (attempts up to and including the first
+        right-party contact; NA if never reached), ``best_window_start``,
+        ``best_window_end``, ``best_estimate`` and ``source`` (``own`` when the
+        customer has enough history, else ``segment``).
+    """
+
+    grid: pd.DataFrame
+    segments: pd.DataFrame
+    by_customer: pd.DataFrame
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Each segment's best window and how many customers have their own."""
+        best = self.segments[self.segments["best"]].drop(columns="best")
+        own = (
+            self.by_customer.assign(own=self.by_customer["source"] == "own")
+            .groupby("segment", observed=True)
+            .agg(customers=("customer_id", "size"), with_own_window=("own", "sum"))
+        )
+        return best.merge(own, left_on="segment", right_index=True, how="left")
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
+
+
+def call_local_times(
+    calls: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    business_tz: str | None = DEFAULT_BUSINESS_TZ,
+) -> pd.DataFrame:
+    """The calls with each one's time in the customer's own time zone.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        Canonical calls; ``called_at`` naive in ``business_tz`` (or tz-aware).
+    customers : DataFrame, optional
+        Canonical customers with ``timezone`` (IANA name, e.g. ``America/Denver``).
+        Missing customers or zones: the business's zone.
+    business_tz : str or None, default :data:`DEFAULT_BUSINESS_TZ`
+        The clock of a naive ``called_at``. None: no conversion at all (the times are
+        already the customers' local times). A clock time skipped by a daylight-saving
+        change moves forward; a repeated one is read as standard time.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``calls`` plus ``timezone``, ``local_time`` (naive, customer's
+        clock), ``local_hour`` and ``local_weekday`` (0 = Monday).
+
+    Raises
+    ------
+    InputError
+        A time zone name is unknown; the message names the customers and the zone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> calls = pd.DataFrame({"call_id": ["1"], "customer_id": ["c1"],
+    ...     "called_at": pd.to_datetime(["2026-03-09 12:00"]), "outcome": ["contact"]})
+    >>> customers = pd.DataFrame({"customer_id": ["c1"], "timezone": ["America/Los_Angeles"]})
+    >>> call_local_times(calls, customers)[["called_at", "local_time", "local_hour"]]
+                called_at          local_time  local_hour
+    0 2026-03-09 12:00:00 2026-03-09 09:00:00           9
+    """
+    _check_columns(calls, ["customer_id", "called_at"], "calls")
+    zones = _zones_of(calls, customers, business_tz)
+    called = calls["called_at"]
+    if business_tz is None and called.dt.tz is None:
+        local = called.to_numpy(dtype="datetime64[ns]")
+    else:
+        if called.dt.tz is None:
+            instant = called.dt.tz_localize(
+                business_tz,
+                ambiguous=np.zeros(len(called), dtype=bool),
+                nonexistent="shift_forward",
+            )
+        else:
+            instant = called
+        local = np.empty(len(called), dtype="datetime64[ns]")
+        # One vectorised conversion per distinct zone: a handful of zones, not rows.
+        for zone in zones.dropna().unique():
+            mask = (zones == zone).to_numpy()
+            local[mask] = (
+                instant[mask].dt.tz_convert(zone).dt.tz_localize(None).to_numpy("datetime64[ns]")
+            )
+    local = pd.Series(local, index=calls.index)
+    return calls.assign(
+        timezone=zones,
+        local_time=local,
+        local_hour=local.dt.hour.astype("int64"),
+        local_weekday=local.dt.weekday.astype("int64"),
+    )
+
+
+def contact_rates(
+    calls: pd.DataFrame,
+    *,
+    by: str | list[str] | None = None,
+) -> pd.DataFrame:
+    """Attempts, right-party contacts, promises, disputes and wrong numbers, with rates.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        Canonical calls.
+    by : str or list of str, optional
+        Columns of ``calls`` to group by (e.g. ``collector``, ``customer_id``). Also
+        ``month`` (``YYYY-MM``), ``weekday`` (0 = Monday) and ``hour``, taken from
+        ``called_at`` in the business's clock when ``calls`` has no such column.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, then ``attempts``, ``right_party_contacts``, ``promises``,
+        ``disputes``, ``wrong_numbers``; rates per attempt ``contact_rate``,
+        ``promise_rate``, ``dispute_rate``, ``wrong_number_rate``; and per customer
+        ``customers``, ``customers_reached`` (at least one right-party contact),
+        ``customers_promised``, ``reach_rate`` (reached / customers),
+        ``customer_promise_rate`` and ``attempts_per_customer``.
+
+    Raises
+    ------
+    InputError
+        An outcome outside the vocabulary (``arcalls.OUTCOMES``), named in the message.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> calls = pd.DataFrame({"call_id": list("1234"), "customer_id": ["a", "a", "b", "b"],
+    ...     "called_at": pd.to_datetime(["2026-01-05 10:00"] * 4),
+    ...     "outcome": ["no_answer", "promise", "wrong_number", "voicemail"]})
+    >>> contact_rates(calls)[["attempts", "right_party_contacts", "contact_rate",
+    ...     "customers", "reach_rate"]]
+       attempts  right_party_contacts  contact_rate  customers  reach_rate
+    0         4                     1          0.25          2         0.5
+    """
+    keys = [by] if isinstance(by, str) else list(by or [])
+    _check_columns(calls, ["customer_id", "called_at", "outcome"], "calls")
+    _check_columns(calls, [k for k in keys if k not in _DERIVED], "calls")
+    _check_outcomes(calls)
+    frame = _with_derived(calls, keys)
+    outcome = frame["outcome"].astype("string")
+    flags = pd.DataFrame(
+        {
+            "attempts": 1,
+            "right_party_contacts": outcome.isin(sorted(RIGHT_PARTY_OUTCOMES)).to_numpy(),
+            "promises": (outcome == "promise").to_numpy(bool),
+            "disputes": (outcome == "dispute").to_numpy(bool),
+            "wrong_numbers": (outcome == "wrong_number").to_numpy(bool),
+        },
+        index=frame.index,
+    ).astype("int64")
+    grouper = [frame[k] for k in keys] if keys else np.zeros(len(frame), dtype=np.int64)
+    counts = flags.groupby(grouper, observed=True, dropna=False).sum()
+    customer = frame["customer_id"]
+    customers = customer.groupby(grouper, observed=True, dropna=False).nunique()
+    rpc = flags["right_party_contacts"].to_numpy(bool)
+    promised = flags["promises"].to_numpy(bool)
+    reached = customer.where(rpc).groupby(grouper, observed=True, dropna=False).nunique()
+    with_promise = customer.where(promised).groupby(grouper, observed=True, dropna=False).nunique()
+    table = counts.assign(
+        customers=customers, customers_reached=reached, customers_promised=with_promise
+    )
+    attempts = table["attempts"].astype("float64")
+    n_customers = table["customers"].astype("float64")
+    table = table.assign(
+        contact_rate=table["right_party_contacts"] / attempts,
+        promise_rate=table["promises"] / attempts,
+        dispute_rate=table["disputes"] / attempts,
+        wrong_number_rate=table["wrong_numbers"] / attempts,
+        reach_rate=table["customers_reached"] / n_customers,
+        customer_promise_rate=table["customers_promised"] / n_customers,
+        attempts_per_customer=attempts / n_customers,
+    )
+    table = table.reset_index(drop=not keys)
+    if keys:
+        table.columns = [*keys, *table.columns[len(keys) :]]
+    order = [
+        "attempts",
+        "right_party_contacts",
+        "promises",
+        "disputes",
+        "wrong_numbers",
+        "contact_rate",
+        "promise_rate",
+        "dispute_rate",
+        "wrong_number_rate",
+        "customers",
+        "customers_reached",
+        "customers_promised",
+        "reach_rate",
+        "customer_promise_rate",
+        "attempts_per_customer",
+    ]
+    return table[[*keys, *order]]
+
+
+def best_call_times(
+    calls: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    business_tz: str | None = DEFAULT_BUSINESS_TZ,
+    segment: str | None = None,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
+    min_attempts: int = DEFAULT_MIN_OWN_ATTEMPTS,
+    prior_attempts: float = DEFAULT_PRIOR_ATTEMPTS,
+) -> CallTimes:
+    """Right-party contact rate by the customer's local hour and weekday, and the best
+    window to call each customer.
+
+    A window's rate is shrunk towards a wider rate with ``prior_attempts`` pseudo
+    attempts (a segment window towards the overall rate, a customer window towards its
+    segment's window), so that thin cells do not win by luck. A customer with at least
+    ``min_attempts`` calls gets the best window of its own shrunk rates; others get
+    their segment's.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        Canonical calls.
+    customers : DataFrame, optional
+        Canonical customers: ``timezone`` and, if given, the ``segment`` column.
+    business_tz : str or None, default :data:`DEFAULT_BUSINESS_TZ`
+        The clock of ``called_at`` (see :func:`call_local_times`).
+    segment : str, optional
+        A column of ``customers`` grouping similar customers (industry, size...).
+        None: every customer is in one segment, ``"(all)"``.
+    window_hours : int, default :data:`DEFAULT_WINDOW_HOURS`
+        Width of a window; windows start at multiples of it (0, 2, 4... by default).
+    min_attempts : int, default :data:`DEFAULT_MIN_OWN_ATTEMPTS`
+        Attempts a customer needs for a window of its own.
+    prior_attempts : float, default :data:`DEFAULT_PRIOR_ATTEMPTS`
+        Strength of the shrinkage, in attempts.
+
+    Returns
+    -------
+    CallTimes
+        ``grid``, ``segments`` and ``by_customer`` tables (see :class:`CallTimes`).
+
+    Raises
+    ------
+    InputError
+        Unknown time zone, unknown outcome, or a bad option.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> calls = pd.DataFrame({"call_id": list("1234"), "customer_id": ["a"] * 4,
+    ...     "called_at": pd.to_datetime(["2026-01-05 09:10", "2026-01-06 09:40",
+    ...                                  "2026-01-07 15:00", "2026-01-08 15:30"]),
+    ...     "outcome": ["contact", "promise", "no_answer", "voicemail"]})
+    >>> times = best_call_times(calls, business_tz=None, min_attempts=1)
+    >>> times.by_customer[["customer_id", "best_window_start", "best_window_end", "source"]]
+      customer_id  best_window_start  best_window_end source
+    0           a                  8               10    own
+    """
+    _check_int_option("window_hours", window_hours, low=1, high=24)
+    _check_int_option("min_attempts", min_attempts, low=0, high=None)
+    if not np.isfinite(prior_attempts) or prior_attempts < 0:
+        raise InputError(f"prior_attempts must be a number >= 0, got {prior_attempts!r}.")
+    _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
+    _check_outcomes(calls)
+    local = call_local_times(calls, customers, business_tz=business_tz)
+    contact = local["outcome"].astype("string").isin(sorted(RIGHT_PARTY_OUTCOMES)).to_numpy()
+    local = local.assign(
+        contact=contact.astype(np.int64),
+        window_start=(local["local_hour"] // window_hours) * window_hours,
+        segment=_segments_of(local, customers, segment),
+    )
+
+    grid = (
+        local.groupby(["local_weekday", "local_hour"])
+        .agg(attempts=("contact", "size"), contacts=("contact", "sum"))
+        .reset_index()
+        .rename(columns={"local_weekday": "weekday", "local_hour": "hour"})
+    )
+    grid.insert(1, "weekday_name", np.asarray(WEEKDAY_NAMES)[grid["weekday"].to_numpy()])
+    grid["contact_rate"] = grid["contacts"] / grid["attempts"]
+
+    overall = local["contact"].mean() if len(local) else np.nan
+    segs = (
+        local.groupby(["segment", "window_start"], observed=True)
+        .agg(attempts=("contact", "size"), contacts=("contact", "sum"))
+        .reset_index()
+    )
+    segs["contact_rate"] = segs["contacts"] / segs["attempts"]
+    segs["estimate"] = (segs["contacts"] + prior_attempts * overall) / (
+        segs["attempts"] + prior_attempts
+    )
+    segs = segs.sort_values(
+        ["segment", "estimate", "attempts", "window_start"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    )
+    segs["best"] = ~segs.duplicated("segment")
+    segs = segs.sort_values(["segment", "window_start"], kind="stable").reset_index(drop=True)
+    segs.insert(2, "window_end", np.minimum(segs["window_start"] + window_hours, 24))
+
+    by_customer = _customer_windows(local, segs, prior_attempts, min_attempts)
+    return CallTimes(grid=grid, segments=segs, by_customer=by_customer)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _check_columns(frame: pd.DataFrame, required, name: str) -> None:
+    """Raise SchemaError naming the missing columns (and the ones present)."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"The {name} table lacks column(s) {missing}; it has {list(frame.columns)}. "
+            f"Load it with arcalls.load_{name}() or rename the columns."
+            if name in ("invoices", "payments", "calls", "customers")
+            else f"The {name} table lacks column(s) {missing}; it has {list(frame.columns)}."
+        )
+
+
+def _check_int_option(name, value, *, low, high) -> None:
+    ok = isinstance(value, int | np.integer) and value >= low and (high is None or value <= high)
+    if not ok:
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise InputError(f"{name} must be a whole number {bound}, got {value!r}.")
+
+
+def _check_outcomes(calls: pd.DataFrame) -> None:
+    outcome = calls["outcome"].astype("string")
+    bad = outcome.notna() & ~outcome.isin(OUTCOMES)
+    if bad.any():
+        values = sorted(outcome[bad].unique().tolist())
+        raise InputError(
+            f"Unknown call outcome(s) {values[:5]}: expected one of {list(OUTCOMES)}. "
+            "Load the call log with arcalls.load_calls(..., outcome_map={...}) to map "
+            "your spellings."
+        )
+
+
+def _zones_of(calls, customers, business_tz) -> pd.Series:
+    """Each call's customer time zone (the business's zone when unknown), validated."""
+    fallback = business_tz
+    if customers is not None and "timezone" in customers:
+        zone_of = (
+            customers.drop_duplicates("customer_id")
+            .set_index(customers.drop_duplicates("customer_id")["customer_id"].astype("string"))[
+                "timezone"
+            ]
+            .astype("string")
+        )
+        zone_of = zone_of.where(zone_of.str.strip() != "")
+        _check_zones(zone_of)
+        zones = calls["customer_id"].astype("string").map(zone_of).astype("string")
+    else:
+        zones = pd.Series(pd.NA, index=calls.index, dtype="string")
+    if fallback is not None:
+        zones = zones.fillna(fallback)
+    return zones
+
+
+def _check_zones(zone_of: pd.Series) -> None:
+    bad = []
+    for zone in zone_of.dropna().unique():
+        try:
+            pd.Timestamp("2000-01-01").tz_localize(zone)
+        except Exception:  # noqa: BLE001 - pytz, zoneinfo and dateutil raise differently
+            bad.append(zone)
+    if bad:
+        where = zone_of[zone_of.isin(bad)]
+        problems = (
+            pd.DataFrame(
+                {
+                    "file": "customers",
+                    "row": pd.array([pd.NA] * len(where), dtype="Int64"),
+                    "column": "timezone",
+                    "value": where.to_numpy(),
+                    "problem": "unknown time zone for customer "
+                    + where.index.to_series().to_numpy(),
+                }
+            )
+            .astype("string")
+            .astype({"row": "Int64"})
+        )
+        examples = ", ".join(f"{c!r}: {z!r}" for c, z in list(where.items())[:5])
+        raise InputError(
+            f"Unknown time zone(s) for {len(where)} customer(s) ({examples}). Use IANA "
+            "names such as 'America/Chicago' or 'Europe/London', or leave the cell empty "
+            "for the business's own zone.",
+            problems=problems,
+        )
+
+
+def _with_derived(calls, keys) -> pd.DataFrame:
+    extra = {}
+    when = calls["called_at"]
+    if "month" in keys and "month" not in calls:
+        extra["month"] = month_text(when)
+    if "weekday" in keys and "weekday" not in calls:
+        extra["weekday"] = when.dt.weekday.astype("int64")
+    if "hour" in keys and "hour" not in calls:
+        extra["hour"] = when.dt.hour.astype("int64")
+    return calls.assign(**extra) if extra else calls
+
+
+def month_text(when: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of each timestamp; formats each distinct month once (strftime on
+    millions of rows takes seconds)."""
+    number = (when.dt.year * 12 + when.dt.month - 1).to_numpy()
+    codes, months = pd.factorize(number)
+    labels = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months], dtype=object)
+    text = labels[codes] if len(labels) else np.array([], dtype=object)
+    return pd.Series(text, index=when.index, dtype="string")
+
+
+def _segments_of(local, customers, segment) -> pd.Series:
+    if segment is None:
+        return pd.Series(_NO_SEGMENT, index=local.index, dtype="string")
+    if customers is None or segment not in customers:
+        raise SchemaError(
+            f"segment={segment!r} must be a column of the customers table; "
+            f"it has {[] if customers is None else list(customers.columns)}."
+        )
+    seg_of = customers.drop_duplicates("customer_id").set_index("customer_id")[segment]
+    seg_of.index = seg_of.index.astype("string")
+    seg = local["customer_id"].astype("string").map(seg_of.astype("string"))
+    return seg.fillna(_NO_SEGMENT).astype("string")
+
+
+def _customer_windows(local, segs, prior_attempts, min_attempts) -> pd.DataFrame:
+    # Attempts up to and including the first right-party contact: every call not later
+    # than it (a comparison per call instead of a sort by customer).
+    contact = local["contact"].to_numpy(bool)
+    first_at = local.loc[contact, "called_at"].groupby(local.loc[contact, "customer_id"]).min()
+    first_of_call = local["customer_id"].map(first_at)
+    upto_first = (local["called_at"] <= first_of_call).to_numpy(bool)
+    first_contact = (
+        pd.Series(upto_first.astype(np.int64), index=local.index)
+        .groupby(local["customer_id"], observed=True)
+        .sum()[first_at.index]
+    )
+    per_customer = (
+        local.groupby("customer_id", observed=True)
+        .agg(
+            segment=("segment", "first"),
+            attempts=("contact", "size"),
+            contacts=("contact", "sum"),
+        )
+        .reset_index()
+    )
+    per_customer["contact_rate"] = per_customer["contacts"] / per_customer["attempts"]
+    per_customer["attempts_to_first_contact"] = (
+        per_customer["customer_id"].map(first_contact).astype("Int64")
+    )
+
+    # Every customer against every window its segment has tried, so an untried window
+    # that the segment finds good can still be a customer's best.
+    cells = (
+        local.groupby(["customer_id", "window_start"], observed=True)
+        .agg(c_attempts=("contact", "size"), c_contacts=("contact", "sum"))
+        .reset_index()
+    )
+    grid = per_customer[["customer_id", "segment"]].merge(
+        segs[["segment", "window_start", "window_end", "estimate"]], on="segment"
+    )
+    grid = grid.merge(cells, on=["customer_id", "window_start"], how="left")
+    grid[["c_attempts", "c_contacts"]] = grid[["c_attempts", "c_contacts"]].fillna(0)
+    grid["own_estimate"] = (grid["c_contacts"] + prior_attempts * grid["estimate"]) / (
+        grid["c_attempts"] + prior_attempts
+    )
+    own_best = (
+        # Best first, then the first row of each customer is its best window.
+        grid.sort_values(
+            ["own_estimate", "c_attempts", "window_start"],
+            ascending=[False, False, True],
+            kind="stable",
+        )
+        .drop_duplicates("customer_id")
+        .set_index("customer_id")
+    )
+    seg_best = segs[segs["best"]].set_index("segment")
+    own = (per_customer["attempts"] >= min_attempts).to_numpy()
+    cid = per_customer["customer_id"]
+    seg = per_customer["segment"]
+    for column, own_col, seg_col in (
+        ("best_window_start", "window_start", "window_start"),
+        ("best_window_end", "window_end", "window_end"),
+        ("best_estimate", "own_estimate", "estimate"),
+    ):
+        per_customer[column] = np.where(
+            own, cid.map(own_best[own_col]).to_numpy(), seg.map(seg_best[seg_col]).to_numpy()
+        )
+    per_customer["best_window_start"] = per_customer["best_window_start"].astype("int64")
+    per_customer["best_window_end"] = per_customer["best_window_end"].astype("int64")
+    per_customer["best_estimate"] = per_customer["best_estimate"].astype("float64")
+    per_customer["source"] = pd.array(np.where(own, "own", "segment"), dtype="string")
+    return per_customer

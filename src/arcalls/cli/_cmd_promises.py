@@ -1,0 +1,156 @@
+"""``arcalls promises``: promise outcomes, broken-promise rates and call statistics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+
+NAME = "promises"
+HELP = (
+    "judge every promise to pay (kept, partial, broken, pending), broken-promise rates, "
+    "contact rates and the best time to call; writes CSV tables and PNG charts"
+)
+
+#: Where the tables and charts go without --out (ignored by git in a clone).
+DEFAULT_OUT = "report/promises"
+#: broken_promise_rate(..., by=...) tables written, by file name suffix.
+_RATE_TABLES = {
+    "month": "month",
+    "collector": "collector",
+    "customer": "customer_id",
+    "age_bucket": "age_bucket",
+    "size_band": "size_band",
+}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    from .._calls import DEFAULT_BUSINESS_TZ
+    from ..promises import DEFAULT_GRACE_DAYS
+
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"folder for the CSV tables and PNG charts (default {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--grace-days",
+        type=int,
+        default=DEFAULT_GRACE_DAYS,
+        metavar="N",
+        help=f"days after the promise date a payment still counts (default {DEFAULT_GRACE_DAYS})",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        metavar="DOLLARS",
+        help="shortfall still counted as kept (default 0)",
+    )
+    parser.add_argument(
+        "--business-tz",
+        default=DEFAULT_BUSINESS_TZ,
+        metavar="ZONE",
+        help=f"time zone of the call log's clock (default {DEFAULT_BUSINESS_TZ})",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._export import save_figure, write_csv
+    from ..plots import _promises as charts
+    from ..promises import (
+        best_call_times,
+        broken_promise_rate,
+        contact_rates,
+        outcome_funnel,
+        promise_outcomes,
+    )
+
+    tables = load_tables(args)
+    if tables.calls is None:
+        raise InputError(
+            "arcalls promises needs a call log: pass --calls FILE or a file named calls.csv "
+            "beside the invoices."
+        )
+    as_of = resolve_as_of(args, tables)
+    folder = output_dir(args.out, DEFAULT_OUT)
+    calls = tables.calls[tables.calls["called_at"].dt.normalize() <= as_of]
+
+    outcomes = promise_outcomes(
+        calls,
+        tables.payments,
+        tables.invoices,
+        as_of=as_of,
+        grace_days=args.grace_days,
+        tolerance=args.tolerance,
+    )
+    written = [write_csv(outcomes, folder / "promise_outcomes.csv")]
+    rates = {}
+    for suffix, column in _RATE_TABLES.items():
+        if outcomes[column].notna().any():
+            rates[suffix] = broken_promise_rate(outcomes, by=column)
+            path = folder / f"broken_promise_rate_by_{suffix}.csv"
+            written.append(write_csv(rates[suffix], path))
+    total = broken_promise_rate(outcomes).iloc[0]
+    count = {k: int(total[k]) for k in ("promises", "kept", "partial", "broken", "pending")}
+    for column in ("month", "collector"):
+        if column in calls or column == "month":
+            path = folder / f"contact_rates_by_{column}.csv"
+            written.append(write_csv(contact_rates(calls, by=column), path))
+    funnel = outcome_funnel(calls, outcomes)
+    written.append(write_csv(funnel, folder / "outcome_funnel.csv"))
+    times = best_call_times(calls, tables.customers, business_tz=args.business_tz)
+    written.append(write_csv(times.grid, folder / "contact_by_weekday_hour.csv"))
+    written.append(write_csv(times.by_customer, folder / "best_call_times.csv"))
+
+    charts_to_draw = [
+        ("outcome_funnel.png", charts.plot_outcome_funnel, funnel),
+        ("contact_heatmap.png", charts.plot_contact_heatmap, times),
+    ]
+    if "month" in rates:
+        charts_to_draw.append(
+            (
+                "broken_promise_rate_by_month.png",
+                charts.plot_broken_promise_rate_by_month,
+                rates["month"],
+            )
+        )
+    if "collector" in rates:
+        charts_to_draw.append(
+            (
+                "broken_promise_rate_by_collector.png",
+                charts.plot_broken_promise_rate_by_collector,
+                rates["collector"],
+            )
+        )
+    import matplotlib.pyplot as plt
+
+    for name, draw, data in charts_to_draw:
+        ax = draw(data)
+        written.append(save_figure(ax.figure, folder / name))
+        plt.close(ax.figure)
+
+    out = sys.stdout
+    rate = (
+        "n/a (nothing resolved yet)"
+        if total["resolved"] == 0
+        else f"{total['broken_rate']:.1%} "
+        f"(95% interval {total['ci_low']:.1%}-{total['ci_high']:.1%})"
+    )
+    out.write(
+        f"Promises to pay as of {as_of:%Y-%m-%d}: {count['promises']} promises, "
+        f"{count['kept']} kept, {count['partial']} partly kept, {count['broken']} broken, "
+        f"{count['pending']} pending.\n"
+        f"Broken-promise rate {rate}; ${total['received']:,.2f} received of "
+        f"${total['promised']:,.2f} promised.\n"
+        f"Wrote {len(written)} files to {folder}:\n"
+    )
+    for path in written:
+        out.write(f"  {path.name}\n")
+    return 0
