@@ -58,3 +58,15 @@ def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         with atomic_path(tmp_path / "nope" / "x.csv"):
             pass
+
+
+def test_outputs_get_the_usual_permissions_not_owner_only(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        target = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "list.csv")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644

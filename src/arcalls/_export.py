@@ -71,6 +71,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         ) from exc
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp makes the file owner-only; an output should get the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -87,6 +91,28 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> 
     with atomic_path(path) as tmp:
         neutralize_formulas(frame).to_csv(tmp, **to_csv_kwargs)
     return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+    """Like :func:`atomic_path` for several files: all are replaced, or none.
+
+    The files are moved into place one after the other only once every temporary file
+    has been written, so a failure while writing any of them leaves all the previous
+    files as they were.
+    """
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(atomic_path(p)) for p in paths]
+
+
+def write_csvs(frames: dict, **to_csv_kwargs) -> list[Path]:
+    """Write several frames (``{path: frame}``) as CSV like :func:`write_csv`, all or none."""
+    to_csv_kwargs.setdefault("index", False)
+    to_csv_kwargs.setdefault("lineterminator", "\n")
+    with atomic_paths(*frames) as tmps:
+        for tmp, frame in zip(tmps, frames.values(), strict=True):
+            neutralize_formulas(frame).to_csv(tmp, **to_csv_kwargs)
+    return [Path(p) for p in frames]
 
 
 def save_figure(fig, path: str | os.PathLike, **savefig_kwargs) -> Path:
