@@ -54,6 +54,10 @@ class IntegrityError(InputError):
     """Values that parse but contradict each other (duplicate ids, unknown invoices...)."""
 
 
+class NotEnoughHistoryError(ArcallsError):
+    """The history cannot train the ranking model (e.g. every overdue account paid)."""
+
+
 class ModelFileError(ArcallsError):
     """A saved model file that arcalls did not write or cannot read."""
 

@@ -18,6 +18,7 @@ from ._promises import (
     plot_contact_heatmap,
     plot_outcome_funnel,
 )
+from ._ranking import plot_backtest, plot_gain
 from ._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
 from ._style import COLORS, PALETTE, format_money
 
@@ -29,9 +30,11 @@ __all__ = [
     "plot_ar_metrics_trend",
     "plot_cei_trend",
     "plot_top_overdue",
+    "plot_backtest",
     "plot_broken_promise_rate_by_collector",
     "plot_broken_promise_rate_by_month",
     "plot_contact_heatmap",
+    "plot_gain",
     "plot_handoff",
     "plot_outcome_funnel",
     "plot_recovery_curve",

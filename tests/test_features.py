@@ -1,0 +1,374 @@
+"""Tests of arcalls.features: point-in-time account snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import arcalls
+from arcalls.errors import InputError, SchemaError
+from arcalls.features import SNAPSHOT_FEATURES, account_snapshots
+from arcalls.ledger import invoice_balances
+
+LABELS = ["dollars_within_horizon", "paid_within_horizon"]
+
+
+def _frame(columns: dict, dtypes: dict) -> pd.DataFrame:
+    return pd.DataFrame(columns).astype(dtypes)
+
+
+@pytest.fixture
+def tables():
+    """Two customers, worked by hand.
+
+    Customer A: a3 $200 due 2024-10-31 paid 2024-10-25 (on time); a2 $500 due
+    2024-12-01 paid 2024-12-11 (10 days late); a1 $1,000 due 2025-01-31, $400 paid
+    2025-02-10 and $600 paid 2025-03-20. Customer B: b1 $300 disputed, due 2025-03-03,
+    never paid. Calls on A: no answer 02-01, contact 02-10, promise 02-14 to pay $600 by
+    02-20 (deadline 02-23 with 3 grace days). A call on B on 03-12.
+    """
+    inv = _frame(
+        {
+            "invoice_id": ["a1", "a2", "a3", "b1"],
+            "customer_id": ["A", "A", "A", "B"],
+            "invoice_date": pd.to_datetime(
+                ["2025-01-01", "2024-11-01", "2024-10-01", "2025-02-01"]
+            ),
+            "due_date": pd.to_datetime(["2025-01-31", "2024-12-01", "2024-10-31", "2025-03-03"]),
+            "amount": [1000.0, 500.0, 200.0, 300.0],
+            "disputed": [False, False, False, True],
+        },
+        {"invoice_id": "string", "customer_id": "string"},
+    )
+    pay = _frame(
+        {
+            "payment_id": ["p1", "p2", "p3", "p4"],
+            "invoice_id": ["a1", "a1", "a2", "a3"],
+            "payment_date": pd.to_datetime(
+                ["2025-02-10", "2025-03-20", "2024-12-11", "2024-10-25"]
+            ),
+            "amount": [400.0, 600.0, 500.0, 200.0],
+        },
+        {"payment_id": "string", "invoice_id": "string"},
+    )
+    calls = _frame(
+        {
+            "call_id": ["k1", "k2", "k3", "k4"],
+            "customer_id": ["A", "A", "A", "B"],
+            "called_at": pd.to_datetime(
+                ["2025-02-01 09:00", "2025-02-10 10:00", "2025-02-14 16:00", "2025-03-12 11:00"]
+            ),
+            "outcome": ["no_answer", "contact", "promise", "dispute"],
+            "promise_date": pd.to_datetime([None, None, "2025-02-20", None]),
+            "promise_amount": [np.nan, np.nan, 600.0, np.nan],
+        },
+        {"call_id": "string", "customer_id": "string", "outcome": "string"},
+    )
+    return arcalls.Tables(inv, pay, calls, None)
+
+
+def _row(snap, as_of, customer):
+    rows = snap[(snap["as_of"] == pd.Timestamp(as_of)) & (snap["customer_id"] == customer)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_hand_worked_snapshot_on_feb_15(tables):
+    snap = account_snapshots(*tables, as_of_dates=["2025-02-15", "2025-03-10"])
+    a = _row(snap, "2025-02-15", "A")
+    # a1: 1000 - 400 = 600 open, 15 days past due (Jan 31 -> Feb 15).
+    assert a["overdue_balance"] == 600.0
+    assert a["total_balance"] == 600.0
+    assert a["oldest_days_past_due"] == 15
+    assert a["weighted_days_past_due"] == 15.0
+    assert (a["open_invoices"], a["overdue_invoices"]) == (1, 1)
+    # Settled: a3 on time, a2 10 days late -> half late, 5 days late on average.
+    assert a["settled_invoices"] == 2
+    assert a["share_paid_late"] == 0.5
+    assert a["mean_days_late"] == 5.0
+    # Last payment Feb 10 ($400), 5 days before; tenure from 2024-10-01: 137 days.
+    assert a["days_since_last_payment"] == 5
+    assert a["paid_last_30d"] == 400.0
+    assert a["tenure_days"] == 137
+    # Calls: three up to Feb 15, two in (Feb 8, Feb 15], contact + promise reached A.
+    assert (a["call_attempts"], a["attempts_7d"], a["attempts_30d"]) == (3, 2, 3)
+    assert a["contact_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert a["days_since_last_call"] == 1
+    assert a["days_since_last_contact"] == 1
+    assert a["last_outcome"] == "promise"
+    # The promise's deadline (Feb 23) is after Feb 15: pending.
+    assert (a["promises_made"], a["promises_pending"], a["promises_broken"]) == (1, 1, 0)
+    # Label: (Feb 15, Mar 17] holds no payment on a1 (the $600 came on Mar 20).
+    assert a["dollars_within_horizon"] == 0.0
+    assert not a["paid_within_horizon"]
+
+    b = _row(snap, "2025-02-15", "B")
+    # b1 is not yet due: B is kept with nothing overdue.
+    assert (b["overdue_balance"], b["total_balance"], b["oldest_days_past_due"]) == (0, 300, 0)
+    assert b["disputed_overdue_balance"] == 0.0
+    assert b["settled_invoices"] == 0 and np.isnan(b["share_paid_late"])
+    assert np.isnan(b["days_since_last_payment"]) and b["paid_last_30d"] == 0.0
+    assert b["call_attempts"] == 0 and pd.isna(b["last_outcome"])
+
+
+def test_hand_worked_snapshot_on_mar_10(tables):
+    snap = account_snapshots(*tables, as_of_dates=["2025-02-15", "2025-03-10"])
+    a = _row(snap, "2025-03-10", "A")
+    assert a["oldest_days_past_due"] == 38  # Jan 31 -> Mar 10
+    # Nothing paid between the promise and its deadline (Feb 23): broken 15 days ago.
+    assert (a["promises_broken"], a["promises_pending"]) == (1, 0)
+    assert a["days_since_broken_promise"] == 15
+    b = _row(snap, "2025-03-10", "B")
+    # b1 7 days past due, all of it disputed; the dispute call of Mar 12 is not known yet.
+    assert (b["overdue_balance"], b["disputed_overdue_balance"]) == (300.0, 300.0)
+    assert b["dispute_calls"] == 0 and b["call_attempts"] == 0
+    # Data ends Mar 20 (last payment); Mar 10 + 30 days is after it: label unknown.
+    assert np.isnan(a["dollars_within_horizon"])
+    assert pd.isna(a["paid_within_horizon"])
+
+
+def test_horizon_and_data_end(tables):
+    # 35 days from Feb 15 reach Mar 22: the $600 of Mar 20 counts.
+    snap = account_snapshots(
+        *tables, as_of_dates="2025-02-15", horizon_days=35, data_end="2025-04-30"
+    )
+    a = _row(snap, "2025-02-15", "A")
+    assert a["dollars_within_horizon"] == 600.0 and a["paid_within_horizon"]
+    # B owes nothing overdue on Feb 15: its label is 0, not unknown.
+    assert _row(snap, "2025-02-15", "B")["dollars_within_horizon"] == 0.0
+    unknown = account_snapshots(*tables, as_of_dates="2025-02-15", horizon_days=35)
+    assert unknown["dollars_within_horizon"].isna().all()  # data ends Mar 20 < Mar 22
+
+
+def test_columns_and_no_label(tables):
+    snap = account_snapshots(*tables, as_of_dates="2025-02-15", label=False)
+    assert list(snap.columns) == [
+        "as_of",
+        "customer_id",
+        *SNAPSHOT_FEATURES,
+        "do_not_call",
+        "placed_with_agency",
+    ]
+    assert snap["customer_id"].dtype == "string"
+
+
+def test_without_calls_the_call_features_say_no_call(tables):
+    snap = account_snapshots(tables.invoices, tables.payments, as_of_dates="2025-02-15")
+    assert (snap["call_attempts"] == 0).all() and snap["days_since_last_call"].isna().all()
+    assert (snap["promises_made"] == 0).all()
+    with_calls = account_snapshots(*tables, as_of_dates="2025-02-15")
+    money = ["overdue_balance", "total_balance", "settled_invoices", "paid_last_30d"]
+    pd.testing.assert_frame_equal(snap[money], with_calls[money])
+
+
+def test_invoice_settlements_stand_in_for_payments():
+    # IBM-style: no payments table, each invoice carries its paid date.
+    inv = _frame(
+        {
+            "invoice_id": ["i1", "i2"],
+            "customer_id": ["C", "C"],
+            "invoice_date": pd.to_datetime(["2013-01-01", "2013-02-01"]),
+            "due_date": pd.to_datetime(["2013-01-31", "2013-03-03"]),
+            "amount": [100.0, 50.0],
+            "paid_date": pd.to_datetime(["2013-02-10", "2013-04-01"]),
+        },
+        {"invoice_id": "string", "customer_id": "string"},
+    )
+    # The data end Apr 1 (last settlement); say they run to June so Mar 10 has a label.
+    snap = account_snapshots(inv, as_of_dates=["2013-02-05", "2013-03-10"], data_end="2013-06-30")
+    first = _row(snap, "2013-02-05", "C")
+    # Feb 5: i1 open 5 days late, i2 not due; i1's $100 arrives Feb 10 (in horizon).
+    assert (first["overdue_balance"], first["total_balance"]) == (100.0, 150.0)
+    assert first["dollars_within_horizon"] == 100.0
+    second = _row(snap, "2013-03-10", "C")
+    # Mar 10: i1 settled 10 days late; i2 7 days late, paid Apr 1 (22 days later).
+    assert (second["settled_invoices"], second["mean_days_late"]) == (1, 10.0)
+    assert second["dollars_within_horizon"] == 50.0
+
+
+def test_totals_match_the_ledger_to_the_cent():
+    s = arcalls.load_sample()
+    as_of = pd.Timestamp("2026-03-01")
+    snap = account_snapshots(*s, as_of_dates=as_of, label=False).set_index("customer_id")
+    bal = invoice_balances(s.invoices, s.payments, as_of=as_of)
+    bal = bal[bal["is_open"]]
+    total = bal.groupby("customer_id")["open_amount"].sum().round(2)
+    assert set(total.index) == set(snap.index)
+    assert (total - snap.loc[total.index, "total_balance"]).abs().max() < 0.005
+    past_due = bal[bal["days_past_due"] > 0].groupby("customer_id")["open_amount"].sum()
+    expected = past_due.reindex(snap.index).fillna(0).clip(lower=0)
+    assert (expected - snap["overdue_balance"]).abs().max() < 0.005
+
+
+def test_many_dates_equal_one_date_at_a_time():
+    s = arcalls.load_sample()
+    dates = pd.date_range("2025-09-07", periods=4, freq="W")
+    together = account_snapshots(*s, as_of_dates=dates, data_end="2026-10-31")
+    apart = pd.concat(
+        [account_snapshots(*s, as_of_dates=d, data_end="2026-10-31") for d in dates],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(together, apart)
+
+
+def _features_on(snap, as_of):
+    rows = snap[snap["as_of"] == pd.Timestamp(as_of)].drop(columns=LABELS)
+    return rows.reset_index(drop=True)
+
+
+def test_no_leakage_when_the_future_is_cut_away():
+    """Removing everything dated after the as-of date leaves its features unchanged."""
+    s = arcalls.load_sample()
+    as_of = pd.Timestamp("2026-03-01")
+    full = account_snapshots(*s, as_of_dates=as_of, data_end="2026-10-31")
+    inv = s.invoices[s.invoices["invoice_date"] <= as_of].copy()
+    inv["written_off_date"] = inv["written_off_date"].where(inv["written_off_date"] <= as_of)
+    cut = arcalls.Tables(
+        inv,
+        s.payments[s.payments["payment_date"] <= as_of],
+        s.calls[s.calls["called_at"].dt.normalize() <= as_of],
+        s.customers,
+    )
+    past = account_snapshots(*cut, as_of_dates=as_of, data_end="2026-10-31")
+    pd.testing.assert_frame_equal(_features_on(full, as_of), _features_on(past, as_of))
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    pay_shifts=st.lists(st.integers(1, 90), min_size=4, max_size=4),
+    extra_pays=st.lists(
+        st.tuples(st.sampled_from(["a1", "a2", "b1"]), st.integers(1, 60), st.integers(1, 900)),
+        max_size=4,
+    ),
+    extra_calls=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B"]), st.integers(0, 40), st.sampled_from(arcalls.OUTCOMES)
+        ),
+        max_size=4,
+    ),
+    write_off=st.integers(1, 60),
+)
+def test_no_leakage_under_perturbed_future(tables, pay_shifts, extra_pays, extra_calls, write_off):
+    """Moving, adding and writing off anything after the as-of date changes no feature."""
+    as_of = pd.Timestamp("2025-02-15")
+    base = account_snapshots(*tables, as_of_dates=as_of, label=False)
+    pay = tables.payments.copy()
+    later = pay["payment_date"] > as_of
+    shift = pd.to_timedelta(pd.Series(pay_shifts, index=pay.index), unit="D")
+    pay.loc[later, "payment_date"] = pay.loc[later, "payment_date"] + shift[later]
+    pay = pd.concat(
+        [
+            pay,
+            _frame(
+                {
+                    "payment_id": [f"x{i}" for i in range(len(extra_pays))],
+                    "invoice_id": [p[0] for p in extra_pays],
+                    "payment_date": [as_of + pd.Timedelta(days=p[1]) for p in extra_pays],
+                    "amount": [float(p[2]) for p in extra_pays],
+                },
+                {"payment_id": "string", "invoice_id": "string", "payment_date": "datetime64[ns]"},
+            ),
+        ],
+        ignore_index=True,
+    )
+    calls = pd.concat(
+        [
+            tables.calls,
+            _frame(
+                {
+                    "call_id": [f"y{i}" for i in range(len(extra_calls))],
+                    "customer_id": [c[0] for c in extra_calls],
+                    # Day 0 is the day after the as-of date, at 08:00.
+                    "called_at": [
+                        as_of + pd.Timedelta(days=c[1] + 1, hours=8) for c in extra_calls
+                    ],
+                    "outcome": [c[2] for c in extra_calls],
+                },
+                {
+                    "call_id": "string",
+                    "customer_id": "string",
+                    "outcome": "string",
+                    "called_at": "datetime64[ns]",
+                },
+            ),
+        ],
+        ignore_index=True,
+    )
+    inv = tables.invoices.assign(
+        written_off_date=pd.Series(
+            as_of + pd.Timedelta(days=write_off), index=tables.invoices.index
+        )
+    )
+    moved = account_snapshots(inv, pay, calls, as_of_dates=as_of, label=False)
+    pd.testing.assert_frame_equal(base, moved)
+
+
+def test_missing_column_is_named(tables):
+    with pytest.raises(
+        SchemaError, match=r"invoices lacks the required column\(s\) \['due_date'\]"
+    ):
+        account_snapshots(tables.invoices.drop(columns="due_date"), as_of_dates="2025-02-15")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"as_of_dates": []}, "at least one date"),
+        ({"as_of_dates": ["not a date"]}, "as_of_dates must be dates"),
+        ({"as_of_dates": "2025-02-15", "horizon_days": 0}, "horizon_days must be a positive"),
+    ],
+)
+def test_bad_options(tables, options, message):
+    with pytest.raises(InputError, match=message):
+        account_snapshots(*tables, **options)
+
+
+def test_inputs_are_not_mutated(tables):
+    before = [t.copy() for t in tables[:3]]
+    account_snapshots(*tables, as_of_dates=["2025-02-15", "2025-03-10"])
+    for b, t in zip(before, tables[:3], strict=True):
+        pd.testing.assert_frame_equal(b, t)
+
+
+def test_promise_counts_match_promise_outcomes_on_each_date():
+    """The one-pass promise features equal arcalls.promise_outcomes run on each date."""
+    s = arcalls.load_sample()
+    dates = pd.to_datetime(["2025-06-01", "2025-11-02", "2026-04-05"])
+    snap = account_snapshots(*s, as_of_dates=dates, label=False)
+    for when in dates:
+        judged = arcalls.promise_outcomes(s.calls, s.payments, s.invoices, as_of=when)
+        counts = judged.groupby(["customer_id", "status"]).size().unstack(fill_value=0)
+        rows = snap[snap["as_of"] == when].set_index("customer_id")
+        for status in ("kept", "partial", "broken", "pending"):
+            expected = (
+                counts[status].reindex(rows.index).fillna(0).astype("int64")
+                if status in counts
+                else pd.Series(0, index=rows.index)
+            )
+            got = rows[f"promises_{status}"]
+            assert (got == expected).all(), (when, status)
+
+
+def test_customers_missing_from_the_customers_file_and_no_payments_at_all():
+    s = arcalls.load_sample()
+    flagged = s.customers[s.customers["do_not_call"]]["customer_id"]
+    # Keep only the do-not-call customers: every other customer has no row at all.
+    snap = account_snapshots(
+        s.invoices,
+        s.payments.iloc[:0],
+        s.calls,
+        s.customers[s.customers["do_not_call"]],
+        as_of_dates="2026-06-30",
+        label=False,
+    )
+    expected = snap["customer_id"].isin(flagged)
+    assert snap["do_not_call"].tolist() == expected.tolist()
+    assert snap["do_not_call"].any()

@@ -1,0 +1,285 @@
+"""Tests of arcalls.ranking: the call-priority model, reasons, backtest, model files."""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import SkipTestWarning
+from sklearn.utils.estimator_checks import check_estimator
+
+import arcalls
+from arcalls.errors import ArcallsError, InputError, ModelFileError
+from arcalls.features import account_snapshots
+from arcalls.ranking import (
+    _GROUPS,
+    CallPriorityModel,
+    _reason_texts,
+    _reasons,
+    backtest,
+    fit_call_priority_model,
+    load_model,
+    reliability_table,
+    save_model,
+)
+
+AS_OF = pd.Timestamp("2026-03-01")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return arcalls.load_sample()
+
+
+@pytest.fixture(scope="module")
+def model(sample):
+    return fit_call_priority_model(*sample, as_of=AS_OF, weeks=8)
+
+
+@pytest.fixture(scope="module")
+def snapshot(sample):
+    return account_snapshots(*sample, as_of_dates=AS_OF, label=False)
+
+
+def test_sklearn_estimator_checks():
+    # On plain arrays the model is a standard binary classifier: every check passes.
+    # The array-API check needs SCIPY_ARRAY_API set at interpreter start: it is the only
+    # one scikit-learn may skip, and it is named here rather than skipped quietly.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SkipTestWarning)
+        results = check_estimator(CallPriorityModel(), on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])) for r in results if r["status"] == "failed"]
+    assert failed == []
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert skipped <= {"check_array_api_input"}
+    assert len(results) > 40
+
+
+def test_clone_keeps_params():
+    m = CallPriorityModel(horizon_days=14, C=0.5, n_reasons=2)
+    assert clone(m).get_params() == m.get_params()
+
+
+def test_rank_columns_order_and_score(model, snapshot):
+    ranked = model.rank(snapshot)
+    assert list(ranked.columns) == [
+        "as_of",
+        "customer_id",
+        "overdue_balance",
+        "p_pay",
+        "expected_dollars",
+        "reasons",
+    ]
+    assert len(ranked) == len(snapshot)
+    assert ranked["p_pay"].between(0, 1).all()
+    # Score = p * overdue balance, to the cent.
+    expected = (ranked["p_pay"] * ranked["overdue_balance"]).round(2)
+    assert (ranked["expected_dollars"] - expected).abs().max() < 0.005
+    key = ranked[["expected_dollars", "customer_id"]]
+    resorted = key.sort_values(
+        ["expected_dollars", "customer_id"], ascending=[False, True], kind="mergesort"
+    )
+    pd.testing.assert_frame_equal(key, resorted)
+
+
+def test_rank_is_deterministic(sample, model, snapshot):
+    again = fit_call_priority_model(*sample, as_of=AS_OF, weeks=8)
+    shuffled = snapshot.sample(frac=1.0, random_state=0)
+    pd.testing.assert_frame_equal(model.rank(snapshot), again.rank(shuffled))
+
+
+def test_every_account_gets_two_or_three_reasons(model, snapshot):
+    reasons = model.rank(snapshot)["reasons"].str.split("; ")
+    assert reasons.str.len().between(2, 3).all()
+    assert not reasons.explode().isin(["", "<NA>"]).any()
+
+
+def test_first_reason_is_the_largest_contribution(model, snapshot):
+    """Reasons come from the model: the top phrase is the top contributing group."""
+    contributions = model.contributions(snapshot)
+    top_group = contributions.idxmax(axis=1)
+    texts = _reason_texts(snapshot)
+    expected = pd.Series(
+        texts.to_numpy()[np.arange(len(texts)), texts.columns.get_indexer(top_group)],
+        index=snapshot.index,
+    )
+    first = model.rank(snapshot).set_index("customer_id")["reasons"].str.split("; ").str[0]
+    got = first.loc[snapshot["customer_id"]].to_numpy()
+    assert (got == expected.to_numpy()).all()
+
+
+def test_reason_templates_fill_the_account_values(snapshot):
+    rows = snapshot.iloc[:2].copy()
+    rows.loc[rows.index[0], ["overdue_balance", "promises_broken", "promises_pending"]] = [
+        5000.0,
+        1,
+        0,
+    ]
+    rows.loc[rows.index[0], ["days_since_broken_promise", "settled_invoices"]] = [12.0, 10]
+    rows.loc[rows.index[0], ["share_paid_late", "mean_days_late"]] = [0.7, 9.0]
+    rows.loc[rows.index[1], ["overdue_balance", "tenure_days"]] = [100.0, 365]
+    groups = list(_GROUPS)
+    contrib = pd.DataFrame(-3.0, index=rows.index, columns=groups)
+    # Account 0: promises, then history, then balance raise the score.
+    contrib.loc[rows.index[0], ["promises", "history", "balance"]] = [2.0, 1.0, 0.5]
+    # Account 1: nothing raises it; the two least negative groups are still given.
+    contrib.loc[rows.index[1], ["tenure", "balance"]] = [-0.5, -1.0]
+    fake = SimpleNamespace(n_reasons=3, informative_=np.ones(len(groups), dtype=bool))
+    got = _reasons(rows, contrib, fake).tolist()
+    assert got[0] == (
+        "promise broken 12 days ago; pays late but pays (70% of 10 invoices late, "
+        "9 days on average); one of the largest overdue balances ($5,000)"
+    )
+    # 365 days / 30.44 = 11.99 -> 12 months.
+    assert got[1] == "customer for 12 months; $100 overdue"
+
+
+def test_uninformative_groups_are_never_reasons(snapshot):
+    groups = list(_GROUPS)
+    contrib = pd.DataFrame(0.0, index=snapshot.index[:1], columns=groups)
+    contrib["calls"] = 5.0
+    informative = np.array([g != "calls" for g in groups])
+    fake = SimpleNamespace(n_reasons=3, informative_=informative)
+    got = _reasons(snapshot.iloc[:1], contrib, fake).iloc[0]
+    assert "call attempts" not in got and "not called" not in got
+
+
+def test_fit_rejects_one_class_and_missing_labels(snapshot):
+    with pytest.raises(InputError, match="only one class"):
+        CallPriorityModel().fit(snapshot, np.ones(len(snapshot), dtype=bool))
+    with pytest.raises(InputError, match="fit needs labels"):
+        CallPriorityModel().fit(snapshot)
+
+
+def test_rank_needs_a_snapshot(model):
+    with pytest.raises(InputError, match="rank needs an account snapshot"):
+        model.rank(pd.DataFrame({"customer_id": ["A"]}))
+
+
+def test_fit_too_early_is_explained(sample):
+    with pytest.raises(ArcallsError, match="Cannot train the call-priority model"):
+        fit_call_priority_model(*sample, as_of="2024-12-01", weeks=2)
+
+
+def test_reliability_table_by_hand():
+    # Bin [0, 0.5): p 0.1, 0.2 with outcomes F, T -> mean 0.15, observed 0.5.
+    # Bin [0.5, 1]: p 0.6, 0.8, 1.0 with T, T, F -> mean 0.8, observed 2/3.
+    table = reliability_table([False, True, True, True, False], [0.1, 0.2, 0.6, 0.8, 1.0], bins=2)
+    assert table["accounts"].tolist() == [2, 3]
+    assert table["mean_predicted"].tolist() == [0.15, 0.8]
+    assert table["observed_rate"].tolist() == [0.5, 0.667]
+    assert table["gap"].tolist() == [0.35, -0.13]
+
+
+def test_reliability_table_rejects_bad_probabilities():
+    with pytest.raises(InputError, match=r"probabilities in \[0, 1\]"):
+        reliability_table([True], [1.5])
+
+
+@pytest.fixture(scope="module")
+def small_backtest(sample):
+    return backtest(*sample, start="2025-09-07", end="2025-09-28", k=10, train_weeks=6)
+
+
+def test_backtest_lists_are_scored_by_hand(small_backtest):
+    r = small_backtest
+    assert r.summary["strategy"].tolist() == [
+        "model",
+        "largest_overdue",
+        "oldest",
+        "last_week",
+        "perfect",
+    ]
+    assert r.weekly["as_of"].nunique() == 4
+    # Recompute one week's model list: its top 10 by score, ties by customer id.
+    week = r.scores[r.scores["as_of"] == pd.Timestamp("2025-09-14")]
+    top = week.sort_values(["model", "customer_id"], ascending=[False, True]).head(10)
+    row = r.weekly[(r.weekly["as_of"] == "2025-09-14") & (r.weekly["strategy"] == "model")]
+    assert row["captured"].iloc[0] == pytest.approx(top["dollars_within_horizon"].sum(), abs=0.005)
+    best = week["dollars_within_horizon"].nlargest(10).sum()
+    assert row["perfect"].iloc[0] == pytest.approx(best, abs=0.005)
+    # Nothing beats perfect foresight.
+    assert (r.weekly["captured"] <= r.weekly["perfect"] + 0.005).all()
+    assert r.summary.set_index("strategy").loc["perfect", "share"] == 1.0
+    assert "<table" in r._repr_html_()
+
+
+def test_backtest_last_week_is_the_previous_model_list(small_backtest):
+    s = small_backtest.scores
+    this = s[s["as_of"] == pd.Timestamp("2025-09-21")].set_index("customer_id")
+    prev = s[s["as_of"] == pd.Timestamp("2025-09-14")].set_index("customer_id")
+    both = this.index.intersection(prev.index)
+    assert (this.loc[both, "last_week"] == prev.loc[both, "model"]).all()
+
+
+def test_backtest_gain_at_k_matches_the_summary(small_backtest):
+    r = small_backtest
+    at_k = r.gain[r.gain["calls_per_week"] == r.k].set_index("strategy")["captured"]
+    summary = r.summary.set_index("strategy")["captured"]
+    assert (at_k - summary).abs().max() < 0.01
+
+
+def test_model_beats_every_rule_on_twelve_held_out_weeks(sample):
+    """The headline: over 12 held-out weeks the model's top 25 collect the most."""
+    r = backtest(*sample, start="2026-01-04", end="2026-03-22", k=25, train_weeks=26)
+    summary = r.summary.set_index("strategy")
+    assert summary.loc["model", "weeks"] == 12
+    for rule in ("largest_overdue", "oldest", "last_week"):
+        assert summary.loc["model", "captured"] > summary.loc[rule, "captured"]
+        assert summary.loc["model", "auc"] > summary.loc[rule, "auc"]
+    # Calibration: over the pooled weeks, predicted and observed rates agree closely.
+    rel = r.reliability
+    gap = (rel["gap"].abs() * rel["accounts"]).sum() / rel["accounts"].sum()
+    assert gap < 0.06
+
+
+def test_backtest_runs_on_the_ibm_file_without_calls(ibm_ar_path):
+    inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
+    # Every IBM invoice is settled at most 45 days late: a 7-day horizon separates payers.
+    r = backtest(inv, start="2013-07-07", end="2013-09-29", k=5, horizon_days=7, train_weeks=13)
+    summary = r.summary.set_index("strategy")
+    assert summary.loc["model", "weeks"] == 13
+    assert 0 < summary.loc["model", "share"] <= 1
+
+
+def test_backtest_bad_options(sample):
+    with pytest.raises(InputError, match="k \\(calls a week\\)"):
+        backtest(*sample, start="2026-01-04", end="2026-01-11", k=0)
+    with pytest.raises(ArcallsError, match="has known labels"):
+        backtest(*sample, start="2026-10-04", end="2026-10-25", train_weeks=4)
+
+
+def test_save_and_load_round_trip(model, snapshot, tmp_path):
+    path = tmp_path / "model.skops"
+    save_model(model, path)
+    loaded = load_model(path)
+    pd.testing.assert_frame_equal(model.rank(snapshot), loaded.rank(snapshot))
+
+
+def test_load_refuses_files_arcalls_did_not_write(model, tmp_path):
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    text = tmp_path / "notes.skops"
+    text.write_text("hello", encoding="utf-8")
+    with pytest.raises(ModelFileError, match="not a readable skops file"):
+        load_model(text)
+    foreign = tmp_path / "tree.skops"
+    sio.dump({"model": DecisionTreeClassifier().fit([[0], [1]], [0, 1])}, foreign)
+    with pytest.raises(ModelFileError, match=r"does not trust \(sklearn\.tree"):
+        load_model(foreign)
+    unmarked = tmp_path / "unmarked.skops"
+    sio.dump({"model": model}, unmarked)
+    with pytest.raises(ModelFileError, match="no arcalls model marker"):
+        load_model(unmarked)
+    with pytest.raises(ModelFileError, match="No model file"):
+        load_model(tmp_path / "missing.skops")
+
+
+def test_save_refuses_other_objects(tmp_path):
+    with pytest.raises(ArcallsError, match="saves a CallPriorityModel"):
+        save_model({"a": 1}, tmp_path / "x.skops")
