@@ -12,6 +12,7 @@ whether a column may be empty is the loader's decision.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -33,6 +34,11 @@ MIN_YEAR, MAX_YEAR = 1970, 2100
 HEADER_SEARCH_LINES = 200
 #: Two-digit years below this are 20xx, the others 19xx (the POSIX ``%y`` rule).
 TWO_DIGIT_YEAR_PIVOT = 69
+#: A header line with more columns than a spreadsheet holds (Excel: 16,384) is no table.
+MAX_COLUMNS = 16_384
+#: A cell longer than a spreadsheet cell may be (Excel: 32,767 characters) is a problem:
+#: it cannot come from a spreadsheet and could not go back into one in our exports.
+MAX_CELL_CHARS = 32_767
 
 _OUT_OF_RANGE = f"date outside {MIN_YEAR}..{MAX_YEAR} (a typo?)"
 _FAST_STR = "string[pyarrow]"
@@ -53,6 +59,12 @@ _DAY_MONTH = re.compile(
 )
 _MONTH_DAY = re.compile(
     r"^(?:[A-Za-z]+,? )?(?P<mon>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})$"
+)
+#: Whole-column ISO layouts parsed in one strptime pass (pattern, format); any other
+#: layout goes through the general parser, which gives the same dates for these.
+_ISO_FAST_PATHS = (
+    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
 )
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _CURRENCY = r"[$€£¥₹\s']|^(?:USD|EUR|GBP|CAD|AUD|NZD|INR)|(?:USD|EUR|GBP)$"
@@ -143,11 +155,41 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
         raise InputError(
             f"{name} is empty: expected a header line and data rows. Export the report again."
         )
+    if "\r" in text:
+        # Old Mac exports end lines with CR alone, and some files mix endings; the csv
+        # module rejects a bare CR inside an unquoted field, a spreadsheet breaks the line.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The csv module refuses cells over 128 KiB; read them whole here, and report the
+    # ones longer than a spreadsheet cell as row problems (see MAX_CELL_CHARS).
+    with _csv_field_limit(len(text) + 1):
+        return _read_text(text, name, encoding, notes, find_header)
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int):
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, min(limit, 2**31 - 1)))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_text(
+    text: str, name: str, encoding: str, notes: list[str], find_header: HeaderFinder | None
+) -> RawTable:
     head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
     sep = _sniff_separator(head, find_header)
     head_cells = [next(csv.reader([line.rstrip("\r")], delimiter=sep), []) for line in head]
     if find_header is None:
-        header_at = next(i for i, cells in enumerate(head_cells) if any(c.strip() for c in cells))
+        header_at = next(
+            (i for i, cells in enumerate(head_cells) if any(c.strip() for c in cells)), None
+        )
+        if header_at is None:
+            raise InputError(
+                f"{name} has no header line: its first {HEADER_SEARCH_LINES} lines hold no "
+                "column name. Export the table again with its header row."
+            )
     else:
         header_at = find_header(head_cells)
         if header_at is None:
@@ -157,6 +199,12 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
                 "names, exported as CSV, or load it without the preset and pass columns=."
             )
     headers = [h.strip() for h in head_cells[header_at]]
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(
+            f"{name}: the header line (row {header_at + 1}) has {len(headers):,} columns, "
+            f"more than a spreadsheet holds ({MAX_COLUMNS:,}); this is not a table export. "
+            "Check that you picked the right file."
+        )
     # Skip the header and the lines above it without splitting the whole text.
     start = 0
     for _ in range(header_at + 1):
@@ -165,10 +213,13 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
     body = text[start:]
     first_row = header_at + 2
     cells, extra = None, None
-    if find_header is None:
+    unclosed = body.count('"') % 2 == 1
+    if find_header is None and not unclosed:
         cells = _read_fast(body, sep, len(headers))
     if cells is None:
         cells, extra = _read_slow(body, sep, len(headers))
+    if unclosed and len(cells):
+        _check_closed_quotes(cells, name, first_row + len(cells) - 1)
     rows = np.arange(first_row, first_row + len(cells), dtype=np.int64)
     if len(cells):
         # Blank lines (or lines of empty cells) are layout, not rows: neither loaded nor
@@ -204,6 +255,15 @@ def _read_bytes(source) -> tuple[str, bytes]:
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab separated.
+        try:
+            return data.decode("utf-16"), "utf-16", [f"{name} read as UTF-16."]
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name} starts like UTF-16 text but is not (byte offset {exc.start}). "
+                "Save it as 'CSV UTF-8' and retry."
+            ) from exc
     try:
         text = data.decode("utf-8-sig")
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -268,17 +328,36 @@ def _read_fast(body: str, sep: str, width: int) -> pd.DataFrame | None:
 def _read_slow(body: str, sep: str, width: int) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The csv module: ragged rows, blank lines and report layouts; one record per line."""
     records = list(csv.reader(io.StringIO(body), delimiter=sep))
-    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
-    for i in range(max(width, frame.shape[1])):
-        if i not in frame:
-            frame[i] = ""
-    frame = frame.fillna("")
+    lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
     extra = None
-    if frame.shape[1] > width:
-        # Cells beyond the header are kept only to report them.
-        extra = (frame.iloc[:, width:].to_numpy(dtype=str) != "").any(axis=1)
-        frame = frame.iloc[:, :width].copy()
+    long = np.flatnonzero(lengths > width)
+    if len(long):
+        # Cells beyond the header are only reported, never kept: cutting the (few) long
+        # records here keeps a million-cell line from becoming a million-column frame.
+        extra = np.zeros(len(records), dtype=bool)
+        for i in long:
+            extra[i] = any(records[i][width:])
+            records[i] = records[i][:width]
+    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame(dtype=object)
+    # Short records are filled with empty cells up to the header's width, in one step.
+    frame = frame.reindex(columns=range(width)).astype(object).fillna("")
     return frame, extra
+
+
+def _check_closed_quotes(cells: pd.DataFrame, name: str, last_row: int) -> None:
+    """An odd number of quotes whose last record holds line breaks: a quote never closed.
+
+    The csv module then reads everything after the quote as one cell, so the lines after
+    it would vanish into that cell; refuse the file instead. (An odd count alone is not
+    enough: an inch mark inside an unquoted cell, ``3/4"``, is legal.)
+    """
+    last = cells.iloc[-1].astype(str)
+    if last.str.contains("\n", regex=False).any():
+        raise ParseError(
+            f'{name}, row {last_row}: a quote (") opened in this row is never closed, so '
+            "everything after it, to the end of the file, was read as one cell. Close or "
+            "remove the quote in that row and save the file again."
+        )
 
 
 def _raw_from_frame(frame: pd.DataFrame) -> RawTable:
@@ -318,6 +397,16 @@ def _by_unique(
         pd.Series(parsed.to_numpy()[codes], index=index, dtype=parsed.dtype),
         pd.Series(problems.to_numpy()[codes], index=index, dtype="string"),
     )
+
+
+def cell_lengths(cells: pd.Series) -> pd.Series:
+    """Characters in each text cell (as ``cells.str.len()``, without its Python loop)."""
+    values = cells.to_numpy(dtype=object)
+    try:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    except TypeError:  # a cell that is not text (e.g. missing): the general method
+        return cells.str.len()
+    return pd.Series(lengths, index=cells.index)
 
 
 def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -454,6 +543,9 @@ def parse_dates(
 def dayfirst_evidence(values: pd.Series) -> bool | None:
     """True/False when a column's numeric dates decide day-first/month-first, else None."""
     u = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object).str.strip()
+    # Only values with a separator after one or two characters ("12/") can match; the
+    # C++ prefix test keeps the Python regex off the ISO timestamps of large columns.
+    u = u[u.astype(_FAST_STR).str.match(r".{1,2}[-/.]").to_numpy(dtype=bool)]
     numeric = u.str.extract(_NUMERIC)
     a, b = numeric["a"].astype(float), numeric["b"].astype(float)
     day, month = bool((a > 12).any()), bool((b > 12).any())
@@ -464,9 +556,15 @@ def _parse_dates_auto(
     u: pd.Series, dayfirst: bool | None, file_dayfirst: bool | None, where: str
 ) -> tuple[pd.Series, pd.Series]:
     filled = u != ""
-    if u[filled].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all():
-        # Fast path for the common all-ISO column.
-        stamp = pd.to_datetime(u.where(filled), format="%Y-%m-%d", errors="coerce")
+    # pyarrow-backed strings run the regex checks in C++, not a Python loop per value.
+    fast = u[filled].astype(_FAST_STR)
+    iso_format = next(
+        (fmt for pattern, fmt in _ISO_FAST_PATHS if fast.str.fullmatch(pattern).all()), None
+    )
+    if iso_format is not None:
+        # Fast path for the common all-ISO column (dates, or dates with times to the
+        # second): one strptime over the column instead of the general regex split.
+        stamp = pd.to_datetime(u.where(filled), format=iso_format, errors="coerce")
         year = pd.to_numeric(u.str[:4].where(filled), errors="coerce")
         outside = filled & ~year.between(MIN_YEAR, MAX_YEAR)
         problems = pd.Series(pd.NA, index=u.index, dtype="string")

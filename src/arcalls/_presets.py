@@ -110,8 +110,13 @@ def _rule_aside(raw: _parse.RawTable, mask: np.ndarray, reason: pd.Series) -> pd
 
 def _first_filled(raw: _parse.RawTable) -> pd.Series:
     """Each row's first non-empty cell (section and contact labels sit there)."""
-    stripped = raw.cells.apply(lambda c: c.str.strip())
-    return stripped.mask(stripped == "").bfill(axis=1).iloc[:, 0].fillna("").astype(str)
+    stripped = raw.cells.apply(lambda c: c.str.strip()).to_numpy(dtype=object)
+    if stripped.shape[1] == 0:
+        return pd.Series("", index=raw.cells.index, dtype=object)
+    # numpy rather than bfill(axis=1): no object-dtype downcasting (a pandas FutureWarning).
+    filled = stripped != ""
+    first = stripped[np.arange(len(stripped)), filled.argmax(axis=1)]
+    return pd.Series(np.where(filled.any(axis=1), first, ""), index=raw.cells.index).astype(str)
 
 
 def _check_total(raw: _parse.RawTable, data: np.ndarray, total_row: np.ndarray, col: str) -> None:
@@ -271,7 +276,8 @@ def _xero_prepare(raw: _parse.RawTable) -> Prepared:
         # Without a Contact column, each contact's name is a line of its own above its
         # invoices; "Total <contact>" lines close the group.
         is_name = (~data) & ~label.str.lower().str.startswith("total").to_numpy()
-        contact = label.where(is_name).ffill().fillna("").where(data, "")
+        # string dtype: an all-empty object column would warn about downcasting on ffill.
+        contact = label.astype("string").where(is_name).ffill().fillna("").where(data, "")
     kept = raw.with_column("customer_id", contact).with_column("customer_name", contact)
     if raw.column("Invoice Total") is None and raw.column("Total") is not None:
         # The detail report prints only what is still owed: the open balance stands in

@@ -11,7 +11,9 @@ rows set aside, always.
 from __future__ import annotations
 
 import difflib
+import functools
 import warnings
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -71,7 +73,8 @@ class LoadReport:
     source : str
         The file (or ``<DataFrame>``).
     encoding : str or None
-        ``utf-8``, ``utf-8-sig`` (with a byte-order mark) or ``cp1252``; None for a frame.
+        ``utf-8``, ``utf-8-sig`` (with a byte-order mark), ``utf-16`` (with one) or
+        ``cp1252``; None for a frame.
     rows_in : int
         Data rows in the file (blank, section and total lines of a report are layout,
         not rows).
@@ -694,6 +697,15 @@ def _load(
     problems = _Problems(raw)
     if raw.extra is not None:
         problems.add(raw.extra, "", None, "more cells than the header line has columns")
+    for pos in positions.values():
+        too_long = _parse.cell_lengths(raw.cells[pos]) > _parse.MAX_CELL_CHARS
+        problems.add(
+            too_long,
+            raw.headers[pos],
+            raw.cells[pos],
+            f"cell longer than {_parse.MAX_CELL_CHARS:,} characters (a spreadsheet cell's "
+            "limit): a paste gone wrong?",
+        )
     kinds = {c.name: c.kind for c in table.columns}
     kinds.update(found_preset.extra_columns if found_preset else {})
     required = set(table.required)
@@ -772,17 +784,27 @@ def _parse_column(
         values, bad = _parse.parse_int(cells)
     elif kind == "outcome":
         text, _ = _parse.parse_text(cells)
-        keys = text.str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
-        values = keys.map(outcomes).astype("string")
-        unknown = text.notna() & values.isna()
-        bad = pd.Series(pd.NA, index=cells.index, dtype="string").mask(
-            unknown,
-            "unknown call outcome: map it with outcome_map={'"
-            + text.fillna("").astype(str)
-            + "': '<one of "
-            + "/".join(OUTCOMES)
-            + ">'}",
+        # A column holds a handful of distinct outcomes: map those, then spread back.
+        codes, uniques = pd.factorize(text)
+        distinct = pd.Series(uniques, dtype="string")
+        keys = distinct.str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
+        mapped = keys.map(outcomes).astype("string").to_numpy()
+        values = pd.Series(
+            np.where(codes >= 0, mapped[np.maximum(codes, 0)] if len(mapped) else pd.NA, pd.NA),
+            index=cells.index,
+            dtype="string",
         )
+        unknown = text.notna() & values.isna()
+        bad = pd.Series(pd.NA, index=cells.index, dtype="string")
+        if unknown.any():
+            bad = bad.mask(
+                unknown,
+                "unknown call outcome: map it with outcome_map={'"
+                + text.fillna("").astype(str)
+                + "': '<one of "
+                + "/".join(OUTCOMES)
+                + ">'}",
+            )
     else:  # pragma: no cover - the schema has no other kinds
         raise ArcallsError(f"unknown column kind {kind!r}")
     problems.add(bad.notna(), header, cells, bad)
@@ -860,6 +882,19 @@ def _check_rows(
             "payment to an invoice id not in the invoices given",
             _INTEGRITY_TAG,
         )
+    if table is CUSTOMERS and "timezone" in frame:
+        known = _known_time_zones()
+        zone = frame["timezone"]
+        unknown = (
+            (zone.notna() & ~zone.isin(known)) if known else pd.Series(False, index=zone.index)
+        )
+        problems.add(
+            unknown,
+            header("timezone"),
+            cells("timezone"),
+            "unknown time zone: expected an IANA name such as America/New_York or "
+            "Europe/London (empty: the business's own zone)",
+        )
     if table is CALLS and "promise_date" in frame:
         early = frame["promise_date"] < frame["called_at"].dt.normalize()
         problems.add(
@@ -869,6 +904,13 @@ def _check_rows(
             "promise date before the call",
             _INTEGRITY_TAG,
         )
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    # Empty when the system has no time-zone database: then nothing is checked here
+    # rather than every zone refused.
+    return frozenset(zoneinfo.available_timezones())
 
 
 def _set_aside(

@@ -551,7 +551,10 @@ def recovery_cohorts(
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
     if cohort_dates is None:
         start = invoices["invoice_date"].min()
-        cohort_dates = pd.date_range(start, as_of, freq="QE")
+        # No invoices, no cohort: the check below then says so instead of date_range failing.
+        cohort_dates = (
+            pd.date_range(start, as_of, freq="QE") if pd.notna(start) else pd.DatetimeIndex([])
+        )
         cohort_dates = cohort_dates[cohort_dates < as_of]
     dates = pd.DatetimeIndex(pd.to_datetime(list(cohort_dates))).normalize()
     late = dates[dates > as_of]

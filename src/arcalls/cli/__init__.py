@@ -16,8 +16,9 @@ import traceback
 
 from ..errors import ArcallsError
 
-#: Exit codes: 0 done, 1 ``check`` found problems, 2 bad input or output, 130 Ctrl-C.
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Exit codes: 0 done, 1 ``check`` found problems, 2 bad input or output, 3 a bug in
+#: arcalls (an error it did not expect), 130 Ctrl-C.
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        command.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        # SUPPRESS: unless given after the command, the sub-parser must not reset the
+        # top-level --debug to False (argparse copies sub-parser defaults over it).
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
         module.register(command)
     return parser
 
@@ -57,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         name = f" {exc.filename}" if exc.filename else ""
         sys.stderr.write(f"arcalls {args.command}: cannot use{name}: {exc.strerror or exc}.\n")
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last guard: no traceback for a user
+        if args.debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"arcalls {args.command}: unexpected error ({type(exc).__name__}: {exc}). This is "
+            "a bug in arcalls, not in your files: please report it with the output of the "
+            "same command run with --debug.\n"
+        )
+        return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

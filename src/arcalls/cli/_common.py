@@ -18,11 +18,12 @@ import argparse
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, RowsSetAsideWarning
 from ..schema import Tables
 
 KINDS = ("invoices", "payments", "calls", "customers")
@@ -148,10 +149,14 @@ def load_tables(args: argparse.Namespace) -> Tables:
         "calls": io.load_calls,
         "customers": io.load_customers,
     }
-    loaded = {
-        kind: loaders[kind](path, **options, **(make_ids if kind != "customers" else {}))
-        for kind, path in paths.items()
-    }
+    with warnings.catch_warnings():
+        # The command says what was set aside in its own line below, not as a Python
+        # warning with a source line.
+        warnings.simplefilter("ignore", RowsSetAsideWarning)
+        loaded = {
+            kind: loaders[kind](path, **options, **(make_ids if kind != "customers" else {}))
+            for kind, path in paths.items()
+        }
     for kind, frame in loaded.items():
         report = io.load_report(frame)
         if len(report.set_aside):
@@ -180,7 +185,13 @@ def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
         latest.append(tables.calls["called_at"].max())
     if "paid_date" in tables.invoices:
         latest.append(tables.invoices["paid_date"].max())
-    return pd.Timestamp(max(d for d in latest if pd.notna(d))).normalize()
+    found = [d for d in latest if pd.notna(d)]
+    if not found:
+        raise InputError(
+            "The inputs hold no dates to take the as-of date from (is the invoices file "
+            "empty?). Pass --as-of YYYY-MM-DD, or export the invoices again with their rows."
+        )
+    return pd.Timestamp(max(found)).normalize()
 
 
 def output_dir(path: Path | None, default: str = ".") -> Path:

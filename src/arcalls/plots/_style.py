@@ -6,6 +6,10 @@ matplotlib is imported only when a chart is drawn, so ``import arcalls`` stays l
 
 from __future__ import annotations
 
+import re
+
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
 #: Okabe-Ito colour-blind-safe palette, in the order charts use it.
 PALETTE = (
     "#0072B2",  # blue
@@ -74,8 +78,19 @@ def format_money(value: float, currency: str = "$") -> str:
 
 
 def finish(ax, *, title: str, xlabel: str | None = None, ylabel: str | None = None):
-    """Set a title that states the finding, axis labels with units, a light grid."""
-    ax.set_title(title, loc="left", fontsize=12)
+    r"""Set a title that states the finding, axis labels with units, a light grid.
+
+    A ``$`` is escaped (unless it already is): matplotlib would typeset the text between
+    two of them as mathematics, and titles quote dollars.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = finish(plt.figure().add_subplot(), title="Call C1: $600 of $900")
+    >>> ax.get_title(loc="left")
+    'Call C1: \\$600 of \\$900'
+    """
+    ax.set_title(_UNESCAPED_DOLLAR.sub(r"\\$", title), loc="left", fontsize=12)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
