@@ -510,9 +510,7 @@ def test_handoff_waits_for_the_placement_age_and_a_stable_crossing():
     days = np.arange(0, 200)
     # Placing wins on day 20 only (a noisy blip), then from day 100 on for good.
     gain_days = (days == 20) | (days >= 100)
-    curve = pd.DataFrame(
-        {"days_past_due": days, "recovery_rate": np.where(gain_days, 0.0, 0.99)}
-    )
+    curve = pd.DataFrame({"days_past_due": days, "recovery_rate": np.where(gain_days, 0.0, 0.99)})
     fixed = {"horizon_days": 365, "agency_recovery": 0.5, "agency_fee": 0.2, "cost_per_call": 0}
     assert handoff_analysis(curve, min_placement_age=0, stable_days=0, **fixed).handoff_age == 20
     # The blip is shorter than the 30-day stability window: the crossing is day 100.

@@ -872,4 +872,3 @@ def _last_date(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.Timestamp:
     if len(payments):
         latest.append(payments["payment_date"].max())
     return pd.Timestamp(max(latest)).normalize()
-
