@@ -1,3 +1,903 @@
-"""The weekly call list: exclusions, ordering, export."""
+"""The weekly call list: whom to call, in what order, and whom not to call and why.
 
-__all__: list[str] = []
+:func:`call_list` puts every customer with an open balance on the as-of date either on
+the list (ranked by the dollars a call is expected to bring in) or in the excluded
+table with every must-not-call reason that applies (DESIGN.md). :func:`write_call_list`
+exports both as CSV (two files) or as one Excel workbook (two sheets), formula-safe,
+atomically, and byte for byte the same for the same inputs.
+
+Rules, as implemented:
+
+- The as-of date is a day: payments dated on or before it and calls made any time on
+  it are known.
+- **Overdue balance** (what a call chases) = open amounts of undisputed invoices past
+  due (``days_past_due > 0``) plus every open credit note (negative open amount, due or
+  not: the customer will deduct it), floored at zero. Disputed invoices leave the
+  chase but are shown in ``disputed_balance``.
+- **Must-not-call** reasons, in this order: zero overdue balance; whole balance
+  disputed (every positive open dollar is on a disputed invoice; such an account is
+  not also reported as zero overdue); pending promise; do not call; placed with an
+  agency (``placed_with_agency_date`` on or before as-of); called within the cool-down
+  (any attempt fewer than ``cooldown_days`` days before as-of, so with 3 a call on
+  Monday blocks Monday to Wednesday); attempt limit (``max_attempts_7d`` attempts in
+  the 7 days ending on as-of). With ``consumer=True`` (US Regulation F pattern) also:
+  a right-party conversation in the last 7 days.
+- Order: expected dollars (``p_pay`` x overdue balance), then overdue balance, then
+  oldest days past due, all descending, then customer id: a total order, so the same
+  inputs always give the same list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
+from ._export import write_csvs
+from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
+from .ledger import invoice_balances
+from .schema import CALLS, CUSTOMERS, INVOICES, PAYMENTS, RIGHT_PARTY_OUTCOMES, round_money
+
+__all__ = ["CallList", "call_list", "write_call_list", "EXCLUSION_REASONS"]
+
+#: Days after any call attempt during which the account is not called again.
+DEFAULT_COOLDOWN_DAYS = 3
+#: Attempts within :data:`ATTEMPT_WINDOW_DAYS` after which the account rests.
+DEFAULT_MAX_ATTEMPTS_7D = 7
+#: The window (days, ending on the as-of date) over which attempts are counted.
+ATTEMPT_WINDOW_DAYS = 7
+#: Consumer mode: no call within this many days after a right-party conversation.
+CONSUMER_QUIET_DAYS_AFTER_CONTACT = 7
+#: Consumer mode: the attempt limit can be lowered but never raised above this.
+CONSUMER_MAX_ATTEMPTS_7D = 7
+#: Consumer mode: calls only from this hour to this hour, customer's local time.
+CONSUMER_CALL_HOURS = (8, 21)
+#: At most this many invoice ids are written in one cell; the rest are counted.
+MAX_INVOICE_IDS_SHOWN = 10
+#: Decimals of ``p_pay`` in exports (money always has 2).
+P_PAY_DECIMALS = 4
+
+REASON_ZERO_OVERDUE = "zero overdue balance"
+REASON_DISPUTED = "whole balance disputed"
+REASON_PENDING_PROMISE = "pending promise"
+REASON_DO_NOT_CALL = "do not call"
+REASON_AGENCY = "placed with agency"
+REASON_COOLDOWN = "called within cool-down"
+REASON_ATTEMPTS = "attempt limit in 7 days"
+REASON_RIGHT_PARTY = "right-party contact in last 7 days"
+
+#: Every must-not-call reason, in the order they are listed in the excluded table.
+#: Reason given on every row when the history cannot train the model (see ``_scores``).
+FALLBACK_REASON = "largest overdue balance (too little history to train the model)"
+
+EXCLUSION_REASONS: tuple[str, ...] = (
+    REASON_ZERO_OVERDUE,
+    REASON_DISPUTED,
+    REASON_PENDING_PROMISE,
+    REASON_DO_NOT_CALL,
+    REASON_AGENCY,
+    REASON_COOLDOWN,
+    REASON_ATTEMPTS,
+    REASON_RIGHT_PARTY,
+)
+
+#: Columns of :attr:`CallList.calls`, in order.
+CALL_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "customer_id",
+    "customer_name",
+    "contact_name",
+    "phone",
+    "best_time_to_call",
+    "overdue_balance",
+    "oldest_days_past_due",
+    "overdue_invoices",
+    "last_call_date",
+    "last_call_outcome",
+    "promise_date",
+    "promise_amount",
+    "promise_status",
+    "p_pay",
+    "expected_dollars",
+    "reasons",
+    "handoff_suggested",
+)
+
+#: Columns of :attr:`CallList.excluded`, in order.
+EXCLUDED_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "customer_name",
+    "open_balance",
+    "overdue_balance",
+    "disputed_balance",
+    "oldest_days_past_due",
+    "last_call_date",
+    "last_call_outcome",
+    "promise_date",
+    "promise_status",
+    "reason",
+)
+
+_MONEY_COLUMNS = (
+    "overdue_balance",
+    "open_balance",
+    "disputed_balance",
+    "promise_amount",
+    "expected_dollars",
+)
+_DATE_COLUMNS = ("last_call_date", "promise_date")
+_PROMISE_COLUMNS = ("customer_id", "called_at", "promise_date", "status")
+
+
+@dataclass(frozen=True)
+class CallList:
+    """The weekly call list and the accounts left off it.
+
+    Attributes
+    ----------
+    calls : DataFrame
+        The ranked list, one row per account to call (columns :data:`CALL_COLUMNS`).
+    excluded : DataFrame
+        Accounts with an open balance that must not be called, with ``reason``
+        (every reason that applies, ``"; "``-joined).
+    as_of : Timestamp
+        The day the list is made for.
+    callable_accounts : int
+        Accounts that may be called (``len(calls)`` unless ``top`` cut the list).
+    handoff_age : int or None
+        Days past due from which ``handoff_suggested`` is True.
+    ranking_note : str or None
+        Set when the list is not ranked by the model: why, and what it is ranked by.
+    """
+
+    calls: pd.DataFrame
+    excluded: pd.DataFrame
+    as_of: pd.Timestamp
+    callable_accounts: int
+    handoff_age: int | None = None
+    consumer: bool = field(default=False)
+    ranking_note: str | None = None
+
+    @property
+    def excluded_by_reason(self) -> pd.Series:
+        """How many excluded accounts each reason applies to (an account can count twice)."""
+        reasons = self.excluded["reason"].astype("string").str.split("; ").explode()
+        counts = reasons.value_counts()
+        order = [r for r in EXCLUSION_REASONS if r in counts.index]
+        return counts.reindex(order).astype("int64").rename("accounts")
+
+    @property
+    def summary(self) -> pd.Series:
+        """Headline numbers: accounts listed and excluded, dollars at stake."""
+        return pd.Series(
+            {
+                "as_of": self.as_of.date().isoformat(),
+                "accounts_listed": len(self.calls),
+                "accounts_callable": self.callable_accounts,
+                "accounts_excluded": len(self.excluded),
+                "overdue_balance_listed": float(round_money(self.calls["overdue_balance"].sum())),
+                "expected_dollars_listed": float(round_money(self.calls["expected_dollars"].sum())),
+                "overdue_balance_excluded": float(
+                    round_money(self.excluded["overdue_balance"].sum())
+                ),
+                "handoff_age": self.handoff_age,
+                "consumer_rules": self.consumer,
+            },
+            dtype=object,
+            name="call list",
+        )
+
+    def describe(self) -> str:
+        """One line: N accounts to call, M excluded (by reason), expected dollars."""
+        by_reason = ", ".join(f"{n} {reason}" for reason, n in self.excluded_by_reason.items())
+        shown = (
+            f"{len(self.calls)} accounts to call"
+            if len(self.calls) == self.callable_accounts
+            else f"{len(self.calls)} of {self.callable_accounts} callable accounts listed"
+        )
+        overdue = f"${self.calls['overdue_balance'].sum():,.2f} overdue"
+        if self.ranking_note:
+            money = f"; {overdue}. {self.ranking_note}"
+        else:
+            expected = self.calls["expected_dollars"].sum()
+            money = f"; expected dollars of the list ${expected:,.2f} on {overdue}."
+        return (
+            f"{shown}, {len(self.excluded)} excluded"
+            + (f" ({by_reason})" if by_reason else "")
+            + money
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>Call list as of {self.as_of.date()}</b>: {html.escape(self.describe())}</p>"
+            + self.calls.head(20).to_html(index=False)
+            + "<p><b>Excluded</b></p>"
+            + self.excluded.head(20).to_html(index=False)
+        )
+
+    def __repr__(self) -> str:
+        return f"CallList(as_of={self.as_of.date()}: {self.describe()})"
+
+
+def call_list(
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame | None = None,
+    calls: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    as_of,
+    top: int | None = None,
+    model=None,
+    promises: pd.DataFrame | None = None,
+    cooldown_days: int = DEFAULT_COOLDOWN_DAYS,
+    max_attempts_7d: int = DEFAULT_MAX_ATTEMPTS_7D,
+    handoff_age: int | None = None,
+    consumer: bool = False,
+) -> CallList:
+    """The weekly call list: ranked accounts to call and the accounts not to call.
+
+    Parameters
+    ----------
+    invoices, payments, calls, customers : DataFrame
+        Canonical tables (``payments=None``: the invoices' own settlement columns;
+        ``calls``/``customers`` may be None). Only what is known on ``as_of`` is used.
+    as_of : date-like
+        The day the list is for.
+    top : int, optional
+        Keep only the first ``top`` accounts (the excluded table is always complete).
+    model : optional
+        A fitted call-priority model with ``.rank(snapshot)`` returning ``customer_id``,
+        ``p_pay`` and ``reasons`` (``arcalls.CallPriorityModel``). None: one is fitted on
+        the history in the tables (``arcalls.fit_call_priority_model``).
+    promises : DataFrame, optional
+        Promise outcomes as of ``as_of`` (``arcalls.promise_outcomes``); computed from
+        the calls when None.
+    cooldown_days : int, default 3
+        An account called (any attempt) fewer than this many days before ``as_of`` is
+        not called (0 disables the rule).
+    max_attempts_7d : int, default 7
+        An account with this many attempts in the 7 days ending on ``as_of`` rests.
+    handoff_age : int, optional
+        Days past due from which an agency handoff is suggested (the recommended age
+        of ``arcalls.handoff_analysis``); None: never suggested.
+    consumer : bool, default False
+        Apply the US Regulation F pattern for consumer debts: also no call within 7
+        days after a right-party conversation, at most 7 attempts in 7 days whatever
+        ``max_attempts_7d`` says (counted per customer, which is at least as strict as
+        per debt), and the best time to call is kept within 8am-9pm local time.
+
+    Returns
+    -------
+    CallList
+        ``.calls`` (the ranked list), ``.excluded`` (with ``reason``), ``.summary``.
+
+    Raises
+    ------
+    SchemaError
+        When a table lacks a required column.
+    InputError
+        When an option is out of range.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> s = arcalls.load_sample()
+    >>> result = call_list(*s, as_of="2025-06-30", top=10)
+    >>> len(result.calls) <= 10
+    True
+    >>> bool(result.calls["expected_dollars"].is_monotonic_decreasing)
+    True
+    >>> set(result.excluded["reason"].str.split("; ").explode()) <= set(EXCLUSION_REASONS)
+    True
+    """
+    as_of = _check_as_of(as_of)
+    _check_table(invoices, INVOICES, "invoices")
+    for frame, table, name in (
+        (payments, PAYMENTS, "payments"),
+        (calls, CALLS, "calls"),
+        (customers, CUSTOMERS, "customers"),
+    ):
+        if frame is not None:
+            _check_table(frame, table, name)
+    _check_options(
+        top=top,
+        cooldown_days=cooldown_days,
+        max_attempts_7d=max_attempts_7d,
+        handoff_age=handoff_age,
+    )
+
+    accounts = _account_balances(invoices, payments, as_of=as_of)
+    accounts = _add_customer_details(accounts, customers, as_of=as_of)
+    accounts = accounts.merge(
+        _call_activity(
+            calls,
+            accounts["customer_id"],
+            as_of=as_of,
+            cooldown_days=cooldown_days,
+            consumer=consumer,
+        ),
+        on="customer_id",
+        how="left",
+    )
+    if promises is None:
+        promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
+    accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
+    accounts = accounts.assign(
+        attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
+        pending_promise=_flag(accounts["pending_promise"]),
+    )
+
+    if consumer:
+        # Regulation F allows at most 7 attempts per debt in 7 days; counting per
+        # customer (all debts together) is at least as strict.
+        max_attempts_7d = min(max_attempts_7d, CONSUMER_MAX_ATTEMPTS_7D)
+    reason = _exclusion_reasons(accounts, max_attempts_7d=max_attempts_7d, consumer=consumer)
+    is_excluded = reason != ""
+    excluded = _excluded_table(accounts[is_excluded], reason[is_excluded])
+
+    to_call = accounts[~is_excluded]
+    scores, ranking_note = _scores(
+        to_call, invoices, payments, calls, customers, as_of=as_of, model=model
+    )
+    to_call = to_call.merge(scores, on="customer_id", how="left")
+    to_call = to_call.assign(
+        best_time_to_call=_best_times(to_call, calls, customers, as_of=as_of, consumer=consumer),
+        expected_dollars=round_money(to_call["p_pay"] * to_call["overdue_balance"]),
+        handoff_suggested=(
+            to_call["oldest_days_past_due"] >= handoff_age if handoff_age is not None else False
+        ),
+    )
+    ranked = _order(to_call)
+    callable_accounts = len(ranked)
+    if top is not None:
+        ranked = ranked.head(top)
+    ranked = ranked.assign(rank=np.arange(1, len(ranked) + 1, dtype="int64"))
+    return CallList(
+        calls=ranked.loc[:, list(CALL_COLUMNS)].reset_index(drop=True),
+        excluded=excluded,
+        as_of=as_of,
+        callable_accounts=callable_accounts,
+        handoff_age=handoff_age,
+        consumer=consumer,
+        ranking_note=ranking_note,
+    )
+
+
+def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -> list[Path]:
+    """Export a call list: CSV (plus ``<name>_excluded.csv``) or an .xlsx workbook.
+
+    Both are formula-safe (text a spreadsheet would run arrives as text) and written
+    atomically (a failure leaves the previous files as they were). The same list gives
+    the same bytes: money has 2 decimals, ``p_pay`` 4, dates are ``YYYY-MM-DD``, and
+    the workbook's stored dates are the as-of date.
+
+    Parameters
+    ----------
+    result : CallList
+        From :func:`call_list`.
+    path : path-like
+        ``*.csv``: the list there and the excluded accounts in ``*_excluded.csv``
+        beside it. ``*.xlsx``: one workbook, sheets ``Call list`` and ``Excluded``,
+        with a frozen header, currency and date formats and fitted column widths.
+        The ``Call list`` sheet ends with empty, validated columns for the caller
+        (``arcalls.worksheet.ENTRY_COLUMNS``: ``called_at``, ``outcome`` from a
+        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``) and the
+        workbook stores the as-of date as a document property, so that
+        ``arcalls.worksheet.read_filled_list`` (``arcalls log-calls``) can read the
+        calls back.
+    sheets : CallSheets, optional
+        ``.xlsx`` only: add a ``Call sheets`` sheet with one block per listed account
+        (``arcalls.worksheet.call_sheets``).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    OutputError
+        For another suffix, or when the folder is missing or not writable.
+
+    Examples
+    --------
+    >>> import arcalls, tempfile
+    >>> result = call_list(*arcalls.load_sample(), as_of="2025-06-30", top=5)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     [p.name for p in write_call_list(result, f"{folder}/week.csv")]
+    ['week.csv', 'week_excluded.csv']
+    """
+    path = check_output_path(path)
+    suffix = path.suffix.lower()
+    if sheets is not None and suffix != ".xlsx":
+        raise OutputError(
+            "Call sheets go into an .xlsx list (or an .html file with "
+            f"arcalls.worksheet.write_call_sheets), not into {path.name}."
+        )
+    if suffix == ".csv":
+        excluded_path = path.with_name(f"{path.stem}_excluded{path.suffix}")
+        return write_csvs(
+            {path: _csv_frame(result.calls), excluded_path: _csv_frame(result.excluded)},
+            float_format="%.2f",
+            date_format="%Y-%m-%d",
+        )
+    if suffix == ".xlsx":
+        formats = dict.fromkeys(_MONEY_COLUMNS, MONEY_FORMAT)
+        formats.update(dict.fromkeys(_DATE_COLUMNS, DATE_FORMAT))
+        formats["p_pay"] = PERCENT_FORMAT
+        stamp = dt.datetime.combine(result.as_of.date(), dt.time())
+        calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
+        from . import worksheet
+
+        write_workbook(
+            {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
+            path,
+            formats=formats,
+            timestamp=stamp,
+            # An empty list has no row to fill in: its sheet keeps the plain header.
+            entry_columns=(
+                {worksheet.LIST_SHEET: worksheet._entry_columns(result.as_of)}
+                if len(calls)
+                else None
+            ),
+            layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
+            properties=worksheet._list_properties(result),
+        )
+    return [path]
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if a call list can be written there, else an OutputError.
+
+    Checked before any work is done, so that a typo in ``--out`` fails at once.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in {".csv", ".xlsx"}:
+        raise OutputError(
+            f"Cannot write a call list to {path}: the file must end in .csv or .xlsx, "
+            f"got {path.suffix or 'no suffix'!r}. Example: --out call_list.xlsx"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write {path}: the folder {folder} does not exist. "
+            "Create it first or choose another --out."
+        )
+    return path
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+def _check_as_of(as_of) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"as_of must be a date such as '2025-06-30', got {as_of!r}.") from exc
+    if pd.isna(stamp):
+        raise InputError(f"as_of must be a date such as '2025-06-30', got {as_of!r}.")
+    return stamp.normalize()
+
+
+def _check_table(frame, table, name: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{name} must be a pandas DataFrame, got {type(frame).__name__}. "
+            f"Load it with arcalls.load_{name}(path)."
+        )
+    missing = [c for c in table.required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{name} lacks the required column(s) {missing}; it has {list(frame.columns)}. "
+            f"Load it with arcalls.load_{name}(path, columns={{...}}) to map your headers."
+        )
+
+
+def _check_options(*, top, cooldown_days, max_attempts_7d, handoff_age) -> None:
+    checks = (
+        ("top", top, 1, True),
+        ("cooldown_days", cooldown_days, 0, False),
+        ("max_attempts_7d", max_attempts_7d, 1, False),
+        ("handoff_age", handoff_age, 0, True),
+    )
+    for name, value, lowest, optional in checks:
+        if value is None and optional:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lowest:
+            raise InputError(
+                f"{name} must be a whole number >= {lowest}"
+                + (" or None" if optional else "")
+                + f", got {value!r}."
+            )
+
+
+# -- the pieces -----------------------------------------------------------------------
+
+
+def _account_balances(
+    invoices: pd.DataFrame, payments: pd.DataFrame | None, *, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """One row per customer with any open invoice on ``as_of``: the money picture."""
+    bal = invoice_balances(invoices, payments, as_of=as_of)
+    bal = bal[bal["is_open"]]
+    disputed = (
+        pd.Series(_flag(bal["disputed"]), index=bal.index)
+        if "disputed" in bal
+        else pd.Series(False, index=bal.index)
+    )
+    amount = bal["open_amount"]
+    positive = amount > 0
+    chased = positive & ~disputed & (bal["days_past_due"] > 0)
+    frame = pd.DataFrame(
+        {
+            "customer_id": bal["customer_id"].astype("string"),
+            "open_balance": amount,
+            "chased": amount.where(chased, 0.0),
+            "credit": amount.where(amount < 0, 0.0),
+            "disputed_balance": amount.where(positive & disputed, 0.0),
+            "undisputed_positive": amount.where(positive & ~disputed, 0.0),
+            "chased_days": bal["days_past_due"].where(chased, 0),
+        }
+    )
+    per = frame.groupby("customer_id", sort=True, observed=True).agg(
+        open_balance=("open_balance", "sum"),
+        chased=("chased", "sum"),
+        credit=("credit", "sum"),
+        disputed_balance=("disputed_balance", "sum"),
+        undisputed_positive=("undisputed_positive", "sum"),
+        oldest_days_past_due=("chased_days", "max"),
+    )
+    overdue = round_money((per["chased"] + per["credit"]).clip(lower=0.0)) + 0.0
+    out = pd.DataFrame(
+        {
+            "customer_id": per.index.astype("string"),
+            "open_balance": round_money(per["open_balance"].to_numpy()) + 0.0,
+            "overdue_balance": overdue.to_numpy(),
+            "disputed_balance": round_money(per["disputed_balance"].to_numpy()) + 0.0,
+            "whole_balance_disputed": (
+                (per["disputed_balance"] > 0) & (round_money(per["undisputed_positive"]) == 0)
+            ).to_numpy(),
+            "oldest_days_past_due": per["oldest_days_past_due"].astype("int64").to_numpy(),
+        }
+    )
+    ids = _invoice_ids(bal[chased])
+    out = out.assign(overdue_invoices=out["customer_id"].map(ids).fillna("").astype("string"))
+    names = _names_from_invoices(invoices, as_of=as_of)
+    return out.assign(customer_name=out["customer_id"].map(names).astype("string"))
+
+
+def _invoice_ids(chased: pd.DataFrame) -> pd.Series:
+    """Per customer, the chased invoice ids, oldest due first, capped with "(+N more)"."""
+    if chased.empty:
+        return pd.Series(dtype="string")
+    ordered = chased.sort_values(["customer_id", "due_date", "invoice_id"], kind="mergesort")
+    position = ordered.groupby("customer_id", observed=True).cumcount()
+    shown = ordered[position < MAX_INVOICE_IDS_SHOWN]
+    # Each id followed by "; " unless it is its customer's last shown one; a group sum
+    # of object strings concatenates them in order without a Python call per customer.
+    customer = shown["customer_id"].to_numpy()
+    last_in_group = np.append(customer[1:] != customer[:-1], True)
+    pieces = shown["invoice_id"].astype(str).to_numpy(dtype=object) + np.where(
+        last_in_group, "", "; "
+    ).astype(object)
+    ids = pd.Series(pieces, index=shown.index).groupby(customer, sort=True).sum()
+    total = ordered.groupby("customer_id", observed=True).size()
+    more = (total - MAX_INVOICE_IDS_SHOWN).reindex(ids.index)
+    suffix = pd.Series(np.where(more > 0, " (+" + more.astype(str) + " more)", ""), index=ids.index)
+    return (ids + suffix).astype("string")
+
+
+def _names_from_invoices(invoices: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.Series:
+    if "customer_name" not in invoices:
+        return pd.Series(dtype="string")
+    named = invoices[(invoices["invoice_date"] <= as_of) & invoices["customer_name"].notna()]
+    # The most recent invoice's spelling wins: names get corrected over time.
+    latest = named.sort_values(["invoice_date", "invoice_id"], kind="mergesort")
+    return latest.groupby("customer_id", observed=True)["customer_name"].last()
+
+
+def _add_customer_details(
+    accounts: pd.DataFrame, customers: pd.DataFrame | None, *, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    n = len(accounts)
+    details = {
+        "contact_name": pd.Series(pd.NA, index=accounts.index, dtype="string"),
+        "phone": pd.Series(pd.NA, index=accounts.index, dtype="string"),
+        "timezone": pd.Series(pd.NA, index=accounts.index, dtype="string"),
+        "do_not_call": np.zeros(n, dtype=bool),
+        "with_agency": np.zeros(n, dtype=bool),
+    }
+    if customers is not None and len(customers):
+        cust = customers.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+        key = accounts["customer_id"]
+        for col in ("contact_name", "phone", "timezone"):
+            if col in cust:
+                details[col] = key.map(cust[col]).astype("string")
+        if "do_not_call" in cust:
+            details["do_not_call"] = _flag(key.map(cust["do_not_call"]))
+        if "placed_with_agency_date" in cust:
+            placed = key.map(cust["placed_with_agency_date"])
+            details["with_agency"] = (placed <= as_of).to_numpy(dtype=bool)
+        if "customer_name" in cust:
+            # The customer file is the owner's address book: its name wins.
+            own = key.map(cust["customer_name"]).astype("string")
+            details["customer_name"] = own.fillna(accounts["customer_name"])
+    return accounts.assign(**details)
+
+
+def _known_calls(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    if calls is None:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CALLS.required})
+    return calls[calls["called_at"] < as_of + pd.Timedelta(days=1)]
+
+
+def _call_activity(
+    calls: pd.DataFrame | None,
+    accounts: pd.Series,
+    *,
+    as_of: pd.Timestamp,
+    cooldown_days: int,
+    consumer: bool,
+) -> pd.DataFrame:
+    """Per account called up to ``as_of``: last call, attempts in the window, flags."""
+    known = _known_calls(calls, as_of=as_of)
+    columns = {
+        "customer_id": "string",
+        "last_call_date": "datetime64[ns]",
+        "last_call_outcome": "string",
+        "attempts_7d": "int64",
+        "in_cooldown": "bool",
+        "right_party_recent": "bool",
+    }
+    if known.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = known[known["customer_id"].isin(accounts)]
+    # A stable sort on the time alone keeps the file's order for calls logged in the
+    # same second, so the "last call" is the same on every run.
+    known = known.loc[:, ["customer_id", "called_at", "outcome"]].sort_values(
+        "called_at", kind="mergesort"
+    )
+    days_ago = (as_of - known["called_at"].dt.normalize()).dt.days.to_numpy()
+    right_party = known["outcome"].isin(RIGHT_PARTY_OUTCOMES).to_numpy(dtype=bool)
+    flags = pd.DataFrame(
+        {
+            "customer_id": known["customer_id"].to_numpy(),
+            "in_window": days_ago < ATTEMPT_WINDOW_DAYS,
+            "in_cooldown": days_ago < cooldown_days,
+            "right_party_recent": right_party & (days_ago < CONSUMER_QUIET_DAYS_AFTER_CONTACT),
+        }
+    )
+    per = flags.groupby("customer_id", sort=True).agg(
+        attempts_7d=("in_window", "sum"),
+        in_cooldown=("in_cooldown", "any"),
+        right_party_recent=("right_party_recent", "any"),
+    )
+    last = known.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    last = last.reindex(per.index)
+    return pd.DataFrame(
+        {
+            "customer_id": per.index.astype("string"),
+            "last_call_date": last["called_at"].dt.normalize().to_numpy(),
+            "last_call_outcome": last["outcome"].astype("string").to_numpy(),
+            "attempts_7d": per["attempts_7d"].astype("int64").to_numpy(),
+            "in_cooldown": per["in_cooldown"].to_numpy(dtype=bool),
+            "right_party_recent": (
+                per["right_party_recent"].to_numpy(dtype=bool)
+                if consumer
+                else np.zeros(len(per), dtype=bool)
+            ),
+        }
+    ).astype(columns)
+
+
+def _promise_outcomes(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+    if calls is None or not (calls["outcome"] == "promise").any():
+        return None
+    from . import promises as promises_module
+
+    return promises_module.promise_outcomes(calls, payments, invoices, as_of=as_of)
+
+
+def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
+    """Per customer: any pending promise, and the promise to show (open, else the last)."""
+    columns = {
+        "customer_id": "string",
+        "pending_promise": "bool",
+        "promise_date": "datetime64[ns]",
+        "promise_amount": "float64",
+        "promise_status": "string",
+    }
+    if promises is None or promises.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    missing = [c for c in _PROMISE_COLUMNS if c not in promises]
+    if missing:
+        raise SchemaError(
+            f"promises lacks the column(s) {missing}: pass the result of "
+            "arcalls.promise_outcomes(calls, payments, invoices, as_of=...)."
+        )
+    amount_col = "promised_amount" if "promised_amount" in promises else None
+    pending = _flag(promises["status"] == "pending")
+    frame = pd.DataFrame(
+        {
+            "customer_id": promises["customer_id"].astype("string"),
+            "pending": pending,
+            "called_at": promises["called_at"],
+            "call_id": promises["call_id"].astype("string") if "call_id" in promises else "",
+            "promise_date": promises["promise_date"],
+            "promise_amount": (promises[amount_col].astype("float64") if amount_col else np.nan),
+            "promise_status": promises["status"].astype("string"),
+        }
+    )
+    # An open promise matters more than any older outcome; among equals, the latest.
+    frame = frame.sort_values(["customer_id", "pending", "called_at", "call_id"], kind="mergesort")
+    last = frame.groupby("customer_id", sort=True, observed=True).last()
+    return pd.DataFrame(
+        {
+            "customer_id": last.index.astype("string"),
+            "pending_promise": frame.groupby("customer_id", sort=True, observed=True)["pending"]
+            .any()
+            .to_numpy(),
+            "promise_date": last["promise_date"].to_numpy(),
+            "promise_amount": round_money(last["promise_amount"].to_numpy()),
+            "promise_status": last["promise_status"].to_numpy(),
+        }
+    ).astype(columns)
+
+
+def _exclusion_reasons(
+    accounts: pd.DataFrame, *, max_attempts_7d: int, consumer: bool
+) -> pd.Series:
+    """Every must-not-call reason per account, "; "-joined ("" = may be called)."""
+    disputed = accounts["whole_balance_disputed"].to_numpy(dtype=bool)
+    flags = {
+        REASON_ZERO_OVERDUE: (accounts["overdue_balance"].to_numpy() <= 0) & ~disputed,
+        REASON_DISPUTED: disputed,
+        REASON_PENDING_PROMISE: accounts["pending_promise"].to_numpy(dtype=bool),
+        REASON_DO_NOT_CALL: accounts["do_not_call"].to_numpy(dtype=bool),
+        REASON_AGENCY: accounts["with_agency"].to_numpy(dtype=bool),
+        REASON_COOLDOWN: _flag(accounts["in_cooldown"]),
+        REASON_ATTEMPTS: accounts["attempts_7d"].to_numpy() >= max_attempts_7d,
+        REASON_RIGHT_PARTY: (
+            _flag(accounts["right_party_recent"])
+            if consumer
+            else np.zeros(len(accounts), dtype=bool)
+        ),
+    }
+    joined = np.full(len(accounts), "", dtype=object)
+    for label in EXCLUSION_REASONS:
+        joined = np.where(flags[label], joined + "; " + label, joined)
+    return pd.Series(joined, index=accounts.index, dtype="string").str.removeprefix("; ")
+
+
+def _excluded_table(accounts: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
+    table = accounts.assign(reason=reason)
+    table = table.sort_values(
+        ["overdue_balance", "open_balance", "customer_id"],
+        ascending=[False, False, True],
+        kind="mergesort",
+    )
+    return table.loc[:, list(EXCLUDED_COLUMNS)].reset_index(drop=True)
+
+
+def _scores(
+    to_call, invoices, payments, calls, customers, *, as_of, model
+) -> tuple[pd.DataFrame, str | None]:
+    """``p_pay`` and ``reasons`` for the accounts to call, from the ranking model.
+
+    When no model is given and the history cannot train one (say every overdue account
+    in it paid within the horizon), the list falls back to largest overdue balance
+    first, with ``p_pay`` unknown, and the returned note says so.
+    """
+    columns = {"customer_id": "string", "p_pay": "float64", "reasons": "string"}
+    if to_call.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}), None
+    from . import features, ranking
+
+    if model is None:
+        try:
+            model = ranking.fit_call_priority_model(
+                invoices, payments, calls, customers, as_of=as_of
+            )
+        except NotEnoughHistoryError as exc:
+            fallback = pd.DataFrame(
+                {
+                    "customer_id": to_call["customer_id"],
+                    "p_pay": np.nan,
+                    "reasons": FALLBACK_REASON,
+                }
+            ).astype(columns)
+            return fallback, f"Ranked by largest overdue balance: {exc}"
+    snapshot = features.account_snapshots(
+        invoices, payments, calls, customers, as_of_dates=[as_of], label=False
+    )
+    snapshot = snapshot[snapshot["customer_id"].isin(to_call["customer_id"])]
+    ranked = model.rank(snapshot)
+    missing = [c for c in ("customer_id", "p_pay") if c not in ranked]
+    if missing:
+        raise ArcallsError(
+            f"The model's rank() returned no {missing} column(s); got {list(ranked.columns)}. "
+            "Use a model from arcalls.fit_call_priority_model or arcalls.load_model."
+        )
+    reasons = ranked["reasons"] if "reasons" in ranked else pd.NA
+    return pd.DataFrame(
+        {
+            "customer_id": ranked["customer_id"].astype("string"),
+            "p_pay": ranked["p_pay"].astype("float64"),
+            "reasons": reasons,
+        }
+    ).astype(columns), None
+
+
+def _best_times(to_call, calls, customers, *, as_of, consumer: bool) -> pd.Series:
+    """The best local window to call each account, as text (``"10:00-12:00"``).
+
+    From :func:`arcalls.best_call_times` on the calls known on ``as_of``; an account
+    never called gets the window that works best over all customers. In consumer mode
+    the window is cut to 8am-9pm local time (the whole of it when none is left).
+    """
+    known = _known_calls(calls, as_of=as_of)
+    if to_call.empty or known.empty:
+        start = np.full(len(to_call), np.nan)
+        end = np.full(len(to_call), np.nan)
+    else:
+        from .promises import best_call_times
+
+        times = best_call_times(known, customers)
+        per = times.by_customer.set_index("customer_id")
+        overall = times.segments[times.segments["best"]]
+        fallback = (
+            (float(overall["window_start"].iloc[0]), float(overall["window_end"].iloc[0]))
+            if len(overall) == 1
+            else (np.nan, np.nan)
+        )
+        key = to_call["customer_id"]
+        start = key.map(per["best_window_start"]).astype("float64").fillna(fallback[0])
+        end = key.map(per["best_window_end"]).astype("float64").fillna(fallback[1])
+        start, end = start.to_numpy(), end.to_numpy()
+    if consumer:
+        low, high = CONSUMER_CALL_HOURS
+        start = np.where(np.isnan(start), low, np.maximum(start, low))
+        end = np.where(np.isnan(end), high, np.minimum(end, high))
+        outside = start >= end
+        start, end = np.where(outside, low, start), np.where(outside, high, end)
+
+    def hours(values: np.ndarray) -> pd.Series:
+        whole = pd.Series(np.nan_to_num(values).astype(np.int64), index=to_call.index)
+        return whole.astype(str).str.zfill(2)
+
+    text = (hours(start) + ":00-" + hours(end) + ":00").astype("string")
+    return text.where(~np.isnan(start))
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """A boolean array from a column that may hold missing values (missing = False)."""
+    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _order(to_call: pd.DataFrame) -> pd.DataFrame:
+    """Expected dollars, overdue balance, age (all descending), then customer id."""
+    return to_call.sort_values(
+        ["expected_dollars", "overdue_balance", "oldest_days_past_due", "customer_id"],
+        ascending=[False, False, False, True],
+        na_position="last",
+        kind="mergesort",
+    )
+
+
+def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as it goes into a CSV: fixed decimals for p_pay, money to the cent."""
+    out = table.copy()
+    if "p_pay" in out:
+        p = out["p_pay"].to_numpy(dtype="float64")
+        text = np.char.mod(f"%.{P_PAY_DECIMALS}f", np.nan_to_num(p))
+        out["p_pay"] = pd.Series(np.where(np.isnan(p), "", text), index=out.index)
+    for col in _MONEY_COLUMNS:
+        if col in out:
+            out[col] = round_money(out[col]) + 0.0
+    return out

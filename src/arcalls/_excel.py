@@ -1,0 +1,376 @@
+"""Excel workbooks for people: formats, frozen headers, safe text, same bytes every run.
+
+A workbook is written with openpyxl into a temporary file beside the target and moved
+over it only once complete (:func:`arcalls._export.atomic_path`). Text that a
+spreadsheet would run as a formula is stored as a plain string cell, so a customer
+named ``=HYPERLINK(...)`` shows as that text. The zip members carry a fixed timestamp
+and the document properties a fixed date, so that the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._export import FORMULA_PREFIXES, atomic_path
+
+#: Excel number formats used by the call list (and any other workbook export).
+MONEY_FORMAT = '"$"#,##0.00'
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+
+#: Column widths (in characters) are fitted to the content within these bounds.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+
+#: The earliest timestamp a zip member can carry (the zip format's epoch).
+_ZIP_EPOCH = dt.datetime(1980, 1, 1)
+
+#: Background of the header cells of the columns a caller fills in (pale yellow).
+ENTRY_FILL = "FFF2CC"
+#: Column widths of a layout sheet (first column, then every other column).
+LAYOUT_WIDTHS = (18, 16)
+#: Kinds of entry column and the Excel number format each gets.
+ENTRY_FORMATS = {
+    "datetime": DATETIME_FORMAT,
+    "date": DATE_FORMAT,
+    "money": MONEY_FORMAT,
+    "choice": None,
+    "text": None,
+}
+
+
+@dataclass(frozen=True)
+class EntryColumn:
+    """An empty column for a person to fill in, with Excel data validation.
+
+    Attributes
+    ----------
+    name : str
+        Header.
+    kind : {"datetime", "date", "money", "choice", "text"}
+        ``datetime``/``date``: a date on or after ``earliest`` (and, for
+        ``datetime``, not after today); ``money``: a number > 0; ``choice``: one of
+        ``choices`` from a drop-down; ``text``: anything.
+    prompt : str
+        The hint Excel shows when the cell is selected.
+    choices : tuple of str
+        The drop-down values of a ``choice`` column.
+    earliest : date, optional
+        The earliest date a ``date``/``datetime`` column accepts.
+    """
+
+    name: str
+    kind: str
+    prompt: str = ""
+    choices: tuple[str, ...] = ()
+    earliest: dt.date | None = None
+
+
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A ZipFile whose members all carry one timestamp, so output bytes do not drift."""
+
+    def __init__(self, *args, date_time: tuple[int, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._date_time = date_time
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo = zipfile.ZipInfo(zinfo_or_arcname, date_time=self._date_time)
+            zinfo.compress_type = self.compression
+            zinfo.external_attr = 0o600 << 16
+            zinfo_or_arcname = zinfo
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams each worksheet through a temporary file, whose mtime would
+        # otherwise end up in the archive.
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        self.writestr(arcname or os.path.basename(filename), data, compress_type, compresslevel)
+
+
+def write_workbook(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    formats: Mapping[str, str] | None = None,
+    timestamp: dt.datetime | pd.Timestamp | None = None,
+    entry_columns: Mapping[str, Sequence[EntryColumn]] | None = None,
+    layouts: Mapping[str, pd.DataFrame] | None = None,
+    properties: Mapping[str, str] | None = None,
+) -> Path:
+    """Write DataFrames as the sheets of one .xlsx workbook, atomically.
+
+    Parameters
+    ----------
+    sheets : mapping of str to DataFrame
+        Sheet name -> table, in sheet order. Each sheet gets a bold frozen header row,
+        an auto-filter and column widths fitted to its content.
+    path : path-like
+        The .xlsx file to write; the previous file stays untouched if writing fails.
+    formats : mapping of str to str, optional
+        Column name -> Excel number format (e.g. :data:`MONEY_FORMAT`), applied in
+        every sheet that has the column.
+    timestamp : datetime, optional
+        Creation/modification date stored in the workbook and its zip members; fixed
+        (1980-01-01 when omitted) so that the same tables give the same bytes.
+    entry_columns : mapping of str to sequence of EntryColumn, optional
+        Sheet name -> empty columns appended to that table for a person to fill in:
+        highlighted header, unlocked cells, data validation on every data row.
+    layouts : mapping of str to DataFrame, optional
+        Free-form sheets written after the tables: each row of the frame is a row of
+        the sheet (no header row). A ``style`` column, when present, is not written
+        but styles the row: ``title`` (bold, larger), ``section`` (bold), ``header``
+        (italic) or empty. Cells are formatted by type: floats as money, timestamps
+        as dates (with the time when not midnight).
+    properties : mapping of str to str, optional
+        Custom document properties (File > Properties > Custom), e.g. the as-of date
+        of a list, so that a program reading the workbook back can find it.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        When the folder is missing or cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> frame = pd.DataFrame({"name": ["=1+1", "Acme"], "owed": [12.5, -3.0]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_workbook({"Owed": frame}, f"{folder}/x.xlsx",
+    ...                          formats={"owed": MONEY_FORMAT})
+    ...     ws = openpyxl.load_workbook(out)["Owed"]
+    ...     [(c.value, c.data_type) for c in ws["A"]]
+    [('name', 's'), ('=1+1', 's'), ('Acme', 's')]
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    formats = dict(formats or {})
+    stamp = _ZIP_EPOCH if timestamp is None else max(pd.Timestamp(timestamp), _ZIP_EPOCH)
+    stamp = pd.Timestamp(stamp).to_pydatetime().replace(tzinfo=None, microsecond=0)
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(title=name)
+        ws.append([str(c) for c in frame.columns])
+        for cell in ws[1]:
+            cell.font = bold
+        for row in _python_rows(frame):
+            ws.append(row)
+        n = len(frame)
+        for j, col in enumerate(frame.columns, start=1):
+            letter = get_column_letter(j)
+            cells = ws[f"{letter}2:{letter}{n + 1}"] if n else ()
+            number_format = formats.get(col)
+            if number_format is not None:
+                for (cell,) in cells:
+                    cell.number_format = number_format
+            # openpyxl turns text starting with "=" into a formula: force a string cell,
+            # and quotePrefix keeps Excel from re-reading it as one when edited.
+            risky = np.flatnonzero(_formula_like(frame[col]))
+            for i in risky:
+                cell = cells[i][0]
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            ws.column_dimensions[letter].width = _width(frame[col], str(col))
+        ws.freeze_panes = "A2"
+        entries = tuple((entry_columns or {}).get(name, ()))
+        if entries:
+            _add_entry_columns(ws, entries, first=len(frame.columns) + 1, rows=n)
+        width = len(frame.columns) + len(entries)
+        if width:
+            ws.auto_filter.ref = f"A1:{get_column_letter(width)}{n + 1}"
+    for name, layout in (layouts or {}).items():
+        _add_layout_sheet(wb.create_sheet(title=name), layout)
+    if properties:
+        from openpyxl.packaging.custom import StringProperty
+
+        for key, value in properties.items():
+            wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
+
+    wb.properties.creator = "arcalls"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    buffer = io.BytesIO()
+    archive = _FixedTimeZipFile(
+        buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True, date_time=stamp.timetuple()[:6]
+    )
+    ExcelWriter(wb, archive).save()
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+    return Path(path)
+
+
+def _python_rows(frame: pd.DataFrame) -> list[list]:
+    """The frame's rows as Python values openpyxl can store (None for missing)."""
+    columns = [
+        frame[col].astype(object).where(frame[col].notna(), None).tolist() for col in frame.columns
+    ]
+    return [list(r) for r in zip(*columns, strict=True)] if columns else []
+
+
+def _formula_like(s: pd.Series) -> np.ndarray:
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return np.zeros(len(s), dtype=bool)
+    text = s.astype("string")
+    return text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
+
+
+def _width(s: pd.Series, header: str) -> float:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        longest = 10
+    elif pd.api.types.is_float_dtype(s):
+        # Money shows as $1,234.56: digits plus sign, separators and cents.
+        biggest = float(s.abs().max()) if s.notna().any() else 0.0
+        longest = len(f"${biggest:,.2f}") + 1
+    else:
+        lengths = s.astype("string").str.len()
+        longest = int(lengths.max()) if lengths.notna().any() else 0
+    return float(min(max(longest, len(header), MIN_WIDTH) + 2, MAX_WIDTH))
+
+
+def read_properties(path: str | os.PathLike) -> dict[str, str]:
+    """The custom document properties of a workbook (``{}`` when it has none)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return {p.name: str(p.value) for p in wb.custom_doc_props}
+    finally:
+        wb.close()
+
+
+def _add_entry_columns(ws, entries: Sequence[EntryColumn], *, first: int, rows: int) -> None:
+    """Empty, unlocked, validated columns from column ``first`` on, for ``rows`` rows."""
+    from openpyxl.styles import Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+
+    fill = PatternFill("solid", start_color=ENTRY_FILL, end_color=ENTRY_FILL)
+    unlocked = Protection(locked=False)
+    for j, entry in enumerate(entries, start=first):
+        letter = get_column_letter(j)
+        head = ws.cell(row=1, column=j, value=entry.name)
+        head.font = Font(bold=True)
+        head.fill = fill
+        ws.column_dimensions[letter].width = float(
+            min(max(len(entry.name), 16 if entry.kind != "text" else 40) + 2, MAX_WIDTH)
+        )
+        if not rows:
+            continue
+        number_format = ENTRY_FORMATS[entry.kind]
+        for i in range(2, rows + 2):
+            cell = ws.cell(row=i, column=j)
+            cell.protection = unlocked
+            if number_format:
+                cell.number_format = number_format
+        validation = _validation(entry)
+        if validation is None:
+            continue
+        validation.add(f"{letter}2:{letter}{rows + 1}")
+        ws.add_data_validation(validation)
+
+
+def _validation(entry: EntryColumn):
+    """The Excel data validation of an entry column (None for free text)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    options = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True}
+    if entry.kind == "choice":
+        validation = DataValidation(
+            type="list", formula1='"' + ",".join(entry.choices) + '"', **options
+        )
+        error = "Pick one of: " + ", ".join(entry.choices)
+    elif entry.kind in {"date", "datetime"}:
+        earliest = entry.earliest or _ZIP_EPOCH.date()
+        low = f"DATE({earliest.year},{earliest.month},{earliest.day})"
+        if entry.kind == "datetime":
+            # A call cannot be logged before it happened: up to the end of today.
+            validation = DataValidation(
+                type="date", operator="between", formula1=low, formula2="TODAY()+1", **options
+            )
+            error = f"Enter the date and time of the call, from {earliest} to now."
+        else:
+            validation = DataValidation(
+                type="date", operator="greaterThanOrEqual", formula1=low, **options
+            )
+            error = f"Enter a date on or after {earliest}."
+    elif entry.kind == "money":
+        validation = DataValidation(type="decimal", operator="greaterThan", formula1="0", **options)
+        error = "Enter an amount greater than 0."
+    else:
+        return None
+    validation.errorTitle = f"Invalid {entry.name}"
+    validation.error = error
+    if entry.prompt:
+        validation.promptTitle = entry.name[:32]
+        validation.prompt = entry.prompt[:255]
+    return validation
+
+
+def _add_layout_sheet(ws, layout: pd.DataFrame) -> None:
+    """Write a free-form layout (see :func:`write_workbook`) into ``ws``."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    styles = (
+        layout["style"].fillna("").astype(str).tolist() if "style" in layout else [""] * len(layout)
+    )
+    values = layout.drop(columns=["style"], errors="ignore")
+    fonts = {
+        "title": Font(bold=True, size=13),
+        "section": Font(bold=True),
+        "header": Font(italic=True),
+    }
+    for style, row in zip(styles, _python_rows(values), strict=True):
+        ws.append([_cell_value(v) for v in row])
+        r = ws.max_row
+        for cell in ws[r]:
+            value = cell.value
+            if isinstance(value, str):
+                if value.startswith(FORMULA_PREFIXES):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+            elif isinstance(value, float):
+                cell.number_format = MONEY_FORMAT
+            elif isinstance(value, dt.datetime):
+                has_time = value.time() != dt.time()
+                cell.number_format = DATETIME_FORMAT if has_time else DATE_FORMAT
+            if style in fonts and value is not None:
+                cell.font = fonts[style]
+    for j in range(1, values.shape[1] + 1):
+        width = LAYOUT_WIDTHS[0] if j == 1 else LAYOUT_WIDTHS[1]
+        ws.column_dimensions[get_column_letter(j)].width = float(width)
+
+
+def _cell_value(value):
+    """A layout value as openpyxl stores it (Timestamps as datetimes, NaN as empty)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value

@@ -1,0 +1,299 @@
+"""``arcalls call-list``: this week's call list as CSV or Excel, with the accounts not to call.
+
+Trains the call-priority model on the history in the files and ranks in one go, unless
+``--model FILE`` names a model saved earlier (then it is loaded; when FILE does not
+exist yet, the model trained now is saved there for next week). ``--format html``
+writes the call sheets instead (one printable page per account); ``--call-sheets``
+adds them to an Excel list as a third sheet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ArcallsError, InputError, OutputError
+from ._common import add_input_arguments, load_tables, resolve_as_of
+
+NAME = "call-list"
+HELP = (
+    "write this week's call list (CSV or Excel): accounts ranked by expected dollars, "
+    "and the accounts not to call with the reason"
+)
+
+#: Where the list goes when --out is not given (in the current folder).
+DEFAULT_OUT = Path("call_list.csv")
+#: The output formats, each with its file suffix.
+FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "html": ".html"}
+#: Rows of the list printed on the terminal.
+PRINTED_ROWS = 10
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    from ..calllist import DEFAULT_COOLDOWN_DAYS, DEFAULT_MAX_ATTEMPTS_7D
+
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--top", type=int, metavar="N", help="keep only the first N accounts (default: all)"
+    )
+    from ..worksheet import DEFAULT_ASK_DAYS, DEFAULT_BUSINESS_NAME
+
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="FILE.csv (plus FILE_excluded.csv beside it), FILE.xlsx (the list with "
+        "columns to fill in while calling, and the excluded accounts) or FILE.html "
+        f"(call sheets); default {DEFAULT_OUT.stem}.<format>",
+    )
+    parser.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        help="csv, xlsx, or html (one printable call sheet per account); "
+        "default: from the --out suffix, else csv",
+    )
+    parser.add_argument(
+        "--call-sheets",
+        action="store_true",
+        help="xlsx: add a 'Call sheets' sheet (open invoices, last payments and calls, "
+        "promise, opening line) for every listed account",
+    )
+    parser.add_argument(
+        "--business-name",
+        default=DEFAULT_BUSINESS_NAME,
+        metavar="NAME",
+        help="who you call for, in the call sheets' opening line "
+        f"(default {DEFAULT_BUSINESS_NAME!r})",
+    )
+    parser.add_argument(
+        "--caller",
+        metavar="NAME",
+        help="your name in the opening line (default: the account's last collector)",
+    )
+    parser.add_argument(
+        "--ask-days",
+        type=int,
+        default=DEFAULT_ASK_DAYS,
+        metavar="DAYS",
+        help=f"the opening line asks for payment by as-of + DAYS (default {DEFAULT_ASK_DAYS})",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        metavar="FILE",
+        help="a saved model: loaded if FILE exists, else the model trained now is saved "
+        "there (default: train on the files' history, save nothing)",
+    )
+    parser.add_argument(
+        "--handoff-age",
+        type=_handoff_age_option,
+        default="auto",
+        metavar="DAYS",
+        help="days past due from which to suggest an agency handoff; 'none' for no "
+        "suggestion (default: the recommended age from the files' own recovery curve)",
+    )
+    parser.add_argument(
+        "--cooldown-days",
+        type=int,
+        default=DEFAULT_COOLDOWN_DAYS,
+        metavar="DAYS",
+        help=f"do not call an account called fewer than DAYS days ago "
+        f"(default {DEFAULT_COOLDOWN_DAYS})",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=DEFAULT_MAX_ATTEMPTS_7D,
+        metavar="N",
+        help=f"rest an account after N attempts in 7 days (default {DEFAULT_MAX_ATTEMPTS_7D})",
+    )
+    parser.add_argument(
+        "--consumer",
+        action="store_true",
+        help="consumer debts: US Regulation F pattern (7 quiet days after a right-party "
+        "conversation, calls only 8am-9pm local time)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _out_and_format(out: Path | None, fmt: str | None) -> tuple[Path, str]:
+    """The output file and format from --out and --format (each implies the other)."""
+    if out is None:
+        fmt = fmt or "csv"
+        return DEFAULT_OUT.with_suffix(FORMATS[fmt]), fmt
+    suffix = out.suffix.lower()
+    if fmt is None:
+        by_suffix = {v: k for k, v in FORMATS.items()} | {".htm": "html"}
+        return out, by_suffix.get(suffix, "csv")
+    if suffix not in {FORMATS[fmt], ".htm" if fmt == "html" else FORMATS[fmt]}:
+        raise InputError(
+            f"--format {fmt} writes a {FORMATS[fmt]} file, but --out is {out}. "
+            f"Use --out {out.with_suffix(FORMATS[fmt])} or leave one of the two out."
+        )
+    return out, fmt
+
+
+def _check_html_path(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write {path}: the folder {folder} does not exist. "
+            "Create it first or choose another --out."
+        )
+
+
+def _handoff_age_option(text: str):
+    if text.lower() in {"none", "off"}:
+        return None
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of days, 'none' or 'auto', got {text!r}"
+        ) from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected days >= 0, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..calllist import call_list, check_output_path, write_call_list
+
+    if args.top is not None and args.top <= 0:
+        raise InputError(f"--top must be a positive number of accounts, got {args.top}.")
+    args.out, fmt = _out_and_format(args.out, args.format)
+    if fmt == "html":
+        _check_html_path(args.out)
+    else:
+        check_output_path(args.out)
+    if args.call_sheets and fmt == "csv":
+        raise InputError(
+            "--call-sheets needs an Excel list or HTML: use --out call_list.xlsx or --format html."
+        )
+    tables = load_tables(args)
+    as_of = resolve_as_of(args, tables)
+    out = sys.stdout
+    model = _model(args, tables, as_of, out)
+    handoff_age = (
+        _recommended_handoff_age(tables, as_of) if args.handoff_age == "auto" else args.handoff_age
+    )
+    result = call_list(
+        *tables,
+        as_of=as_of,
+        top=args.top,
+        model=model,
+        cooldown_days=args.cooldown_days,
+        max_attempts_7d=args.max_attempts,
+        handoff_age=handoff_age,
+        consumer=args.consumer,
+    )
+    sheets = None
+    if args.call_sheets or fmt == "html":
+        from ..worksheet import call_sheets
+
+        sheets = call_sheets(
+            result,
+            *tables,
+            business_name=args.business_name,
+            caller=args.caller,
+            ask_days=args.ask_days,
+        )
+    out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
+    if fmt == "html":
+        from ..worksheet import write_call_sheets
+
+        paths = [write_call_sheets(sheets, args.out)]
+        out.write(
+            f"Wrote {paths[0]} (call sheets: one page for each of {len(result.calls)} accounts)\n\n"
+        )
+    else:
+        paths = write_call_list(result, args.out, sheets=sheets)
+    if len(paths) == 2:
+        out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call)\n")
+        out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n\n")
+    elif fmt == "xlsx":
+        out.write(
+            f"Wrote {paths[0]} (sheets 'Call list': {len(result.calls)} accounts, "
+            f"'Excluded': {len(result.excluded)}"
+            + (", 'Call sheets'" if sheets is not None else "")
+            + ")\n"
+            "Fill in called_at, outcome (and new_promise_date/new_promise_amount) while "
+            f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
+        )
+    out.write(format_top_rows(result.calls, rows=PRINTED_ROWS) + "\n")
+    if len(result.calls) > PRINTED_ROWS:
+        out.write(f"({len(result.calls) - PRINTED_ROWS} more in {paths[0]})\n")
+    out.write("\n" + result.describe() + "\n")
+    if handoff_age is not None:
+        suggested = int(result.calls["handoff_suggested"].sum())
+        out.write(
+            f"Agency handoff suggested from {handoff_age} days past due: "
+            f"{suggested} listed account(s).\n"
+        )
+    return 0
+
+
+def _model(args, tables, as_of, out):
+    """The fitted model: loaded from --model, else trained now (and saved to --model)."""
+    from .. import ranking
+
+    if args.model is not None and args.model.exists():
+        model = ranking.load_model(args.model)
+        out.write(f"Loaded the model from {args.model}\n")
+        return model
+    if args.model is None:
+        # call_list trains the model itself, and falls back to largest-overdue-first
+        # (saying so) when the history cannot train one.
+        return None
+    model = ranking.fit_call_priority_model(*tables, as_of=as_of)
+    if args.model is not None:
+        ranking.save_model(model, args.model)
+        out.write(f"Trained the model on the history up to {as_of:%Y-%m-%d}; saved {args.model}\n")
+    return model
+
+
+def _recommended_handoff_age(tables, as_of) -> int | None:
+    """The age from which placing with an agency nets more, from the files' own history."""
+    from ..recovery import handoff_analysis, recovery_curve
+
+    try:
+        curve = recovery_curve(tables.invoices, tables.payments, as_of=as_of, n_boot=0)
+        return handoff_analysis(curve).handoff_age
+    except ArcallsError as exc:
+        sys.stderr.write(
+            f"arcalls call-list: no agency handoff suggestion ({exc}); "
+            "pass --handoff-age DAYS to set one.\n"
+        )
+        return None
+
+
+def _money(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:,.2f}"
+
+
+def format_top_rows(calls: pd.DataFrame, *, rows: int = PRINTED_ROWS) -> str:
+    """The first rows of a call list as a compact terminal table."""
+    if calls.empty:
+        return "(no account to call on this date)"
+    head = calls.head(rows)
+    table = pd.DataFrame(
+        {
+            "#": head["rank"].astype(str),
+            "customer": (
+                head["customer_name"].fillna(head["customer_id"]).astype(str).str.slice(0, 24)
+            ),
+            "phone": head["phone"].fillna("").astype(str),
+            "best time": head["best_time_to_call"].fillna("").astype(str),
+            "overdue $": head["overdue_balance"].map(_money),
+            "days": head["oldest_days_past_due"].astype(str),
+            "p_pay": head["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}"),
+            "expected $": head["expected_dollars"].map(_money),
+            "why": head["reasons"].fillna("").astype(str).str.slice(0, 40),
+        }
+    )
+    return table.to_string(index=False)

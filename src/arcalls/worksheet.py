@@ -1,0 +1,1362 @@
+"""The call list as the collector's worksheet: call sheets out, the filled list back in.
+
+:func:`call_sheets` gathers, for each listed account, every fact a caller needs before
+dialling (open invoices, terms, last payments, last calls, the last promise, an opening
+line and the third-party reminder), as of the list's as-of date. The Excel call list
+(:func:`arcalls.write_call_list`) carries empty, validated columns for the caller
+(:data:`ENTRY_COLUMNS`); :func:`read_filled_list` reads them back, refusing bad rows,
+and :func:`append_calls` adds them to the call log safely.
+
+Rules, as implemented:
+
+- **Point in time.** Balances come from :func:`arcalls.invoice_balances` on the as-of
+  date; payments dated on or before it and calls made on or before that day are shown.
+- **Opening line.** ``"Hello, this is {caller} from {business}. I'm calling about
+  invoice(s) A, B totalling $X, overdue since {oldest due date}. Can we count on
+  payment by {as_of + ask_days}?"``. The invoices are the chased ones (undisputed,
+  past due, positive open amount, oldest due first; at most
+  :data:`MAX_INVOICES_IN_LINE` named, the rest counted) and the total is the list's
+  overdue balance (open credit notes already deducted, said so when there are any).
+  The caller is ``caller=`` when given, else the collector of the account's last call
+  (the voice the customer knows), else :data:`DEFAULT_CALLER`.
+- **Promise shown.** The open promise if any, else the latest, as in the list itself.
+- **Filled rows.** A row is a call when any entry cell is filled. ``called_at`` and
+  ``outcome`` are required; the outcome must be one of the vocabulary; a ``promise``
+  needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
+  are refused; the call must be on or after the list's as-of day and not after the
+  time of reading; the account must be on the list. All problems are reported at once.
+- **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>``
+  (``-2``, ``-3``... for more calls to one account in the same minute): the same list
+  read twice gives the same ids, and :func:`append_calls` skips calls whose id, or
+  whose customer, time and outcome, are already in the log.
+- **The list's accounts** are stored in the workbook (document properties), so a row
+  the caller inserts for a second call is accepted when its ``customer_id`` was on the
+  list, and deleting or sorting rows does no harm.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._excel import EntryColumn, read_properties
+from ._export import atomic_path, neutralize_formulas
+from .calllist import CallList
+from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
+from .ledger import invoice_balances, resolve_payments
+from .schema import CALLS, OUTCOMES, dtype_of, round_money
+
+__all__ = [
+    "CallSheets",
+    "CallLogUpdate",
+    "ENTRY_COLUMNS",
+    "call_sheets",
+    "write_call_sheets",
+    "read_filled_list",
+    "append_calls",
+]
+
+#: Who "we" are in the opening line when no ``business_name`` is given.
+DEFAULT_BUSINESS_NAME = "our company"
+#: Who is calling when no ``caller`` is given and the account was never called.
+DEFAULT_CALLER = "your account manager"
+#: The opening line asks for payment by the as-of date plus this many days.
+DEFAULT_ASK_DAYS = 7
+#: Payments and calls shown per account (the latest ones).
+DEFAULT_LAST_PAYMENTS = 3
+DEFAULT_LAST_CALLS = 3
+#: At most this many invoice numbers are read out in the opening line.
+MAX_INVOICES_IN_LINE = 5
+#: Third-party reminder; ``{contact}`` is the account's contact name.
+THIRD_PARTY_LINE = (
+    "If you reach anyone but {contact}, leave only your name and number: never mention the debt."
+)
+#: Stands in for a missing contact name in the reminder.
+UNKNOWN_CONTACT = "the account's contact"
+
+#: Custom document properties that make an Excel list readable back.
+PROPERTY_KIND, KIND_CALL_LIST = "arcalls_workbook", "call list"
+PROPERTY_AS_OF = "arcalls_as_of"
+#: The listed customer ids, as a JSON list cut into numbered properties of at most
+#: :data:`PROPERTY_CHUNK` characters (Excel keeps text properties up to 255).
+PROPERTY_ACCOUNTS = "arcalls_accounts"
+PROPERTY_CHUNK = 250
+#: The sheet holding the list and its entry columns, and the call sheets' sheet.
+LIST_SHEET = "Call list"
+SHEETS_SHEET = "Call sheets"
+
+#: The empty columns of the Excel list that the caller fills in (the list already has
+#: ``promise_date``/``promise_amount`` for the last promise, hence ``new_``).
+ENTRY_COLUMNS: tuple[str, ...] = (
+    "called_at",
+    "outcome",
+    "new_promise_date",
+    "new_promise_amount",
+    "notes",
+)
+
+
+def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
+    """The Excel entry columns of a list made on ``as_of``, with their validation."""
+    first = as_of.date()
+    return (
+        EntryColumn(
+            "called_at",
+            "datetime",
+            prompt="Date and time of the call, e.g. 2026-11-02 14:30",
+            earliest=first,
+        ),
+        EntryColumn("outcome", "choice", prompt="Pick the outcome", choices=OUTCOMES),
+        EntryColumn(
+            "new_promise_date",
+            "date",
+            prompt="Outcome 'promise': the date they will pay by",
+            earliest=first,
+        ),
+        EntryColumn(
+            "new_promise_amount",
+            "money",
+            prompt="Outcome 'promise': the amount (empty = the whole overdue balance)",
+        ),
+        EntryColumn("notes", "text", prompt="What was said"),
+    )
+
+
+def _list_properties(result: CallList) -> dict[str, str]:
+    """The document properties stored in an Excel list: as-of date and listed accounts."""
+    ids = json.dumps(result.calls["customer_id"].astype(str).tolist(), separators=(",", ":"))
+    chunks = [ids[i : i + PROPERTY_CHUNK] for i in range(0, len(ids), PROPERTY_CHUNK)]
+    props = {
+        PROPERTY_KIND: KIND_CALL_LIST,
+        PROPERTY_AS_OF: result.as_of.date().isoformat(),
+        f"{PROPERTY_ACCOUNTS}_parts": str(len(chunks)),
+    }
+    props.update({f"{PROPERTY_ACCOUNTS}_{k}": c for k, c in enumerate(chunks, start=1)})
+    return props
+
+
+# -- call sheets ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallSheets:
+    """Everything a caller needs per listed account, as of the list's date.
+
+    Attributes
+    ----------
+    accounts : DataFrame
+        One row per listed account, in list order: ``rank``, ``customer_id``,
+        ``customer_name``, ``contact_name``, ``phone``, ``best_time_to_call``,
+        ``terms``, ``open_balance``, ``overdue_balance``, ``credits``,
+        ``overdue_since``, ``ask_by``, ``caller``, ``opening_line``,
+        ``third_party_line``.
+    invoices : DataFrame
+        Open invoices of those accounts: ``customer_id``, ``invoice_id``,
+        ``invoice_date``, ``due_date``, ``days_past_due``, ``amount``,
+        ``paid_to_date``, ``open_amount``, ``note`` (disputed / credit / not yet due).
+    payments : DataFrame
+        The last payments: ``customer_id``, ``payment_date``, ``invoice_id``,
+        ``amount``, ``method``.
+    calls : DataFrame
+        The last calls: ``customer_id``, ``called_at``, ``outcome``, ``collector``,
+        ``notes``.
+    promises : DataFrame
+        The promise shown: ``customer_id``, ``called_at``, ``promise_date``,
+        ``promised_amount``, ``received``, ``status``.
+    as_of : Timestamp
+    business_name : str
+    """
+
+    accounts: pd.DataFrame
+    invoices: pd.DataFrame
+    payments: pd.DataFrame
+    calls: pd.DataFrame
+    promises: pd.DataFrame
+    as_of: pd.Timestamp
+    business_name: str
+
+    def layout(self) -> pd.DataFrame:
+        """The sheets as rows of an Excel layout (see ``arcalls._excel.write_workbook``)."""
+        return _layout(self)
+
+    def to_html(self) -> str:
+        """The sheets as one printable HTML page per account."""
+        return _html(self)
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p>Call sheets as of {self.as_of:%Y-%m-%d}: {len(self.accounts)} accounts, "
+            f"{len(self.invoices)} open invoices.</p>"
+            + self.accounts[["rank", "customer_name", "overdue_balance", "opening_line"]]
+            .head(10)
+            .to_html(index=False)
+        )
+
+
+def call_sheets(
+    result: CallList,
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame | None = None,
+    calls: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    business_name: str = DEFAULT_BUSINESS_NAME,
+    caller: str | None = None,
+    ask_days: int = DEFAULT_ASK_DAYS,
+    last_payments: int = DEFAULT_LAST_PAYMENTS,
+    last_calls: int = DEFAULT_LAST_CALLS,
+    promises: pd.DataFrame | None = None,
+) -> CallSheets:
+    """The call sheet of every account on a call list, as of the list's date.
+
+    Parameters
+    ----------
+    result : CallList
+        From :func:`arcalls.call_list` (its ``as_of`` is the sheets' date).
+    invoices, payments, calls, customers : DataFrame
+        The canonical tables the list was made from (``payments=None``: the invoices'
+        own settlement columns; ``calls``/``customers`` may be None).
+    business_name : str, default :data:`DEFAULT_BUSINESS_NAME`
+        Who the caller calls for, in the opening line.
+    caller : str, optional
+        The caller's name in the opening line; default: the account's last collector,
+        else :data:`DEFAULT_CALLER`.
+    ask_days : int, default :data:`DEFAULT_ASK_DAYS`
+        The opening line asks for payment by ``as_of + ask_days``.
+    last_payments, last_calls : int, default 3
+        How many of the latest payments and calls to show per account.
+    promises : DataFrame, optional
+        :func:`arcalls.promise_outcomes` as of the list's date; computed when None.
+
+    Returns
+    -------
+    CallSheets
+
+    Raises
+    ------
+    InputError
+        An option out of range, or ``result`` not a call list.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> from arcalls.worksheet import call_sheets
+    >>> s = arcalls.load_sample()
+    >>> listed = arcalls.call_list(*s, as_of="2026-10-31", top=3)
+    >>> sheets = call_sheets(listed, *s, business_name="Acme Supplies")
+    >>> len(sheets.accounts)
+    3
+    >>> sheets.accounts["opening_line"].str.startswith("Hello, this is ").all()
+    np.True_
+    """
+    _check_call_list(result)
+    _check_count("ask_days", ask_days, lowest=0)
+    _check_count("last_payments", last_payments, lowest=0)
+    _check_count("last_calls", last_calls, lowest=0)
+    if not isinstance(business_name, str) or not business_name.strip():
+        raise InputError(f"business_name must be a non-empty text, got {business_name!r}.")
+    as_of = result.as_of
+    listed = result.calls.reset_index(drop=True)
+    ids = listed["customer_id"].astype("string")
+    order = pd.Series(np.arange(len(listed)), index=ids.to_numpy())
+
+    bal = invoice_balances(invoices, payments, as_of=as_of)
+    bal = bal[bal["is_open"] & bal["customer_id"].isin(ids)]
+    bal = _sort_by_list(bal, order, ["due_date", "invoice_id"])
+    open_invoices = _invoice_table(bal)
+    accounts = _accounts(listed, bal, calls, as_of=as_of, caller=caller)
+    accounts = _with_lines(
+        accounts, bal, as_of=as_of, business_name=business_name.strip(), ask_days=ask_days
+    )
+    return CallSheets(
+        accounts=accounts,
+        invoices=open_invoices,
+        payments=_last_payments(invoices, payments, order, as_of=as_of, n=last_payments),
+        calls=_last_calls(calls, order, as_of=as_of, n=last_calls),
+        promises=_promise_shown(promises, calls, payments, invoices, order, as_of=as_of),
+        as_of=as_of,
+        business_name=business_name.strip(),
+    )
+
+
+def _check_call_list(result) -> None:
+    if not isinstance(result, CallList):
+        raise InputError(
+            f"result must be a CallList from arcalls.call_list(...), got {type(result).__name__}."
+        )
+
+
+def _check_count(name: str, value, *, lowest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lowest:
+        raise InputError(f"{name} must be a whole number >= {lowest}, got {value!r}.")
+
+
+def _sort_by_list(frame: pd.DataFrame, order: pd.Series, then: list[str], ascending=True):
+    """Rows in list order (by the account's rank), then by ``then``."""
+    keyed = frame.assign(_rank=frame["customer_id"].map(order).to_numpy())
+    asc = [True] + ([ascending] * len(then) if isinstance(ascending, bool) else list(ascending))
+    keyed = keyed.sort_values(["_rank", *then], ascending=asc, kind="mergesort")
+    return keyed.drop(columns="_rank").reset_index(drop=True)
+
+
+def _invoice_table(bal: pd.DataFrame) -> pd.DataFrame:
+    disputed = (
+        bal["disputed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if "disputed" in bal
+        else np.zeros(len(bal), dtype=bool)
+    )
+    note = np.select(
+        [disputed, bal["open_amount"].to_numpy() < 0, bal["days_past_due"].to_numpy() <= 0],
+        ["disputed", "credit", "not yet due"],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": bal["customer_id"].astype("string"),
+            "invoice_id": bal["invoice_id"].astype("string"),
+            "invoice_date": bal["invoice_date"],
+            "due_date": bal["due_date"],
+            "days_past_due": bal["days_past_due"].astype("int64"),
+            "amount": bal["amount"].astype("float64"),
+            "paid_to_date": bal["paid_to_date"].astype("float64"),
+            "open_amount": bal["open_amount"].astype("float64"),
+            "note": pd.Series(note, index=bal.index, dtype="string"),
+        }
+    )
+
+
+def _chased(bal: pd.DataFrame) -> pd.Series:
+    """Invoices a call chases (same rule as the list's overdue balance)."""
+    disputed = (
+        bal["disputed"].astype("boolean").fillna(False)
+        if "disputed" in bal
+        else pd.Series(False, index=bal.index)
+    )
+    return (bal["open_amount"] > 0) & ~disputed & (bal["days_past_due"] > 0)
+
+
+def _accounts(listed, bal, calls, *, as_of, caller) -> pd.DataFrame:
+    ids = listed["customer_id"].astype("string")
+    by = bal.groupby("customer_id", observed=True, sort=False)
+    open_balance = round_money(by["open_amount"].sum())
+    credits = round_money(
+        bal["open_amount"]
+        .where(bal["open_amount"] < 0, 0.0)
+        .groupby(bal["customer_id"], observed=True)
+        .sum()
+    )
+    chased = bal[_chased(bal)]
+    overdue_since = chased.groupby("customer_id", observed=True)["due_date"].min()
+    if "terms" in bal:
+        terms = _join_per_group(
+            bal.dropna(subset=["terms"]).drop_duplicates(["customer_id", "terms"]),
+            "terms",
+            sep=", ",
+        )
+    else:
+        days = (bal["due_date"] - bal["invoice_date"]).dt.days
+        typical = days.groupby(bal["customer_id"], observed=True).median()
+        terms = "Net " + typical.round().astype("int64").astype(str) + " (from due dates)"
+    if caller is not None:
+        who = pd.Series(caller, index=listed.index, dtype="string")
+    else:
+        last = _known_calls(calls, as_of=as_of)
+        if "collector" in last:
+            last = last.dropna(subset=["collector"]).sort_values("called_at", kind="mergesort")
+            collector = last.groupby("customer_id", observed=True)["collector"].last()
+            who = ids.map(collector).astype("string").fillna(DEFAULT_CALLER)
+        else:
+            who = pd.Series(DEFAULT_CALLER, index=listed.index, dtype="string")
+    return pd.DataFrame(
+        {
+            "rank": listed["rank"].astype("int64"),
+            "customer_id": ids,
+            "customer_name": listed["customer_name"].astype("string").fillna(ids),
+            "contact_name": listed["contact_name"].astype("string"),
+            "phone": listed["phone"].astype("string"),
+            "best_time_to_call": listed["best_time_to_call"].astype("string"),
+            "terms": ids.map(terms).astype("string"),
+            "open_balance": ids.map(open_balance).astype("float64").fillna(0.0) + 0.0,
+            "overdue_balance": listed["overdue_balance"].astype("float64"),
+            "credits": ids.map(credits).astype("float64").fillna(0.0) + 0.0,
+            "overdue_since": ids.map(overdue_since).astype("datetime64[ns]"),
+            "caller": who.astype("string"),
+        }
+    )
+
+
+def _join_per_group(frame: pd.DataFrame, column: str, *, sep: str) -> pd.Series:
+    """Per customer, the column's values in frame order joined by ``sep``."""
+    if frame.empty:
+        return pd.Series(dtype="string")
+    customer = frame["customer_id"].to_numpy()
+    # Rows sharing a customer are not always adjacent: group on a stable sort.
+    position = np.argsort(customer, kind="mergesort")
+    customer = customer[position]
+    values = frame[column].astype(str).to_numpy(dtype=object)[position]
+    last_in_group = np.append(customer[1:] != customer[:-1], True)
+    pieces = values + np.where(last_in_group, "", sep).astype(object)
+    return pd.Series(pieces).groupby(customer, sort=False).sum().astype("string")
+
+
+def _with_lines(accounts, bal, *, as_of, business_name, ask_days) -> pd.DataFrame:
+    """Add ``ask_by``, the opening line and the third-party reminder."""
+    ask_by = as_of + pd.Timedelta(days=ask_days)
+    chased = bal[_chased(bal)]
+    position = chased.groupby("customer_id", observed=True).cumcount()
+    count = chased.groupby("customer_id", observed=True).size()
+    named = _join_per_group(chased[position < MAX_INVOICES_IN_LINE], "invoice_id", sep=", ")
+    ids = accounts["customer_id"]
+    n = ids.map(count).fillna(0).astype("int64")
+    more = n - MAX_INVOICES_IN_LINE
+    invoice_text = (
+        np.where(n == 1, "invoice ", "invoices ")
+        + ids.map(named).fillna("").astype(str)
+        + np.where(more > 0, " and " + more.astype(str) + " more", "")
+    )
+    credit_text = np.where(
+        accounts["credits"] < 0,
+        " after your credits of " + _money_text(-accounts["credits"]),
+        "",
+    )
+    since = accounts["overdue_since"]
+    line = (
+        "Hello, this is "
+        + accounts["caller"].astype(str)
+        + " from "
+        + business_name
+        + ". I'm calling about "
+        + invoice_text
+        + " totalling "
+        + _money_text(accounts["overdue_balance"])
+        + credit_text
+        + np.where(since.notna(), ", overdue since " + _date_text(since), "")
+        + ". Can we count on payment by "
+        + _date_text(pd.Series(ask_by, index=accounts.index))
+        + "?"
+    )
+    contact = accounts["contact_name"].fillna(UNKNOWN_CONTACT).astype(str)
+    prefix, suffix = THIRD_PARTY_LINE.split("{contact}")
+    return accounts.assign(
+        ask_by=ask_by,
+        opening_line=pd.Series(line, index=accounts.index, dtype="string"),
+        third_party_line=(prefix + contact + suffix).astype("string"),
+    )
+
+
+def _money_text(values: pd.Series) -> pd.Series:
+    """$1,234.56 for each value, without a Python call per value."""
+    plain = pd.Series(
+        np.char.mod("%.2f", round_money(values.to_numpy(dtype="float64"))), index=values.index
+    )
+    return "$" + plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
+
+
+def _date_text(dates: pd.Series) -> pd.Series:
+    """'November 7, 2026' (month name, day without a leading zero, year)."""
+    d = pd.to_datetime(dates)
+    return d.dt.strftime("%B ") + d.dt.day.astype("Int64").astype(str) + d.dt.strftime(", %Y")
+
+
+def _known_calls(calls, *, as_of) -> pd.DataFrame:
+    if calls is None:
+        return pd.DataFrame({c: pd.Series(dtype=dtype_of(CALLS.kind(c))) for c in CALLS.required})
+    return calls[calls["called_at"] < as_of + pd.Timedelta(days=1)]
+
+
+def _last_payments(invoices, payments, order, *, as_of, n) -> pd.DataFrame:
+    pays = resolve_payments(invoices, payments)
+    pays = pays[pays["payment_date"] <= as_of]
+    owner = invoices.drop_duplicates("invoice_id").set_index("invoice_id")["customer_id"]
+    frame = pd.DataFrame(
+        {
+            "customer_id": pays["invoice_id"].map(owner).astype("string"),
+            "payment_date": pays["payment_date"],
+            "invoice_id": pays["invoice_id"].astype("string"),
+            "amount": pays["amount"].astype("float64"),
+            "method": (
+                pays["method"].astype("string")
+                if "method" in pays
+                else pd.Series(pd.NA, index=pays.index, dtype="string")
+            ),
+            "_id": pays["payment_id"].astype("string") if "payment_id" in pays else "",
+        }
+    )
+    frame = frame[frame["customer_id"].isin(order.index)]
+    frame = frame.sort_values(["payment_date", "_id"], ascending=False, kind="mergesort")
+    frame = frame.groupby("customer_id", observed=True, sort=False).head(n)
+    return _sort_by_list(frame, order, ["payment_date", "_id"], ascending=False).drop(columns="_id")
+
+
+def _last_calls(calls, order, *, as_of, n) -> pd.DataFrame:
+    known = _known_calls(calls, as_of=as_of)
+    known = known[known["customer_id"].isin(order.index)]
+
+    def col(name, dtype="string"):
+        return known[name] if name in known else pd.Series(pd.NA, index=known.index, dtype=dtype)
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": known["customer_id"].astype("string"),
+            "called_at": known["called_at"],
+            "outcome": known["outcome"].astype("string"),
+            "collector": col("collector").astype("string"),
+            "notes": col("notes").astype("string"),
+            "_pos": np.arange(len(known)),
+        }
+    )
+    # Latest first; calls logged in the same second keep the file's order.
+    frame = frame.sort_values(["called_at", "_pos"], ascending=False, kind="mergesort")
+    frame = frame.groupby("customer_id", observed=True, sort=False).head(n)
+    return _sort_by_list(frame, order, ["called_at", "_pos"], ascending=False).drop(columns="_pos")
+
+
+def _promise_shown(promises, calls, payments, invoices, order, *, as_of) -> pd.DataFrame:
+    columns = {
+        "customer_id": "string",
+        "called_at": "datetime64[ns]",
+        "promise_date": "datetime64[ns]",
+        "promised_amount": "float64",
+        "received": "float64",
+        "status": "string",
+    }
+    if promises is None and calls is not None and (calls["outcome"] == "promise").any():
+        from .promises import promise_outcomes
+
+        promises = promise_outcomes(calls, payments, invoices, as_of=as_of)
+    if promises is None or promises.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    frame = promises[promises["customer_id"].isin(order.index)]
+    frame = frame.assign(
+        _pending=(frame["status"] == "pending").to_numpy(dtype=bool),
+        _call=frame["call_id"].astype("string") if "call_id" in frame else "",
+    )
+    # As the list does: an open promise first, else the latest.
+    frame = frame.sort_values(["_pending", "called_at", "_call"], kind="mergesort")
+    last = frame.groupby("customer_id", observed=True, sort=False).tail(1)
+    out = pd.DataFrame(
+        {c: (last[c] if c in last else pd.Series(np.nan, index=last.index)) for c in columns}
+    ).astype(columns)
+    return _sort_by_list(out, order, [])
+
+
+# -- layouts: Excel rows and HTML pages -----------------------------------------------
+
+_LAYOUT_WIDTH = 7
+_SECTIONS = ("title", "contact", "money", "say", "third", "inv", "pay", "call", "promise", "end")
+
+
+def _layout(sheets: CallSheets) -> pd.DataFrame:
+    """One block of rows per account, stacked in list order."""
+    acc = sheets.accounts
+    rank_of = pd.Series(acc["rank"].to_numpy(), index=acc["customer_id"].to_numpy())
+    parts = []
+
+    def block(section, customer_ids, cells, style="", seq=None):
+        frame = pd.DataFrame(
+            {f"c{i + 1}": (cells[i] if i < len(cells) else None) for i in range(_LAYOUT_WIDTH)},
+            index=range(len(customer_ids)),
+        )
+        for key in frame:
+            value = frame[key]
+            frame[key] = value.astype(object) if isinstance(value, pd.Series) else value
+        frame = frame.assign(
+            style=style,
+            _rank=rank_of.reindex(np.asarray(customer_ids)).to_numpy(),
+            _section=_SECTIONS.index(section),
+            _seq=np.arange(len(customer_ids)) if seq is None else seq,
+        )
+        parts.append(frame)
+
+    def values(s):
+        return pd.Series(s).reset_index(drop=True).astype(object)
+
+    ids = acc["customer_id"]
+    block(
+        "title",
+        ids,
+        [values("#" + acc["rank"].astype(str)), values(acc["customer_name"]), values(ids)],
+        "title",
+    )
+    block(
+        "contact",
+        ids,
+        [
+            "Contact",
+            values(acc["contact_name"]),
+            "Phone",
+            values(acc["phone"]),
+            "Best time",
+            values(acc["best_time_to_call"]),
+        ],
+    )
+    block(
+        "money",
+        ids,
+        [
+            "Overdue",
+            values(acc["overdue_balance"]),
+            "Open",
+            values(acc["open_balance"]),
+            "Terms",
+            values(acc["terms"]),
+        ],
+    )
+    block("say", ids, ["Say", values(acc["opening_line"])])
+    block("third", ids, ["Third party", values(acc["third_party_line"])])
+    for section, table, title, headers, cols in (
+        (
+            "inv",
+            sheets.invoices,
+            "Open invoices",
+            ("invoice", "invoice date", "due date", "days past due", "open amount", "note"),
+            ("invoice_id", "invoice_date", "due_date", "days_past_due", "open_amount", "note"),
+        ),
+        (
+            "pay",
+            sheets.payments,
+            "Last payments",
+            ("date", "invoice", "amount", "method"),
+            ("payment_date", "invoice_id", "amount", "method"),
+        ),
+        (
+            "call",
+            sheets.calls,
+            "Last calls",
+            ("called at", "outcome", "collector", "notes"),
+            ("called_at", "outcome", "collector", "notes"),
+        ),
+        (
+            "promise",
+            sheets.promises,
+            "Promise",
+            ("made on", "promise date", "amount", "received", "status"),
+            ("called_at", "promise_date", "promised_amount", "received", "status"),
+        ),
+    ):
+        block(section, ids, [title, *headers], "section", seq=np.zeros(len(ids), dtype=int))
+        seq = table.groupby("customer_id", observed=True, sort=False).cumcount() + 1
+        block(section, table["customer_id"], [None, *(values(table[c]) for c in cols)], seq=seq)
+        empty = ids[~ids.isin(table["customer_id"])]
+        block(section, empty, [None, "none on file"], seq=np.ones(len(empty), dtype=int))
+    block("end", ids, [])
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows.sort_values(["_rank", "_section", "_seq"], kind="mergesort")
+    return rows.drop(columns=["_rank", "_section", "_seq"]).reset_index(drop=True)
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, sans-serif; font-size: 11pt; margin: 1.5cm; }
+section.sheet { break-after: page; page-break-after: always; }
+section.sheet:last-child { break-after: auto; page-break-after: auto; }
+h1 { font-size: 15pt; margin: 0 0 .2em; } h2 { font-size: 11pt; margin: 1em 0 .3em; }
+p.meta { color: #555; margin: 0 0 .6em; }
+p.say { border-left: 4px solid #0072B2; padding: .4em .8em; background: #eef5fb; }
+p.third { border-left: 4px solid #D55E00; padding: .4em .8em; background: #fbf0ea; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left; }
+td.num, th.num { text-align: right; }
+"""
+
+
+def _html(sheets: CallSheets) -> str:
+    acc = sheets.accounts
+    if acc.empty:
+        body = "<p>No account to call on this date.</p>"
+    else:
+        tables = {
+            "inv": _html_table(
+                sheets.invoices,
+                {
+                    "invoice_id": "invoice",
+                    "invoice_date": "invoice date",
+                    "due_date": "due date",
+                    "days_past_due": "days past due",
+                    "open_amount": "open amount",
+                    "note": "note",
+                },
+            ),
+            "pay": _html_table(
+                sheets.payments,
+                {
+                    "payment_date": "date",
+                    "invoice_id": "invoice",
+                    "amount": "amount",
+                    "method": "method",
+                },
+            ),
+            "call": _html_table(
+                sheets.calls,
+                {
+                    "called_at": "called at",
+                    "outcome": "outcome",
+                    "collector": "collector",
+                    "notes": "notes",
+                },
+            ),
+            "promise": _html_table(
+                sheets.promises,
+                {
+                    "called_at": "made on",
+                    "promise_date": "promise date",
+                    "promised_amount": "amount",
+                    "received": "received",
+                    "status": "status",
+                },
+            ),
+        }
+        ids = acc["customer_id"]
+        titles = {
+            "inv": "Open invoices",
+            "pay": "Last payments",
+            "call": "Last calls",
+            "promise": "Promise",
+        }
+        page = (
+            '<section class="sheet"><h1>#'
+            + acc["rank"].astype(str)
+            + " "
+            + _esc(acc["customer_name"])
+            + " <small>("
+            + _esc(ids)
+            + ")</small></h1>"
+            + '<p class="meta">Contact: '
+            + _esc(acc["contact_name"])
+            + " &middot; Phone: "
+            + _esc(acc["phone"])
+            + " &middot; Best time: "
+            + _esc(acc["best_time_to_call"])
+            + "<br>Overdue: "
+            + _money_text(acc["overdue_balance"])
+            + " &middot; Open: "
+            + _money_text(acc["open_balance"])
+            + " &middot; Terms: "
+            + _esc(acc["terms"])
+            + '</p><p class="say"><b>Say:</b> '
+            + _esc(acc["opening_line"])
+            + '</p><p class="third"><b>Third party:</b> '
+            + _esc(acc["third_party_line"])
+            + "</p>"
+        )
+        for key, title in titles.items():
+            page = (
+                page
+                + f"<h2>{title}</h2>"
+                + ids.map(tables[key]).fillna("<p>none on file</p>").astype(str)
+            )
+        body = "".join((page + "</section>").tolist())
+    title = f"Call sheets as of {sheets.as_of:%Y-%m-%d}: {_html_escape(sheets.business_name)}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{_HTML_STYLE}</style></head><body>\n"
+        f"{body}\n</body></html>\n"
+    )
+
+
+def _html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def _esc(values: pd.Series) -> pd.Series:
+    """HTML-escaped text of each value ('' for missing), vectorised."""
+    text = values.astype("string").fillna("")
+    for raw, safe in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
+        text = text.str.replace(raw, safe, regex=False)
+    return text.astype(str)
+
+
+def _html_table(table: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
+    """Per customer, an HTML table of its rows (money, dates and text formatted)."""
+    if table.empty:
+        return pd.Series(dtype="string")
+    cells = []
+    numeric = []
+    for col in columns:
+        s = table[col]
+        if pd.api.types.is_float_dtype(s):
+            text = _money_text(s).where(s.notna(), "")
+            numeric.append(True)
+        elif pd.api.types.is_integer_dtype(s):
+            text = s.astype(str)
+            numeric.append(True)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            has_time = (s.dt.normalize() != s).any()
+            text = s.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d").fillna("")
+            numeric.append(False)
+        else:
+            text = _esc(s)
+            numeric.append(False)
+        cls = ' class="num"' if numeric[-1] else ""
+        cells.append(f"<td{cls}>" + text.astype(str) + "</td>")
+    row = "<tr>" + pd.concat(cells, axis=1).sum(axis=1) + "</tr>"
+    head = "".join(
+        ('<th class="num">' if num else "<th>") + label + "</th>"
+        for label, num in zip(columns.values(), numeric, strict=True)
+    )
+    body = _join_per_group(
+        pd.DataFrame({"customer_id": table["customer_id"], "r": row}), "r", sep=""
+    )
+    return "<table><tr>" + head + "</tr>" + body + "</table>"
+
+
+def write_call_sheets(sheets: CallSheets, path: str | os.PathLike) -> Path:
+    """Write the call sheets as one printable HTML page per account, atomically.
+
+    Parameters
+    ----------
+    sheets : CallSheets
+        From :func:`call_sheets`.
+    path : path-like
+        An ``.html`` file.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        Another suffix, or a folder that is missing or not writable.
+
+    Examples
+    --------
+    >>> import arcalls, tempfile
+    >>> s = arcalls.load_sample()
+    >>> sheets = call_sheets(arcalls.call_list(*s, as_of="2026-10-31", top=2), *s)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_call_sheets(sheets, f"{folder}/sheets.html")
+    ...     out.read_text(encoding="utf-8").count('<section class="sheet">')
+    2
+    """
+    path = Path(path)
+    if path.suffix.lower() not in {".html", ".htm"}:
+        raise OutputError(
+            f"Cannot write call sheets to {path}: the file must end in .html, "
+            f"got {path.suffix or 'no suffix'!r}. Example: --out call_sheets.html"
+        )
+    with atomic_path(path) as tmp:
+        tmp.write_text(sheets.to_html(), encoding="utf-8")
+    return path
+
+
+# -- reading a filled list back ---------------------------------------------------------
+
+#: Text dates the entry columns accept when a cell holds text rather than a date.
+_TEXT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+
+
+def read_filled_list(
+    path: str | os.PathLike, *, collector: str | None = None, now=None
+) -> pd.DataFrame:
+    """The calls a caller entered in an Excel call list, validated, as canonical calls.
+
+    Every row with any entry cell filled is a call (rules in the module docstring).
+    All problems are collected and raised together, naming each row as Excel shows it.
+
+    Parameters
+    ----------
+    path : path-like
+        An .xlsx list written by :func:`arcalls.write_call_list` and filled in.
+    collector : str, optional
+        Written in the calls' ``collector`` column.
+    now : datetime-like, optional
+        The time of reading (default: the computer's clock); a call after it is refused.
+
+    Returns
+    -------
+    DataFrame
+        Canonical calls (columns of ``arcalls.schema.CALLS``) plus ``row`` (the Excel
+        row), sorted by ``customer_id`` and ``called_at``; call ids are
+        ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>``.
+
+    Raises
+    ------
+    InputError
+        The file is not an arcalls call list, or rows are bad (all listed in the
+        message and in ``.problems``).
+
+    Examples
+    --------
+    >>> import arcalls, tempfile, openpyxl
+    >>> s = arcalls.load_sample()
+    >>> listed = arcalls.call_list(*s, as_of="2026-10-31", top=2)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = arcalls.write_call_list(listed, f"{folder}/week.xlsx")[0]
+    ...     wb = openpyxl.load_workbook(out)
+    ...     ws = wb["Call list"]
+    ...     header = [c.value for c in ws[1]]
+    ...     _ = ws.cell(2, header.index("called_at") + 1, "2026-11-02 10:15")
+    ...     _ = ws.cell(2, header.index("outcome") + 1, "voicemail")
+    ...     wb.save(out)
+    ...     calls = read_filled_list(out, now="2026-11-03")
+    >>> calls[["call_id", "outcome"]].to_numpy().tolist()  # doctest: +ELLIPSIS
+    [['LOG-20261031-C...-202611021015', 'voicemail']]
+    """
+    path = Path(path)
+    now = _now() if now is None else pd.Timestamp(now)
+    as_of, listed = _list_identity(path)
+    raw = _entry_rows(path)
+    entries = raw[raw.loc[:, list(ENTRY_COLUMNS)].notna().any(axis=1)]
+    problems, calls = _validate_entries(
+        entries, on_list=set(listed), as_of=as_of, now=now, file=path.name
+    )
+    if len(problems):
+        raise InputError(
+            f"{path}: {len(problems)} problem(s) in the filled rows; no call was read or logged. "
+            "Fix them in the workbook and run again:\n" + format_problems(problems),
+            problems=problems,
+        )
+    calls = calls.sort_values(["customer_id", "called_at", "row"], kind="mergesort")
+    minute = calls["called_at"].dt.strftime("%Y%m%d%H%M")
+    # The id depends on the call itself, not on its position, so that a row added to
+    # the list after a first read never takes the id of a call already logged.
+    n = calls.groupby([calls["customer_id"], minute], observed=True).cumcount() + 1
+    calls = calls.assign(
+        call_id=(
+            f"LOG-{as_of:%Y%m%d}-"
+            + calls["customer_id"]
+            + "-"
+            + minute
+            + np.where(n > 1, "-" + n.astype(str), "")
+        ).astype("string"),
+        collector=pd.Series(collector, index=calls.index, dtype="string"),
+    )
+    return calls.loc[:, [*CALLS.names, "row"]].reset_index(drop=True)
+
+
+def _now() -> pd.Timestamp:
+    """The time of reading (a function so that tests can fix it)."""
+    return pd.Timestamp.now().floor("s")
+
+
+def _list_identity(path: Path) -> tuple[pd.Timestamp, list[str]]:
+    """The list's as-of date and its accounts, from the workbook's properties."""
+    if not path.exists():
+        raise InputError(f"{path} does not exist: check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file: pass the filled .xlsx list.")
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(
+            f"{path} is not an .xlsx file. Pass the Excel call list written by "
+            "'arcalls call-list --out week.xlsx', after filling it in."
+        )
+    try:
+        props = read_properties(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from exc
+    if props.get(PROPERTY_KIND) != KIND_CALL_LIST or PROPERTY_AS_OF not in props:
+        raise InputError(
+            f"{path} is not a call list written by arcalls (its document properties lack "
+            f"{PROPERTY_AS_OF!r}). Fill in the .xlsx list from 'arcalls call-list', and "
+            "save it as .xlsx (not .csv or .xls)."
+        )
+    try:
+        parts = int(props[f"{PROPERTY_ACCOUNTS}_parts"])
+        text = "".join(props[f"{PROPERTY_ACCOUNTS}_{k}"] for k in range(1, parts + 1))
+        accounts = json.loads(text) if text else []
+    except (KeyError, ValueError) as exc:
+        raise InputError(
+            f"{path}: the list's accounts stored in its document properties are damaged "
+            f"({exc}). Make a new list with 'arcalls call-list'."
+        ) from exc
+    return pd.Timestamp(props[PROPERTY_AS_OF]), accounts
+
+
+def _entry_rows(path: Path) -> pd.DataFrame:
+    """The list sheet's cells as Python values, with the Excel row number."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if LIST_SHEET not in wb.sheetnames:
+            raise InputError(f"{path} has no sheet {LIST_SHEET!r}; it has {wb.sheetnames}.")
+        rows = list(wb[LIST_SHEET].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    header = [str(h) if h is not None else "" for h in (rows[0] if rows else ())]
+    wanted = ["customer_id", *ENTRY_COLUMNS]
+    if len(rows) <= 1:
+        # An empty list is written without entry columns: nothing to read.
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted}).assign(
+            row=pd.Series(dtype="int64")
+        )
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise SchemaError(
+            f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
+            "or delete the list's columns; make a new list with 'arcalls call-list'."
+        )
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    frame = frame.loc[:, wanted]
+    # Cells holding only spaces count as empty.
+    for col in frame:
+        blank = (frame[col].astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
+        frame[col] = frame[col].where(~blank, None)
+    return frame.assign(row=np.arange(2, len(frame) + 2))
+
+
+def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(problems, canonical calls) for the filled rows."""
+    problems = []
+
+    def problem(mask, column, values, text):
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "file": file,
+                        "row": entries["row"].to_numpy()[mask],
+                        "column": column,
+                        "value": (
+                            pd.Series(values).astype(str).to_numpy()[mask]
+                            if isinstance(values, pd.Series)
+                            else values
+                        ),
+                        "problem": text,
+                    }
+                )
+            )
+
+    customer = entries["customer_id"].astype("string").str.strip()
+    problem(customer.isna(), "customer_id", customer.fillna(""), "no customer_id on this row")
+    problem(
+        customer.notna() & ~customer.isin(on_list),
+        "customer_id",
+        customer,
+        "this account is not on the list: log calls only for the listed accounts",
+    )
+
+    called_at, bad = _dates(entries["called_at"])
+    problem(
+        entries["called_at"].isna(), "called_at", "", "called_at is empty: enter when you called"
+    )
+    problem(
+        bad, "called_at", entries["called_at"], "not a date and time; use e.g. 2026-11-02 14:30"
+    )
+    problem(
+        called_at < as_of,
+        "called_at",
+        called_at.dt.strftime("%Y-%m-%d %H:%M"),
+        f"before the list's as-of date {as_of:%Y-%m-%d}",
+    )
+    problem(
+        called_at > now,
+        "called_at",
+        called_at.dt.strftime("%Y-%m-%d %H:%M"),
+        f"in the future (it is now {now:%Y-%m-%d %H:%M})",
+    )
+
+    outcome = entries["outcome"].astype("string").str.strip().str.lower().str.replace(" ", "_")
+    problem(outcome.isna(), "outcome", "", "outcome is empty: pick one from the drop-down")
+    problem(
+        outcome.notna() & ~outcome.isin(OUTCOMES),
+        "outcome",
+        entries["outcome"],
+        "unknown outcome; expected one of " + ", ".join(OUTCOMES),
+    )
+    is_promise = (outcome == "promise").fillna(False).to_numpy(dtype=bool)
+
+    promise_date, bad_date = _dates(entries["new_promise_date"])
+    promise_date = promise_date.dt.normalize()
+    problem(
+        bad_date, "new_promise_date", entries["new_promise_date"], "not a date; use e.g. 2026-11-09"
+    )
+    problem(
+        is_promise & entries["new_promise_date"].isna().to_numpy(),
+        "new_promise_date",
+        "",
+        "a promise needs the date they will pay by",
+    )
+    problem(
+        (promise_date < called_at.dt.normalize()).to_numpy(dtype=bool),
+        "new_promise_date",
+        promise_date.dt.strftime("%Y-%m-%d"),
+        "the promise date is before the call",
+    )
+    amount, bad_amount = _amounts(entries["new_promise_amount"])
+    problem(
+        bad_amount,
+        "new_promise_amount",
+        entries["new_promise_amount"],
+        "not an amount greater than 0; e.g. 1250.00",
+    )
+    given = (entries["new_promise_date"].notna() | entries["new_promise_amount"].notna()).to_numpy()
+    problem(
+        given & ~is_promise & outcome.notna().to_numpy(dtype=bool),
+        "outcome",
+        outcome.fillna(""),
+        "a promise date or amount is filled but the outcome is not 'promise'",
+    )
+
+    calls = pd.DataFrame(
+        {
+            "call_id": pd.Series(pd.NA, index=entries.index, dtype="string"),
+            "customer_id": customer,
+            "called_at": called_at,
+            "outcome": outcome.astype("string"),
+            "invoice_id": pd.Series(pd.NA, index=entries.index, dtype="string"),
+            "collector": pd.Series(pd.NA, index=entries.index, dtype="string"),
+            "promise_date": promise_date,
+            "promise_amount": round_money(amount),
+            "duration_s": pd.Series(pd.NA, index=entries.index, dtype="Int64"),
+            "notes": entries["notes"].astype("string").str.strip(),
+            "row": entries["row"].astype("int64"),
+        }
+    )
+    found = pd.concat(problems, ignore_index=True) if problems else empty_problems()
+    if len(found):
+        found = found.sort_values(["row"], kind="mergesort").reset_index(drop=True)
+        found = found.astype(
+            {
+                "file": "string",
+                "row": "Int64",
+                "column": "string",
+                "value": "string",
+                "problem": "string",
+            }
+        )
+    return found, calls
+
+
+def _dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Cells as timestamps (Excel dates, or ISO text), and which filled cells are not."""
+    # A date cell reads back as a datetime, whose text is ISO too: one path for both.
+    text = values.astype("string").str.strip().str.replace("T", " ", regex=False)
+    iso = text.str.match(_TEXT_DATE).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if iso.any():
+        parsed[iso] = pd.to_datetime(text[iso], errors="coerce", format="mixed")
+    bad = values.notna().to_numpy() & parsed.isna().to_numpy()
+    return parsed, bad
+
+
+def _amounts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Cells as positive amounts ($ and thousands separators allowed), and the bad ones."""
+    text = values.astype("string").str.replace(r"[$,\s]", "", regex=True)
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = values.notna().to_numpy() & ~(number > 0).to_numpy(dtype=bool)
+    return number.where(number > 0), bad
+
+
+# -- appending to the call log --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallLogUpdate:
+    """What :func:`append_calls` did.
+
+    Attributes
+    ----------
+    path : Path
+        The call log.
+    added : DataFrame
+        The calls appended (canonical columns plus ``row``), empty when none.
+    skipped : DataFrame
+        The calls already in the log (same call id, or same customer, time and
+        outcome), not appended again.
+    backup : Path or None
+        The copy of the previous log, None when nothing was written or the log is new.
+    """
+
+    path: Path
+    added: pd.DataFrame
+    skipped: pd.DataFrame
+    backup: Path | None
+
+    def describe(self) -> str:
+        """One line: how many calls were added, skipped and where the backup is."""
+        text = f"Added {len(self.added)} call(s) to {self.path}"
+        if len(self.skipped):
+            text += f"; {len(self.skipped)} already in the log were skipped"
+        if self.backup is not None:
+            text += f"; previous log kept as {self.backup}"
+        return text + "."
+
+
+def append_calls(
+    calls: pd.DataFrame,
+    log: str | os.PathLike,
+    *,
+    columns=None,
+    now=None,
+) -> CallLogUpdate:
+    """Append new calls to a call-log CSV without ever losing or changing a row.
+
+    The existing file's bytes are kept as they are and the new rows are added after
+    them, in the file's own column order (read from its header). Calls already in the
+    log (same ``call_id``, or same ``customer_id``, ``called_at`` and ``outcome``) are
+    skipped. Before the log is replaced, it is copied beside itself as
+    ``<name>.YYYYMMDD-HHMMSS.bak.csv``; the new log is written to a temporary file,
+    loaded back with :func:`arcalls.load_calls` as a check, then moved into place. When
+    nothing is new, nothing is written.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        Canonical calls, e.g. from :func:`read_filled_list`.
+    log : path-like
+        The call log CSV; created (with the canonical header) when it does not exist.
+    columns : mapping, optional
+        The log's header -> canonical name, as given to ``load_calls(columns=...)``.
+    now : datetime-like, optional
+        Names the backup (default: the computer's clock).
+
+    Returns
+    -------
+    CallLogUpdate
+
+    Raises
+    ------
+    SchemaError
+        The log lacks a column the new calls need.
+    InputError, OutputError
+        The log cannot be read, or the new log cannot be written or read back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> new = pd.DataFrame({"call_id": ["LOG-1"], "customer_id": ["C1"],
+    ...     "called_at": pd.to_datetime(["2026-11-02 10:15"]), "outcome": ["voicemail"]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first = append_calls(new, f"{folder}/calls.csv")
+    ...     again = append_calls(new, f"{folder}/calls.csv")
+    >>> len(first.added), len(again.added), len(again.skipped)
+    (1, 0, 1)
+    """
+    from .io import load_calls
+
+    log = Path(log)
+    now = _now() if now is None else pd.Timestamp(now)
+    missing = [c for c in CALLS.required if c not in calls]
+    if missing:
+        raise SchemaError(f"calls lacks the required column(s) {missing}.")
+    if log.is_dir():
+        raise InputError(f"{log} is a folder, not a file: pass the call log CSV.")
+    exists = log.is_file()
+    if exists:
+        original = log.read_bytes()
+        header = _header(original, log)
+        existing = load_calls(log, columns=columns)
+    else:
+        original = b""
+        header = CALLS.names
+        existing = pd.DataFrame({c: pd.Series(dtype="object") for c in CALLS.required})
+    names = dict(columns or {})
+    to_header = {canonical: head for head, canonical in names.items() if canonical}
+    to_header.update({h: h for h in header if h in CALLS.names and h not in to_header})
+    for c in CALLS.required:
+        if to_header.get(c) not in header:
+            raise SchemaError(
+                f"{log} has no column for {c!r} (its header is {header}); "
+                "pass the mapping of its headers (--columns) used to load it."
+            )
+
+    fresh, skipped = _new_calls(calls, existing)
+    for c in CALLS.names:
+        if c in fresh and c not in to_header and fresh[c].notna().any():
+            raise SchemaError(
+                f"{log} has no {c!r} column but the new calls have {c} values; "
+                f"add a {c} column to the log (its header is {header})."
+            )
+    if fresh.empty:
+        return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=None)
+
+    text = _csv_rows(fresh, header=header, to_header=to_header, original=original)
+    backup = _backup_path(log, now) if exists else None
+    with atomic_path(log) as tmp:
+        tmp.write_bytes(text)
+        try:
+            load_calls(tmp, columns=columns)
+        except InputError as exc:
+            raise InputError(
+                f"Appending to {log} would make a log that does not load ({exc}); "
+                "nothing was written. Is the log in ISO dates (2026-11-02 14:30)?"
+            ) from exc
+        if backup is not None:
+            with atomic_path(backup) as btmp:
+                btmp.write_bytes(original)
+    return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=backup)
+
+
+def _header(original: bytes, log: Path) -> list[str]:
+    first = original.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    if not first:
+        raise InputError(f"{log} is empty: it needs at least a header line.")
+    return next(csv.reader(first))
+
+
+def _new_calls(calls: pd.DataFrame, existing: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Calls not yet in the log (by id, or by customer, time and outcome), and the rest."""
+
+    def key(frame):
+        return (
+            frame["customer_id"].astype(str)
+            + "\x1f"
+            + pd.to_datetime(frame["called_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+            + "\x1f"
+            + frame["outcome"].astype(str)
+        )
+
+    seen_ids = set(existing["call_id"].astype(str))
+    seen_keys = set(key(existing)) if len(existing) else set()
+    keys = key(calls)
+    old = calls["call_id"].astype(str).isin(seen_ids) | keys.isin(seen_keys) | keys.duplicated()
+    return calls[~old].reset_index(drop=True), calls[old].reset_index(drop=True)
+
+
+def _csv_rows(fresh, *, header, to_header, original: bytes) -> bytes:
+    """The log's bytes with the new rows appended in its column order."""
+    text = pd.DataFrame(index=fresh.index)
+    from_header = {h: c for c, h in to_header.items()}
+    for head in header:
+        canonical = from_header.get(head)
+        if canonical is None or canonical not in fresh:
+            text[head] = ""
+            continue
+        s = fresh[canonical]
+        if canonical == "called_at":
+            s = s.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            s = s.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(s):
+            s = pd.Series(np.char.mod("%.2f", s.fillna(0).to_numpy()), index=s.index).where(
+                s.notna()
+            )
+        text[head] = s.astype("string").fillna("")
+    newline = "\r\n" if b"\r\n" in original[:4096] else "\n"
+    buffer = io.StringIO()
+    neutralize_formulas(text).to_csv(
+        buffer, index=False, header=not original, lineterminator=newline
+    )
+    rows = buffer.getvalue().encode("utf-8")
+    if original and not original.endswith((b"\n", b"\r")):
+        original += newline.encode()
+    return original + rows
+
+
+def _backup_path(log: Path, now: pd.Timestamp) -> Path:
+    stem = f"{log.stem}.{now:%Y%m%d-%H%M%S}"
+    candidate = log.with_name(f"{stem}.bak{log.suffix}")
+    # Two runs in the same second must not overwrite the first backup.
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = log.with_name(f"{stem}-{counter}.bak{log.suffix}")
+    return candidate
