@@ -26,10 +26,11 @@ from .features import *  # noqa: F403
 from .io import *  # noqa: F403
 from .ledger import *  # noqa: F403
 from .promises import *  # noqa: F403
-from .ranking import *  # noqa: F403
 from .recovery import *  # noqa: F403
+from .report import *  # noqa: F403
 from .schema import OUTCOMES, Tables
 from .simulate import *  # noqa: F403
+from .worksheet import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -43,10 +44,39 @@ _MODULES = (
     "io",
     "ledger",
     "promises",
-    "ranking",
     "recovery",
+    "report",
     "simulate",
+    "worksheet",
 )
+
+# The ranking model needs scikit-learn, whose import costs about two seconds: it is
+# imported on first use, so that `arcalls check` or `arcalls aging` start fast.
+# tests/test_package.py checks that this list is ranking.__all__.
+_LAZY_RANKING = (
+    "BacktestResult",
+    "CallPriorityModel",
+    "MODEL_FEATURES",
+    "STRATEGIES",
+    "backtest",
+    "fit_call_priority_model",
+    "load_model",
+    "reliability_table",
+    "save_model",
+)
+
+
+def __getattr__(name: str):
+    if name == "ranking":
+        return _importlib.import_module("arcalls.ranking")
+    if name in _LAZY_RANKING:
+        return getattr(_importlib.import_module("arcalls.ranking"), name)
+    raise AttributeError(f"module 'arcalls' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_RANKING))
+
 
 __all__ = [
     "AmbiguousDateError",
@@ -62,5 +92,6 @@ __all__ = [
     "SchemaError",
     "Tables",
     "plots",
+    *_LAZY_RANKING,
     *(name for m in _MODULES for name in _importlib.import_module(f"arcalls.{m}").__all__),
 ]

@@ -20,6 +20,13 @@ from ._promises import (
 )
 from ._ranking import plot_backtest, plot_gain
 from ._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
+from ._report import (
+    plot_broken_promise_rate_by_age,
+    plot_calibration,
+    plot_call_list,
+    plot_ranking_drivers,
+    plot_recovery_by_segment,
+)
 from ._style import COLORS, PALETTE, format_money
 
 __all__ = [
@@ -31,12 +38,17 @@ __all__ = [
     "plot_cei_trend",
     "plot_top_overdue",
     "plot_backtest",
+    "plot_broken_promise_rate_by_age",
     "plot_broken_promise_rate_by_collector",
     "plot_broken_promise_rate_by_month",
+    "plot_calibration",
+    "plot_call_list",
     "plot_contact_heatmap",
     "plot_gain",
     "plot_handoff",
     "plot_outcome_funnel",
+    "plot_ranking_drivers",
+    "plot_recovery_by_segment",
     "plot_recovery_curve",
     "plot_share_unpaid",
 ]
