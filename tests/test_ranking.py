@@ -283,3 +283,10 @@ def test_load_refuses_files_arcalls_did_not_write(model, tmp_path):
 def test_save_refuses_other_objects(tmp_path):
     with pytest.raises(ArcallsError, match="saves a CallPriorityModel"):
         save_model({"a": 1}, tmp_path / "x.skops")
+
+
+def test_reasons_say_one_day_not_one_days():
+    from arcalls.ranking import _days
+
+    text = _days(pd.Series([1.0, 12.0, 0.6]))
+    assert text.tolist() == ["1 day", "12 days", "1 day"]

@@ -437,6 +437,12 @@ def _whole(values: pd.Series) -> pd.Series:
     return values.round(0).astype("Int64").astype("string")
 
 
+def _days(values: pd.Series) -> pd.Series:
+    """``"1 day"``, ``"12 days"``: a whole number of days, in words."""
+    unit = pd.Series(np.where(values.round(0) == 1, " day", " days"), index=values.index)
+    return _whole(values) + unit.astype("string")
+
+
 def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
     """Every group's phrase for every account, filled with the account's values."""
     f = {
@@ -467,7 +473,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         "age": pick(
             (
                 f["oldest_days_past_due"] > 0,
-                "oldest invoice " + _whole(f["oldest_days_past_due"]) + " days past due",
+                "oldest invoice " + _days(f["oldest_days_past_due"]) + " past due",
             ),
             default="nothing past due",
         ),
@@ -497,7 +503,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             (f["paid_last_30d"] > 0, "paid " + _money(f["paid_last_30d"]) + " in the last 30 days"),
             (
                 f["days_since_last_payment"].notna(),
-                "last payment " + _whole(f["days_since_last_payment"]) + " days ago",
+                "last payment " + _days(f["days_since_last_payment"]) + " ago",
             ),
             default="no payment received yet",
         ),
@@ -505,7 +511,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             (f["promises_pending"] > 0, pd.Series("promise to pay pending", index=s.index)),
             (
                 f["days_since_broken_promise"].notna(),
-                "promise broken " + _whole(f["days_since_broken_promise"]) + " days ago",
+                "promise broken " + _days(f["days_since_broken_promise"]) + " ago",
             ),
             (
                 f["promises_kept"] > 0,
