@@ -1,0 +1,44 @@
+"""Smoke test of benchmarks/run.py: it runs end to end and prints its table.
+
+No timing is asserted: the numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+def _run_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sizes_read_like_the_issue_writes_them():
+    run = _run_module()
+    assert run.parse_size("2k") == 2_000
+    assert run.parse_size("100k") == 100_000
+    assert run.parse_size("1M") == 1_000_000
+    assert run.size_label(1_000_000) == "1M"
+    assert run.size_label(2_500) == "2500"
+
+
+def test_a_small_run_prints_every_stage(tmp_path):
+    run = _run_module()
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--size", "2k", "--stages", "all", "--cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in (*run.STAGES, run.WEEKLY, run.FLOOR):
+        assert f"| {name} |" in done.stdout
+    assert "weekly run / floor" in done.stdout
