@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import io
 from . import EXIT_OK, EXIT_PROBLEMS
-from ._common import KINDS, _columns_mapping
+from ._common import KINDS, _columns_mapping, add_format_arguments
 
 NAME = "check"
 HELP = "check an input file and list every problem (exit 1 if any, 0 if clean)"
@@ -22,24 +22,7 @@ MAX_PRINTED = 200
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the CSV file to check")
     parser.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
-    parser.add_argument("--preset", help="a built-in export format, e.g. ibm_ar")
-    parser.add_argument(
-        "--columns",
-        metavar="JSON",
-        help='header mapping, e.g. \'{"Vendor_Name": "customer_id"}\', or a JSON file',
-    )
-    parser.add_argument("--date-format", help="strftime format of the dates, e.g. %%d-%%b-%%y")
-    parser.add_argument(
-        "--dayfirst",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="dates are day-first (03/04 = 3 April); default: decided from each column",
-    )
-    parser.add_argument(
-        "--make-ids",
-        action="store_true",
-        help="the file has no id column: number rows row-<n> (invoices, payments, calls)",
-    )
+    add_format_arguments(parser)
     parser.set_defaults(func=run)
 
 

@@ -35,17 +35,8 @@ _KIND_PATTERNS = {
 }
 
 
-def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
-    """Add the shared input options to a command's parser."""
-    parser.add_argument(
-        "files",
-        nargs="*",
-        type=Path,
-        help="input CSV files or a folder of them (kind read from each name); "
-        "none: the bundled sample",
-    )
-    for kind in KINDS:
-        parser.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"the {kind} file")
+def add_format_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options that say how to read a file: preset, columns, dates, ids."""
     parser.add_argument("--preset", help="a built-in export format, e.g. ibm_ar")
     parser.add_argument(
         "--columns",
@@ -64,6 +55,20 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
         action="store_true",
         help="the files have no id column: number their rows as ids (row-<n>)",
     )
+
+
+def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
+    """Add the shared input options to a command's parser."""
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="input CSV files or a folder of them (kind read from each name); "
+        "none: the bundled sample",
+    )
+    for kind in KINDS:
+        parser.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"the {kind} file")
+    add_format_arguments(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
