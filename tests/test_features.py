@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import arcalls
 from arcalls.errors import InputError, SchemaError
-from arcalls.features import SNAPSHOT_FEATURES, account_snapshots
+from arcalls.features import _NO_DAY, SNAPSHOT_FEATURES, _days, _Events, account_snapshots
 from arcalls.ledger import invoice_balances
 
 LABELS = ["dollars_within_horizon", "paid_within_horizon"]
@@ -372,3 +372,143 @@ def test_customers_missing_from_the_customers_file_and_no_payments_at_all():
     expected = snap["customer_id"].isin(flagged)
     assert snap["do_not_call"].tolist() == expected.tolist()
     assert snap["do_not_call"].any()
+
+
+# --- the one-pass promise features against the former per-date computation -----------
+
+
+def _reference_promise_features(calls, payments, invoices, out, dates, *, grace_days) -> dict:
+    """The per-date reference: arcalls.features._promise_features before the one-pass
+    rewrite, one promise_outcomes call per as-of date with promises open on it.
+
+    A promise whose window (call day to deadline, or to the call that replaced it) ended
+    on or before the as-of date had all its evidence known then, so its status that day
+    is its status on the last date: one call judges them all. Only the promises still
+    open on a date (few: those of the last weeks) are judged again as of that date.
+    """
+    n = len(out)
+    result = {
+        "promises_made": np.zeros(n, np.int64),
+        "promises_kept": np.zeros(n, np.int64),
+        "promises_partial": np.zeros(n, np.int64),
+        "promises_broken": np.zeros(n, np.int64),
+        "promises_pending": np.zeros(n, np.int64),
+        "days_since_broken_promise": np.full(n, np.nan),
+    }
+
+    outcomes = arcalls.promise_outcomes
+    last = dates[-1]
+    if calls is None or outcomes is None:
+        return result
+    promised = calls[(calls["outcome"] == "promise") & (calls["called_at"].dt.normalize() <= last)]
+    if promised.empty:
+        return result
+    # A promise is judged on its own customer's invoices and payments only.
+    invoices = invoices[
+        invoices["customer_id"].isin(promised["customer_id"]) & (invoices["invoice_date"] <= last)
+    ]
+    payments = payments[
+        payments["invoice_id"].isin(invoices["invoice_id"]) & (payments["payment_date"] <= last)
+    ]
+    final = outcomes(promised, payments, invoices, as_of=last, grace_days=grace_days)
+    customers = pd.Index(out["customer_id"].unique())
+    code = customers.get_indexer(final["customer_id"])
+    mine = code >= 0
+    final, code = final[mine], code[mine]
+    made = _days(final["called_at"].dt.normalize())
+    closed = _days(final["window_end"])
+    status = final["status"].astype("string").to_numpy(dtype=object, na_value="")
+    q_code = customers.get_indexer(out["customer_id"])
+    q_day = _days(out["as_of"])
+    result["promises_made"] = _Events(code, made).count_upto(q_code, q_day).astype(np.int64)
+    for name in ("kept", "partial", "broken"):
+        done = (status == name) & (closed != _NO_DAY)
+        events = _Events(code[done], closed[done])
+        result[f"promises_{name}"] = events.count_upto(q_code, q_day).astype(np.int64)
+        if name == "broken":
+            result["days_since_broken_promise"] = events.days_since(q_code, q_day)
+
+    # Promises still open on a date: judged again with only what was known that day.
+    call_ids = final["call_id"].to_numpy(dtype=object)
+    parts = []
+    for when, day in zip(dates, _days(pd.Series(dates)), strict=True):
+        open_now = (made <= day) & (closed > day)
+        if not open_now.any():
+            continue
+        who = final.loc[open_now, "customer_id"].unique()
+        inv = invoices[invoices["customer_id"].isin(who) & (invoices["invoice_date"] <= when)]
+        judged = outcomes(
+            promised[
+                promised["customer_id"].isin(who) & (promised["called_at"].dt.normalize() <= when)
+            ],
+            payments[
+                payments["invoice_id"].isin(inv["invoice_id"]) & (payments["payment_date"] <= when)
+            ],
+            inv,
+            as_of=when,
+            grace_days=grace_days,
+        )
+        judged = judged[judged["call_id"].isin(call_ids[open_now])]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "as_of": when,
+                    "customer_id": judged["customer_id"].astype("string").to_numpy(),
+                    "status": judged["status"].astype("string").to_numpy(),
+                }
+            )
+        )
+    if parts:
+        judged = pd.concat(parts, ignore_index=True)
+        counts = judged.groupby(["as_of", "customer_id", "status"]).size().unstack(fill_value=0)
+        idx = pd.MultiIndex.from_frame(out[["as_of", "customer_id"]])
+        for name in ("kept", "partial", "broken", "pending"):
+            if name in counts:
+                extra = counts[name].reindex(idx).fillna(0).to_numpy().astype(np.int64)
+                result[f"promises_{name}"] = result[f"promises_{name}"] + extra
+    return result
+
+
+def _busy_history(seed: int) -> arcalls.schema.Tables:
+    """A simulated history with more promises and their edge cases: contacts turned into
+    promises (some with a given amount, some with a date), same-day re-logs, and a few
+    payments dated before their invoice or with a time of day."""
+    t = arcalls.simulate(n_customers=150, seed=seed).tables
+    rng = np.random.default_rng(seed)
+    calls = t.calls.copy()
+    turn = (calls["outcome"] == "contact").to_numpy() & (rng.random(len(calls)) < 0.5)
+    calls.loc[turn, "outcome"] = "promise"
+    is_promise = (calls["outcome"] == "promise").to_numpy()
+    given = is_promise & (rng.random(len(calls)) < 0.3)
+    calls.loc[given, "promise_amount"] = np.round(rng.uniform(10, 3000, given.sum()), 2)
+    dated = is_promise & calls["promise_date"].isna().to_numpy() & (rng.random(len(calls)) < 0.3)
+    calls.loc[dated, "promise_date"] = calls.loc[
+        dated, "called_at"
+    ].dt.normalize() + pd.to_timedelta(rng.integers(-2, 20, dated.sum()), unit="D")
+    relog = calls[is_promise & (rng.random(len(calls)) < 0.15)].copy()
+    relog["call_id"] = relog["call_id"].astype("string") + "-r"
+    relog["called_at"] = relog["called_at"] + pd.Timedelta(minutes=5)
+    calls = pd.concat([calls, relog], ignore_index=True)
+    payments = t.payments.copy()
+    issued = payments["invoice_id"].map(t.invoices.set_index("invoice_id")["invoice_date"])
+    early = rng.random(len(payments)) < 0.1
+    payments.loc[early, "payment_date"] = issued[early] - pd.Timedelta(days=2)
+    timed = rng.random(len(payments)) < 0.2
+    payments.loc[timed, "payment_date"] = payments.loc[timed, "payment_date"] + pd.Timedelta(
+        hours=13
+    )
+    return arcalls.schema.Tables(t.invoices, payments, calls, t.customers)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("busy", [False, True])
+def test_one_pass_promise_features_equal_the_per_date_reference(seed, busy):
+    t = _busy_history(seed) if busy else arcalls.simulate(n_customers=150, seed=seed).tables
+    dates = pd.date_range("2025-01-05", "2026-10-25", freq="W")
+    snap = account_snapshots(*t, as_of_dates=dates, label=False)
+    expected = _reference_promise_features(
+        t.calls, t.payments, t.invoices, snap, pd.DatetimeIndex(dates), grace_days=3
+    )
+    assert snap["promises_pending"].sum() > 0
+    for name, values in expected.items():
+        np.testing.assert_array_equal(snap[name].to_numpy(), values, err_msg=name)

@@ -408,8 +408,9 @@ def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> d
 
     A promise whose window (call day to deadline, or to the call that replaced it) ended
     on or before the as-of date had all its evidence known then, so its status that day
-    is its status on the last date: one call judges them all. Only the promises still
-    open on a date (few: those of the last weeks) are judged again as of that date.
+    is its status on the last date: one call judges them all. The promises still open
+    on a date are judged again as of that date, all (promise, date) pairs in one pass
+    from the last date's amounts and the customers' running payment totals.
     """
     n = len(out)
     result = {
@@ -454,45 +455,68 @@ def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> d
         if name == "broken":
             result["days_since_broken_promise"] = events.days_since(q_code, q_day)
 
-    # Promises still open on a date: judged again with only what was known that day.
-    call_ids = final["call_id"].to_numpy(dtype=object)
-    parts = []
-    for when, day in zip(dates, _days(pd.Series(dates)), strict=True):
-        open_now = (made <= day) & (closed > day)
-        if not open_now.any():
-            continue
-        who = final.loc[open_now, "customer_id"].unique()
-        inv = invoices[invoices["customer_id"].isin(who) & (invoices["invoice_date"] <= when)]
-        judged = outcomes(
-            promised[
-                promised["customer_id"].isin(who) & (promised["called_at"].dt.normalize() <= when)
-            ],
-            payments[
-                payments["invoice_id"].isin(inv["invoice_id"]) & (payments["payment_date"] <= when)
-            ],
-            inv,
-            as_of=when,
-            grace_days=grace_days,
-        )
-        judged = judged[judged["call_id"].isin(call_ids[open_now])]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "as_of": when,
-                    "customer_id": judged["customer_id"].astype("string").to_numpy(),
-                    "status": judged["status"].astype("string").to_numpy(),
-                }
-            )
-        )
-    if parts:
-        judged = pd.concat(parts, ignore_index=True)
-        counts = judged.groupby(["as_of", "customer_id", "status"]).size().unstack(fill_value=0)
-        idx = pd.MultiIndex.from_frame(out[["as_of", "customer_id"]])
-        for name in ("kept", "partial", "broken", "pending"):
-            if name in counts:
-                extra = counts[name].reindex(idx).fillna(0).to_numpy().astype(np.int64)
-                result[f"promises_{name}"] = result[f"promises_{name}"] + extra
+    # Promises still open on a date (made on or before it, window ending after it) are
+    # judged again with only what was known that day, every (promise, date) pair at once.
+    # Such a promise is counted, the last of its day and not yet replaced on that date (a
+    # replacement inside its window would have ended the window by then), so its window
+    # is its own deadline, which is after the date: it is kept when the money received
+    # after its call day and known on the date reaches the amount, else still pending.
+    date_day = _days(pd.Series(dates))
+    first = np.searchsorted(date_day, made, side="left")
+    stop = np.searchsorted(date_day, closed, side="left")
+    n_open = np.clip(stop - first, 0, None)
+    if n_open.sum() == 0:
+        return result
+    pos = np.repeat(np.arange(len(made)), n_open)
+    date_pos = np.repeat(first, n_open) + (
+        np.arange(len(pos)) - np.repeat(np.cumsum(n_open) - n_open, n_open)
+    )
+    p_code, p_made, p_day = code[pos], made[pos], date_day[date_pos]
+    received = _cents_known(payments, invoices, customers, p_code, p_made, p_day)
+    target = np.round(final["promised_amount"].to_numpy("float64") * 100).astype(np.int64)[pos]
+    kept = final["already_paid"].to_numpy(bool)[pos] | (received >= target)
+    q_date = np.searchsorted(date_day, q_day)
+    for name, hit in (("kept", kept), ("pending", ~kept)):
+        events = _Events(p_code[hit], date_pos[hit])
+        extra = events.count_upto(q_code, q_date) - events.count_upto(q_code, q_date - 1)
+        result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
     return result
+
+
+def _cents_known(payments, invoices, customers, p_code, p_made, p_day) -> np.ndarray:
+    """Per (promise, date) pair: the customer's payments in cents dated after the promise's
+    call day and known on the date, as :func:`arcalls.promise_outcomes` on that date sees
+    them (payment and its invoice both dated on or before the date)."""
+    pay_inv = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
+    cust = customers.get_indexer(invoices["customer_id"])[pay_inv]
+    stamp = payments["payment_date"]
+    day = _days(stamp)
+    # Known from the first midnight on or after the payment and its invoice.
+    known = np.maximum(_ceil_days(stamp), _ceil_days(invoices["invoice_date"])[pay_inv])
+    amount = pd.to_numeric(payments["amount"], errors="coerce").to_numpy("float64")
+    cents = np.round(np.nan_to_num(amount, nan=0.0) * 100).astype(np.int64)
+    ok = (cust >= 0) & (day != _NO_DAY)
+    same = ok & (known == day)
+    events = _Events(cust[same], day[same], cents[same].astype("float64"))
+    total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made)
+    received = np.round(total).astype(np.int64)
+    late = ok & (known != day)
+    if late.any():
+        # Payments known only after their own day (dated before their invoice, or with a
+        # time of day): few, matched pair by pair through their customer.
+        pays = pd.DataFrame({"c": cust[late], "d": day[late], "k": known[late], "v": cents[late]})
+        pairs = pd.DataFrame({"c": p_code, "m": p_made, "t": p_day, "i": np.arange(len(p_code))})
+        both = pairs.merge(pays, on="c")
+        hit = (both["d"] > both["m"]) & (both["k"] <= both["t"])
+        extra = both.loc[hit].groupby("i")["v"].sum()
+        received[extra.index.to_numpy()] += extra.to_numpy(np.int64)
+    return received
+
+
+def _ceil_days(values: pd.Series) -> np.ndarray:
+    """Day number of the first midnight on or after each stamp; _NO_DAY when missing."""
+    stamps = pd.to_datetime(values)
+    return _days(stamps) + (stamps != stamps.dt.normalize()).to_numpy(np.int64)
 
 
 def _customer_flags(customers, out) -> dict:
