@@ -416,7 +416,7 @@ def test_industry_constants():
 
 def test_missing_column_is_named(ledger):
     inv, _ = ledger
-    with pytest.raises(SchemaError, match=r"missing the column\(s\) \['due_date'\]"):
+    with pytest.raises(SchemaError, match=r"invoices lacks column\(s\) \['due_date'\]"):
         aging(inv.drop(columns="due_date"), as_of=AS_OF)
 
 

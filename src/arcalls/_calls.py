@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import check_columns
 from .errors import InputError, SchemaError
 from .schema import OUTCOMES, RIGHT_PARTY_OUTCOMES
 
@@ -356,15 +357,7 @@ def best_call_times(
 
 
 def _check_columns(frame: pd.DataFrame, required, name: str) -> None:
-    """Raise SchemaError naming the missing columns (and the ones present)."""
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            f"The {name} table lacks column(s) {missing}; it has {list(frame.columns)}. "
-            f"Load it with arcalls.load_{name}() or rename the columns."
-            if name in ("invoices", "payments", "calls", "customers")
-            else f"The {name} table lacks column(s) {missing}; it has {list(frame.columns)}."
-        )
+    check_columns(frame, required, what=f"{name} table")
 
 
 def _check_int_option(name, value, *, low, high) -> None:

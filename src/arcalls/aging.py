@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import check_columns
 from .errors import InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
 from .schema import round_money
@@ -70,17 +71,7 @@ METRIC_COLUMNS = (
 
 
 def _check_columns(frame, required: Sequence[str], *, table: str, dates: Sequence[str] = ()):
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(
-            f"{table} must be a pandas DataFrame, got {type(frame).__name__}. "
-            f"Load it with arcalls.load_{table}(path)."
-        )
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            f"{table} is missing the column(s) {missing}; it has {list(frame.columns)}. "
-            f"Load it with arcalls.load_{table}(path, columns={{...}}) to map your headers."
-        )
+    check_columns(frame, required, what=table)
     for col in dates:
         if col in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[col]):
             raise SchemaError(

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._checks import check_columns
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
 from .schema import round_money
@@ -123,14 +124,7 @@ _CURVE_COLUMNS = (
 
 
 def _check_columns(frame: pd.DataFrame, needed: Sequence[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} lacks column(s) {missing}; it has {list(frame.columns)}. "
-            "Load it with arcalls.load_invoices/load_payments or rename the columns."
-        )
+    check_columns(frame, needed, what=what)
 
 
 def _check_positive_int(value, name: str, *, allow_zero: bool = False) -> int:
