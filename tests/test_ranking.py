@@ -290,3 +290,17 @@ def test_reasons_say_one_day_not_one_days():
 
     text = _days(pd.Series([1.0, 12.0, 0.6]))
     assert text.tolist() == ["1 day", "12 days", "1 day"]
+
+
+def test_fit_with_snapshot_is_the_two_separate_passes(sample):
+    # The weekly list fits the model and snapshots the as-of date in one pass over the
+    # history: both must be what the two separate calls give.
+    from arcalls.ranking import _fit_with_snapshot
+
+    model, now = _fit_with_snapshot(*sample, as_of=AS_OF, weeks=8)
+    alone = fit_call_priority_model(*sample, as_of=AS_OF, weeks=8)
+    np.testing.assert_array_equal(model.pipeline_["logit"].coef_, alone.pipeline_["logit"].coef_)
+    assert model.balance_ref_ == alone.balance_ref_
+    expected = account_snapshots(*sample, as_of_dates=AS_OF, label=False)
+    pd.testing.assert_frame_equal(now, expected)
+    assert len(now) > 100

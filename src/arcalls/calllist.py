@@ -799,9 +799,10 @@ def _scores(
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}), None
     from . import features, ranking
 
+    snapshot = None
     if model is None:
         try:
-            model = ranking.fit_call_priority_model(
+            model, snapshot = ranking._fit_with_snapshot(
                 invoices, payments, calls, customers, as_of=as_of
             )
         except NotEnoughHistoryError as exc:
@@ -813,9 +814,10 @@ def _scores(
                 }
             ).astype(columns)
             return fallback, f"Ranked by largest overdue balance: {exc}"
-    snapshot = features.account_snapshots(
-        invoices, payments, calls, customers, as_of_dates=[as_of], label=False
-    )
+    if snapshot is None:
+        snapshot = features.account_snapshots(
+            invoices, payments, calls, customers, as_of_dates=[as_of], label=False
+        )
     snapshot = snapshot[snapshot["customer_id"].isin(to_call["customer_id"])]
     ranked = model.rank(snapshot)
     missing = [c for c in ("customer_id", "p_pay") if c not in ranked]

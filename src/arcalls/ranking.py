@@ -626,6 +626,40 @@ def fit_call_priority_model(
     >>> model.classes_.tolist()
     [False, True]
     """
+    model, _ = _fit_with_snapshot(
+        invoices,
+        payments,
+        calls,
+        customers,
+        as_of=as_of,
+        weeks=weeks,
+        horizon_days=horizon_days,
+        snapshot_now=False,
+        **model_options,
+    )
+    return model
+
+
+def _fit_with_snapshot(
+    invoices,
+    payments,
+    calls,
+    customers,
+    *,
+    as_of,
+    weeks: int = DEFAULT_TRAIN_WEEKS,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    snapshot_now: bool = True,
+    **model_options,
+) -> tuple[CallPriorityModel, pd.DataFrame | None]:
+    """:func:`fit_call_priority_model`, and with ``snapshot_now`` the as-of date's
+    snapshot (no label columns) from the same pass over the history.
+
+    The weekly list needs both; one :func:`account_snapshots` call over the training
+    dates plus the as-of date costs little more than the training dates alone, where a
+    second call would read every invoice, payment and call again. A snapshot row
+    depends only on what was known on its own date, so the rows are the same either way.
+    """
     as_of = pd.Timestamp(as_of).normalize()
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
         raise InputError(f"weeks must be a whole number of weeks >= 1, got {weeks!r}.")
@@ -636,13 +670,20 @@ def fit_call_priority_model(
         payments,
         calls,
         customers,
-        as_of_dates=dates,
+        as_of_dates=dates.append(pd.DatetimeIndex([as_of])) if snapshot_now else dates,
         horizon_days=horizon_days,
         data_end=as_of,
     )
+    now = None
+    if snapshot_now:
+        is_now = (snap["as_of"] == as_of).to_numpy()
+        now = snap[is_now].drop(columns=["dollars_within_horizon", "paid_within_horizon"])
+        snap = snap[~is_now]
     train = snap[(snap["overdue_balance"] > 0) & snap["paid_within_horizon"].notna()]
+    del snap
     _check_trainable(train, f"the {weeks} weekly snapshot(s) up to {last.date()}")
-    return CallPriorityModel(horizon_days=horizon_days, **model_options).fit(train)
+    model = CallPriorityModel(horizon_days=horizon_days, **model_options).fit(train)
+    return model, None if now is None else now.reset_index(drop=True)
 
 
 def _check_trainable(train: pd.DataFrame, where: str) -> None:
