@@ -116,33 +116,48 @@ def call_local_times(
     0 2026-03-09 12:00:00 2026-03-09 09:00:00           9
     """
     _check_columns(calls, ["customer_id", "called_at"], "calls")
-    zones = _zones_of(calls, customers, business_tz)
-    called = calls["called_at"]
-    if business_tz is None and called.dt.tz is None:
-        local = called.to_numpy(dtype="datetime64[ns]")
-    else:
-        if called.dt.tz is None:
-            instant = called.dt.tz_localize(
-                business_tz,
-                ambiguous=np.zeros(len(called), dtype=bool),
-                nonexistent="shift_forward",
-            )
-        else:
-            instant = called
-        local = np.empty(len(called), dtype="datetime64[ns]")
-        # One vectorised conversion per distinct zone: a handful of zones, not rows.
-        for zone in zones.dropna().unique():
-            mask = (zones == zone).to_numpy()
-            local[mask] = (
-                instant[mask].dt.tz_convert(zone).dt.tz_localize(None).to_numpy("datetime64[ns]")
-            )
-    local = pd.Series(local, index=calls.index)
+    codes, ids = pd.factorize(calls["customer_id"])
+    zone_code, zone_names = _zone_codes(codes, ids, customers, business_tz)
+    local = pd.Series(
+        _local_clock(calls["called_at"], zone_code, zone_names, business_tz), index=calls.index
+    )
+    zones = pd.Series(
+        np.asarray(zone_names, dtype=object)[np.maximum(zone_code, 0)]
+        if len(zone_names)
+        else np.full(len(calls), None),
+        index=calls.index,
+    ).where(zone_code >= 0)
     return calls.assign(
-        timezone=zones,
+        timezone=zones.astype("string"),
         local_time=local,
         local_hour=local.dt.hour.astype("int64"),
         local_weekday=local.dt.weekday.astype("int64"),
     )
+
+
+def _local_clock(called: pd.Series, zone_code, zone_names, business_tz) -> np.ndarray:
+    """Each call's time on its customer's clock (naive ``datetime64[ns]``)."""
+    if business_tz is None and called.dt.tz is None:
+        return called.to_numpy(dtype="datetime64[ns]")
+    if called.dt.tz is None:
+        instant = called.dt.tz_localize(
+            business_tz,
+            ambiguous=np.zeros(len(called), dtype=bool),
+            nonexistent="shift_forward",
+        )
+    else:
+        instant = called
+    local = np.empty(len(called), dtype="datetime64[ns]")
+    # One vectorised conversion per distinct zone: a handful of zones, not rows. (A call
+    # with no zone at all, possible only when business_tz is None, keeps NaT.)
+    local[zone_code < 0] = np.datetime64("NaT")
+    for code, zone in enumerate(zone_names):
+        mask = zone_code == code
+        if mask.any():
+            local[mask] = (
+                instant[mask].dt.tz_convert(zone).dt.tz_localize(None).to_numpy("datetime64[ns]")
+            )
+    return local
 
 
 def contact_rates(
@@ -313,43 +328,76 @@ def best_call_times(
         raise InputError(f"prior_attempts must be a number >= 0, got {prior_attempts!r}.")
     _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
     _check_outcomes(calls)
-    local = call_local_times(calls, customers, business_tz=business_tz)
-    contact = local["outcome"].astype("string").isin(sorted(RIGHT_PARTY_OUTCOMES)).to_numpy()
-    local = local.assign(
-        contact=contact.astype(np.int64),
-        window_start=(local["local_hour"] // window_hours) * window_hours,
-        segment=_segments_of(local, customers, segment),
+    # Integer codes for customers, zones and segments: the grouping below is bincounts
+    # and sorts on numbers, never on millions of strings.
+    codes, ids = pd.factorize(calls["customer_id"], sort=True)
+    zone_code, zone_names = _zone_codes(codes, ids, customers, business_tz)
+    local = pd.DatetimeIndex(_local_clock(calls["called_at"], zone_code, zone_names, business_tz))
+    hour = local.hour.to_numpy(np.int64)
+    weekday = local.weekday.to_numpy(np.int64)
+    contact = calls["outcome"].isin(sorted(RIGHT_PARTY_OUTCOMES)).to_numpy(bool)
+    n_windows = -(-24 // window_hours)
+    window = hour // window_hours
+    seg_of_customer, seg_names = _segment_codes(ids, customers, segment)
+    seg_code = (
+        np.where(codes >= 0, seg_of_customer[np.maximum(codes, 0)], seg_names.index(_NO_SEGMENT))
+        if len(ids)
+        else np.full(len(codes), seg_names.index(_NO_SEGMENT))
     )
 
-    grid = (
-        local.groupby(["local_weekday", "local_hour"])
-        .agg(attempts=("contact", "size"), contacts=("contact", "sum"))
-        .reset_index()
-        .rename(columns={"local_weekday": "weekday", "local_hour": "hour"})
+    cell = weekday * 24 + hour
+    attempts = np.bincount(cell, minlength=7 * 24)
+    contacts = np.bincount(cell, weights=contact, minlength=7 * 24).astype(np.int64)
+    tried = np.flatnonzero(attempts)
+    grid = pd.DataFrame(
+        {
+            "weekday": tried // 24,
+            "weekday_name": np.asarray(WEEKDAY_NAMES)[tried // 24],
+            "hour": tried % 24,
+            "attempts": attempts[tried],
+            "contacts": contacts[tried],
+        }
     )
-    grid.insert(1, "weekday_name", np.asarray(WEEKDAY_NAMES)[grid["weekday"].to_numpy()])
     grid["contact_rate"] = grid["contacts"] / grid["attempts"]
 
-    overall = local["contact"].mean() if len(local) else np.nan
-    segs = (
-        local.groupby(["segment", "window_start"], observed=True)
-        .agg(attempts=("contact", "size"), contacts=("contact", "sum"))
-        .reset_index()
-    )
+    overall = contact.mean() if len(contact) else np.nan
+    seg_cell = seg_code * n_windows + window
+    n_cells = len(seg_names) * n_windows
+    s_attempts = np.bincount(seg_cell, minlength=n_cells)
+    s_contacts = np.bincount(seg_cell, weights=contact, minlength=n_cells).astype(np.int64)
+    s_tried = np.flatnonzero(s_attempts)
+    segs = pd.DataFrame(
+        {
+            "segment": pd.array(np.asarray(seg_names, dtype=object)[s_tried // n_windows]),
+            "window_start": (s_tried % n_windows) * window_hours,
+            "attempts": s_attempts[s_tried],
+            "contacts": s_contacts[s_tried],
+        }
+    ).astype({"segment": "string"})
     segs["contact_rate"] = segs["contacts"] / segs["attempts"]
     segs["estimate"] = (segs["contacts"] + prior_attempts * overall) / (
         segs["attempts"] + prior_attempts
     )
-    segs = segs.sort_values(
-        ["segment", "estimate", "attempts", "window_start"],
-        ascending=[True, False, False, True],
-        kind="stable",
+    # Segment names are sorted, so their codes sort like the names.
+    seg_of_row = s_tried // n_windows
+    by_estimate = np.lexsort(
+        (segs["window_start"], -segs["attempts"], -segs["estimate"], seg_of_row)
     )
-    segs["best"] = ~segs.duplicated("segment")
-    segs = segs.sort_values(["segment", "window_start"], kind="stable").reset_index(drop=True)
+    best = np.zeros(len(segs), dtype=bool)
+    ordered = seg_of_row[by_estimate]
+    best[by_estimate[np.r_[True, ordered[1:] != ordered[:-1]]] if len(segs) else []] = True
+    segs["best"] = best
     segs.insert(2, "window_end", np.minimum(segs["window_start"] + window_hours, 24))
 
-    by_customer = _customer_windows(local, segs, prior_attempts, min_attempts)
+    by_customer = _customer_windows(
+        _CodedCalls(codes, ids, calls["called_at"].to_numpy(), contact, window, seg_code),
+        segs.assign(seg=seg_of_row, win=s_tried % n_windows),
+        seg_of_customer,
+        seg_names,
+        window_hours=window_hours,
+        prior_attempts=prior_attempts,
+        min_attempts=min_attempts,
+    )
     return CallTimes(grid=grid, segments=segs, by_customer=by_customer)
 
 
@@ -379,25 +427,35 @@ def _check_outcomes(calls: pd.DataFrame) -> None:
         )
 
 
-def _zones_of(calls, customers, business_tz) -> pd.Series:
-    """Each call's customer time zone (the business's zone when unknown), validated."""
-    fallback = business_tz
+def _zone_codes(codes, ids, customers, business_tz) -> tuple[np.ndarray, list[str]]:
+    """Each call's time-zone code and the zone names (the business's zone when the
+    customer has none; code -1 only when there is no business zone either).
+
+    ``codes``/``ids`` are the calls' customers as ``pd.factorize`` gives them: the zones
+    are looked up once per customer, not once per call.
+    """
+    zones = pd.Series(pd.NA, index=range(len(ids)), dtype="string")
     if customers is not None and "timezone" in customers:
-        zone_of = (
-            customers.drop_duplicates("customer_id")
-            .set_index(customers.drop_duplicates("customer_id")["customer_id"].astype("string"))[
-                "timezone"
-            ]
-            .astype("string")
+        first = customers.drop_duplicates("customer_id")
+        zone_of = first.set_index(first["customer_id"].astype("string"))["timezone"].astype(
+            "string"
         )
         zone_of = zone_of.where(zone_of.str.strip() != "")
         _check_zones(zone_of)
-        zones = calls["customer_id"].astype("string").map(zone_of).astype("string")
-    else:
-        zones = pd.Series(pd.NA, index=calls.index, dtype="string")
-    if fallback is not None:
-        zones = zones.fillna(fallback)
-    return zones
+        zones = pd.Series(pd.Index(ids).astype("string"), dtype="string").map(zone_of)
+        zones = zones.astype("string")
+    if business_tz is not None:
+        zones = zones.fillna(business_tz)
+    zone_of_customer, names = pd.factorize(zones)
+    per_call = np.where(codes >= 0, zone_of_customer[np.maximum(codes, 0)], -1)
+    if business_tz is not None and (codes < 0).any():
+        # A call without a customer id is on the business's clock.
+        known = list(names)
+        if business_tz not in known:
+            known.append(business_tz)
+        per_call = np.where(codes >= 0, per_call, known.index(business_tz))
+        names = known
+    return per_call.astype(np.int64), [str(n) for n in names]
 
 
 def _check_zones(zone_of: pd.Series) -> None:
@@ -454,9 +512,11 @@ def month_text(when: pd.Series) -> pd.Series:
     return pd.Series(text, index=when.index, dtype="string")
 
 
-def _segments_of(local, customers, segment) -> pd.Series:
+def _segment_codes(ids, customers, segment) -> tuple[np.ndarray, list[str]]:
+    """Per customer (``ids``), the code of its segment, and the sorted segment names
+    (:data:`_NO_SEGMENT` always among them)."""
     if segment is None:
-        return pd.Series(_NO_SEGMENT, index=local.index, dtype="string")
+        return np.zeros(len(ids), dtype=np.int64), [_NO_SEGMENT]
     if customers is None or segment not in customers:
         raise SchemaError(
             f"segment={segment!r} must be a column of the customers table; "
@@ -464,75 +524,101 @@ def _segments_of(local, customers, segment) -> pd.Series:
         )
     seg_of = customers.drop_duplicates("customer_id").set_index("customer_id")[segment]
     seg_of.index = seg_of.index.astype("string")
-    seg = local["customer_id"].astype("string").map(seg_of.astype("string"))
-    return seg.fillna(_NO_SEGMENT).astype("string")
+    seg = pd.Series(pd.Index(ids).astype("string"), dtype="string").map(seg_of.astype("string"))
+    seg = seg.fillna(_NO_SEGMENT).astype("string")
+    codes, names = pd.factorize(
+        pd.concat([seg, pd.Series([_NO_SEGMENT], dtype="string")]), sort=True
+    )
+    return codes[:-1].astype(np.int64), [str(n) for n in names]
 
 
-def _customer_windows(local, segs, prior_attempts, min_attempts) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _CodedCalls:
+    """The calls as integer codes: customer (sorted ids; -1 none), time, contact flag,
+    window index and segment code."""
+
+    customer: np.ndarray
+    ids: pd.Index
+    called_at: np.ndarray
+    contact: np.ndarray
+    window: np.ndarray
+    segment: np.ndarray
+
+
+def _customer_windows(
+    calls: _CodedCalls,
+    segs: pd.DataFrame,
+    seg_of_customer: np.ndarray,
+    seg_names: list[str],
+    *,
+    window_hours: int,
+    prior_attempts: float,
+    min_attempts: int,
+) -> pd.DataFrame:
+    n_windows = -(-24 // window_hours)
+    has = calls.customer >= 0
+    cust = calls.customer[has]
+    contact = calls.contact[has]
+    stamp = calls.called_at[has]
+    n = len(calls.ids)
+    attempts = np.bincount(cust, minlength=n)
+    contacts = np.bincount(cust, weights=contact, minlength=n).astype(np.int64)
     # Attempts up to and including the first right-party contact: every call not later
     # than it (a comparison per call instead of a sort by customer).
-    contact = local["contact"].to_numpy(bool)
-    first_at = local.loc[contact, "called_at"].groupby(local.loc[contact, "customer_id"]).min()
-    first_of_call = local["customer_id"].map(first_at)
-    upto_first = (local["called_at"] <= first_of_call).to_numpy(bool)
-    first_contact = (
-        pd.Series(upto_first.astype(np.int64), index=local.index)
-        .groupby(local["customer_id"], observed=True)
-        .sum()[first_at.index]
-    )
-    per_customer = (
-        local.groupby("customer_id", observed=True)
-        .agg(
-            segment=("segment", "first"),
-            attempts=("contact", "size"),
-            contacts=("contact", "sum"),
-        )
-        .reset_index()
+    first_at = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_at, cust[contact], stamp[contact].astype(np.int64))
+    reached = first_at != np.iinfo(np.int64).max
+    upto_first = reached[cust] & (stamp.astype(np.int64) <= first_at[cust])
+    first_contact = pd.array(np.bincount(cust, weights=upto_first, minlength=n), dtype="Int64")
+    first_contact[~reached] = pd.NA
+    segment = np.asarray(seg_names, dtype=object)[seg_of_customer] if n else np.array([], object)
+    per_customer = pd.DataFrame(
+        {
+            "customer_id": calls.ids,
+            "segment": pd.array(segment, dtype="string"),
+            "attempts": attempts,
+            "contacts": contacts,
+        }
     )
     per_customer["contact_rate"] = per_customer["contacts"] / per_customer["attempts"]
-    per_customer["attempts_to_first_contact"] = (
-        per_customer["customer_id"].map(first_contact).astype("Int64")
-    )
+    per_customer["attempts_to_first_contact"] = first_contact
 
     # Every customer against every window its segment has tried, so an untried window
     # that the segment finds good can still be a customer's best.
-    cells = (
-        local.groupby(["customer_id", "window_start"], observed=True)
-        .agg(c_attempts=("contact", "size"), c_contacts=("contact", "sum"))
-        .reset_index()
+    cell = cust * n_windows + calls.window[has]
+    c_attempts = np.bincount(cell, minlength=n * n_windows).astype("float64")
+    c_contacts = np.bincount(cell, weights=contact, minlength=n * n_windows)
+    tried = np.zeros((len(seg_names), n_windows), dtype=bool)
+    tried[segs["seg"].to_numpy(), segs["win"].to_numpy()] = True
+    estimate = np.zeros((len(seg_names), n_windows))
+    estimate[segs["seg"].to_numpy(), segs["win"].to_numpy()] = segs["estimate"].to_numpy()
+    pair_cust, pair_win = np.nonzero(tried[seg_of_customer])
+    pair_cell = pair_cust * n_windows + pair_win
+    a, c = c_attempts[pair_cell], c_contacts[pair_cell]
+    own_estimate = (c + prior_attempts * estimate[seg_of_customer[pair_cust], pair_win]) / (
+        a + prior_attempts
     )
-    grid = per_customer[["customer_id", "segment"]].merge(
-        segs[["segment", "window_start", "window_end", "estimate"]], on="segment"
+    # Best first: highest shrunk rate, then most attempts, then the earliest window.
+    order = np.lexsort((pair_win, -a, -own_estimate, pair_cust))
+    firsts = (
+        order[np.r_[True, pair_cust[order][1:] != pair_cust[order][:-1]]] if len(order) else order
     )
-    grid = grid.merge(cells, on=["customer_id", "window_start"], how="left")
-    grid[["c_attempts", "c_contacts"]] = grid[["c_attempts", "c_contacts"]].fillna(0)
-    grid["own_estimate"] = (grid["c_contacts"] + prior_attempts * grid["estimate"]) / (
-        grid["c_attempts"] + prior_attempts
-    )
-    own_best = (
-        # Best first, then the first row of each customer is its best window.
-        grid.sort_values(
-            ["own_estimate", "c_attempts", "window_start"],
-            ascending=[False, False, True],
-            kind="stable",
-        )
-        .drop_duplicates("customer_id")
-        .set_index("customer_id")
-    )
-    seg_best = segs[segs["best"]].set_index("segment")
-    own = (per_customer["attempts"] >= min_attempts).to_numpy()
-    cid = per_customer["customer_id"]
-    seg = per_customer["segment"]
-    for column, own_col, seg_col in (
-        ("best_window_start", "window_start", "window_start"),
-        ("best_window_end", "window_end", "window_end"),
-        ("best_estimate", "own_estimate", "estimate"),
-    ):
-        per_customer[column] = np.where(
-            own, cid.map(own_best[own_col]).to_numpy(), seg.map(seg_best[seg_col]).to_numpy()
-        )
-    per_customer["best_window_start"] = per_customer["best_window_start"].astype("int64")
-    per_customer["best_window_end"] = per_customer["best_window_end"].astype("int64")
-    per_customer["best_estimate"] = per_customer["best_estimate"].astype("float64")
+    own_best_win = np.full(n, -1, dtype=np.int64)
+    own_best_est = np.full(n, np.nan)
+    own_best_win[pair_cust[firsts]] = pair_win[firsts]
+    own_best_est[pair_cust[firsts]] = own_estimate[firsts]
+    seg_best = segs[segs["best"]]
+    seg_best_win = np.full(len(seg_names), -1, dtype=np.int64)
+    seg_best_est = np.full(len(seg_names), np.nan)
+    seg_best_win[seg_best["seg"].to_numpy()] = seg_best["win"].to_numpy()
+    seg_best_est[seg_best["seg"].to_numpy()] = seg_best["estimate"].to_numpy()
+    own = attempts >= min_attempts
+    win = np.where(own, own_best_win, seg_best_win[seg_of_customer])
+    start = win * window_hours
+    per_customer["best_window_start"] = start.astype("int64")
+    per_customer["best_window_end"] = np.minimum(start + window_hours, 24).astype("int64")
+    per_customer["best_estimate"] = np.where(
+        own, own_best_est, seg_best_est[seg_of_customer]
+    ).astype("float64")
     per_customer["source"] = pd.array(np.where(own, "own", "segment"), dtype="string")
     return per_customer
