@@ -56,6 +56,9 @@ DEFAULT_TRAIN_WEEKS = 26
 DEFAULT_K = 25
 #: Inverse regularisation strength of the logistic regression (scikit-learn's default).
 DEFAULT_C = 1.0
+#: The logistic regression's solver: Newton steps on the Cholesky factor of the Hessian
+#: (features x features), cheap with few columns and many rows.
+_SOLVER = "newton-cholesky"
 #: Reasons given per account (at least two are always given).
 DEFAULT_N_REASONS = 3
 #: Days-since features are capped here; "never" counts as this many days.
@@ -165,8 +168,10 @@ def _is_snapshot(X) -> bool:
 class CallPriorityModel(ClassifierMixin, BaseEstimator):
     """Chance that an overdue account pays within the horizon, with reasons.
 
-    A scikit-learn classifier: ``StandardScaler`` then ``LogisticRegression`` (lbfgs,
-    deterministic) on a design built from the snapshot columns in
+    A scikit-learn classifier: ``StandardScaler`` then ``LogisticRegression`` (Newton-
+    Cholesky: deterministic, and exact in a handful of iterations where lbfgs stops at
+    its tolerance after dozens; with a few dozen columns and up to millions of
+    account-weeks it is also about 4x faster) on a design built from the snapshot columns in
     :data:`MODEL_FEATURES`: money and counts as ``log1p``, days capped at 365 with
     "never" as 365 plus an indicator, days past due also in buckets, the last call
     outcome one-hot. Given a plain numeric array instead of a snapshot, it fits on the
@@ -306,7 +311,10 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
         self.pipeline_ = Pipeline(
             [
                 ("scale", StandardScaler()),
-                ("logit", LogisticRegression(C=self.C, max_iter=self.max_iter)),
+                (
+                    "logit",
+                    LogisticRegression(C=self.C, max_iter=self.max_iter, solver=_SOLVER),
+                ),
             ]
         ).fit(Z, y)
         self.n_iter_ = self.pipeline_["logit"].n_iter_
