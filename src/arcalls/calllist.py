@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
+from ._keys import positions
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
 from .ledger import invoice_balances
 from .schema import CALLS, CUSTOMERS, INVOICES, PAYMENTS, RIGHT_PARTY_OUTCOMES, round_money
@@ -314,9 +315,10 @@ def call_list(
 
     accounts = _account_balances(invoices, payments, as_of=as_of)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
+    known = _known_calls(calls, as_of=as_of)
     accounts = accounts.merge(
         _call_activity(
-            calls,
+            known,
             accounts["customer_id"],
             as_of=as_of,
             cooldown_days=cooldown_days,
@@ -347,7 +349,7 @@ def call_list(
     )
     to_call = to_call.merge(scores, on="customer_id", how="left")
     to_call = to_call.assign(
-        best_time_to_call=_best_times(to_call, calls, customers, as_of=as_of, consumer=consumer),
+        best_time_to_call=_best_times(to_call, known, customers, consumer=consumer),
         expected_dollars=round_money(to_call["p_pay"] * to_call["overdue_balance"]),
         handoff_suggested=(
             to_call["oldest_days_past_due"] >= handoff_age if handoff_age is not None else False
@@ -632,21 +634,22 @@ def _add_customer_details(
 
 
 def _known_calls(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The calls made up to the end of ``as_of``: only the columns the list reads."""
     if calls is None:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CALLS.required})
-    return calls[calls["called_at"] < as_of + pd.Timedelta(days=1)]
+    return calls.loc[calls["called_at"] < as_of + pd.Timedelta(days=1), list(CALLS.required)]
 
 
 def _call_activity(
-    calls: pd.DataFrame | None,
+    known: pd.DataFrame,
     accounts: pd.Series,
     *,
     as_of: pd.Timestamp,
     cooldown_days: int,
     consumer: bool,
 ) -> pd.DataFrame:
-    """Per account called up to ``as_of``: last call, attempts in the window, flags."""
-    known = _known_calls(calls, as_of=as_of)
+    """Per account called up to ``as_of`` (``known``: the calls up to then), last call,
+    attempts in the window, flags."""
     columns = {
         "customer_id": "string",
         "last_call_date": "datetime64[ns]",
@@ -657,40 +660,41 @@ def _call_activity(
     }
     if known.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    known = known[known["customer_id"].isin(accounts)]
-    # A stable sort on the time alone keeps the file's order for calls logged in the
-    # same second, so the "last call" is the same on every run.
-    known = known.loc[:, ["customer_id", "called_at", "outcome"]].sort_values(
-        "called_at", kind="mergesort"
+    ids = pd.Index(accounts.unique())
+    account = positions(known["customer_id"], ids)
+    mine = account >= 0
+    account = account[mine]
+    stamp = known["called_at"].to_numpy("datetime64[ns]")[mine]
+    days_ago = (
+        (as_of.to_datetime64() - stamp.astype("datetime64[D]"))
+        .astype("timedelta64[D]")
+        .astype(np.int64)
     )
-    days_ago = (as_of - known["called_at"].dt.normalize()).dt.days.to_numpy()
-    right_party = known["outcome"].isin(RIGHT_PARTY_OUTCOMES).to_numpy(dtype=bool)
-    flags = pd.DataFrame(
-        {
-            "customer_id": known["customer_id"].to_numpy(),
-            "in_window": days_ago < ATTEMPT_WINDOW_DAYS,
-            "in_cooldown": days_ago < cooldown_days,
-            "right_party_recent": right_party & (days_ago < CONSUMER_QUIET_DAYS_AFTER_CONTACT),
-        }
-    )
-    per = flags.groupby("customer_id", sort=True).agg(
-        attempts_7d=("in_window", "sum"),
-        in_cooldown=("in_cooldown", "any"),
-        right_party_recent=("right_party_recent", "any"),
-    )
-    last = known.drop_duplicates("customer_id", keep="last").set_index("customer_id")
-    last = last.reindex(per.index)
+    right_party = known["outcome"].isin(RIGHT_PARTY_OUTCOMES).to_numpy(bool)[mine]
+    n = len(ids)
+    attempts = np.bincount(account, weights=days_ago < ATTEMPT_WINDOW_DAYS, minlength=n)
+    cooldown = np.bincount(account, weights=days_ago < cooldown_days, minlength=n) > 0
+    recent = right_party & (days_ago < CONSUMER_QUIET_DAYS_AFTER_CONTACT)
+    right_party_recent = np.bincount(account, weights=recent, minlength=n) > 0
+    # The last call: the latest time, and for calls logged in the same second the one
+    # further down the file, so the "last call" is the same on every run.
+    order = np.lexsort((np.arange(len(account)), stamp, account))
+    ends = order[np.r_[account[order][1:] != account[order][:-1], True]] if len(order) else order
+    called = account[ends]
     return pd.DataFrame(
         {
-            "customer_id": per.index.astype("string"),
-            "last_call_date": last["called_at"].dt.normalize().to_numpy(),
-            "last_call_outcome": last["outcome"].astype("string").to_numpy(),
-            "attempts_7d": per["attempts_7d"].astype("int64").to_numpy(),
-            "in_cooldown": per["in_cooldown"].to_numpy(dtype=bool),
+            "customer_id": ids[called].astype("string"),
+            "last_call_date": stamp[ends].astype("datetime64[D]").astype("datetime64[ns]"),
+            "last_call_outcome": pd.array(
+                known["outcome"].to_numpy(dtype=object, na_value=None)[np.flatnonzero(mine)[ends]]
+                if len(ends)
+                else [],
+                dtype="string",
+            ),
+            "attempts_7d": attempts[called].astype("int64"),
+            "in_cooldown": cooldown[called],
             "right_party_recent": (
-                per["right_party_recent"].to_numpy(dtype=bool)
-                if consumer
-                else np.zeros(len(per), dtype=bool)
+                right_party_recent[called] if consumer else np.zeros(len(called), dtype=bool)
             ),
         }
     ).astype(columns)
@@ -836,14 +840,13 @@ def _scores(
     ).astype(columns), None
 
 
-def _best_times(to_call, calls, customers, *, as_of, consumer: bool) -> pd.Series:
+def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
     """The best local window to call each account, as text (``"10:00-12:00"``).
 
     From :func:`arcalls.best_call_times` on the calls known on ``as_of``; an account
     never called gets the window that works best over all customers. In consumer mode
     the window is cut to 8am-9pm local time (the whole of it when none is left).
     """
-    known = _known_calls(calls, as_of=as_of)
     if to_call.empty or known.empty:
         start = np.full(len(to_call), np.nan)
         end = np.full(len(to_call), np.nan)
