@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns
+from ._keys import positions
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
 from .schema import round_money
@@ -232,18 +233,26 @@ def _dollar_events(invoices, payments, *, as_of, by) -> _Dollars:
 
     pays = resolve_payments(invoices, payments)
     pays = pays[(pays["payment_date"] <= pd.Timestamp(as_of)) & (pays["amount"] > 0)]
-    pos = pd.Index(bal["invoice_id"]).get_indexer(pays["invoice_id"])
-    pays = pays.assign(_inv=pos)[pos >= 0].sort_values(["_inv", "payment_date"], kind="stable")
-    inv = pays["_inv"].to_numpy()
-    cents = np.rint(pays["amount"].to_numpy() * 100).astype(np.int64)
+    pos = positions(pays["invoice_id"], bal["invoice_id"])
+    mine = np.flatnonzero(pos >= 0)
+    paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[mine]
+    # By invoice, then date; a stable sort keeps the file's order for same-day payments.
+    order = np.lexsort((paid_at, pos[mine]))
+    inv = pos[mine][order]
+    paid_at = paid_at[order]
+    cents = np.rint(pays["amount"].to_numpy("float64")[mine][order] * 100).astype(np.int64)
     # Overpayments: only the invoice's own dollars can leave the risk set, so the running
     # total is capped at the amount and each payment keeps what is left under the cap.
-    cum = pd.Series(cents).groupby(inv).cumsum().to_numpy()
+    first = np.concatenate(([True], inv[1:] != inv[:-1]))
+    # Running totals per invoice by difference; exact even if the grand total wrapped
+    # around int64, since each invoice's own total fits.
+    running = np.cumsum(cents)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(inv)), 0))
+    cum = running - (running[start] - cents[start])
     capped = np.minimum(cum, amount_c[inv])
     prev = np.concatenate(([0], capped[:-1]))
-    first = np.concatenate(([True], inv[1:] != inv[:-1]))
     paid_c = capped - np.where(first, 0, prev)
-    day = np.maximum((pays["payment_date"].to_numpy() - due[inv]) // np.timedelta64(1, "D"), 0)
+    day = np.maximum((paid_at - due[inv]) // np.timedelta64(1, "D"), 0)
     ev = paid_c > 0
     ev_inv, ev_day, ev_cents = inv[ev], day[ev].astype(np.int64), paid_c[ev]
 
