@@ -163,7 +163,7 @@ def test_aging_by_customer_matches_hand_computation(ledger):
             "open_invoices": [3, 2, 2],
             "overdue_invoices": [2, 2, 2],
         },
-        index=pd.Index(["A", "B", "C"], name="customer_id", dtype="string"),
+        index=pd.Index(["A", "B", "C"], name="customer_id", dtype=dtype_of("id")),
     )
     pd.testing.assert_frame_equal(table.drop(columns="customer_name"), expected)
     assert table["customer_name"].tolist()[:2] == ["Acme", "Beta"]

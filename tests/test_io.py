@@ -250,6 +250,109 @@ def test_date_format_wins_and_reports_misfits(tmp_path):
         load_invoices(path, date_format="%d-%b-%y")
 
 
+# --------------------------------------------------------------------------- fast paths
+
+# A UTF-8 file is read by pyarrow from its bytes and its ISO dates and plain amounts are
+# parsed over whole columns in C++; anything else goes through the careful reader and the
+# general parsers. These tests pin that both give the same frame, rows and problems.
+
+MIXED_ROWS = [
+    "I1,C1,2026-01-05,2026-02-04,12.50",
+    'I2,"Acme, Inc.",2026-01-06,2026-02-05,"$1,234.56"',
+    "I3,C2,2026-01-07,2026-02-06,(3.00)",
+    "I4,C2,2026-02-30,2026-03-01,-0.00",
+    "I5,C3,2026-01-08,2026-02-07,abc",
+    "I5,C3, 2026-01-09,2026-02-08, 7 ",
+]
+
+
+def _loaded(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsSetAsideWarning)
+        frame = load_invoices(path, on_bad_rows="skip")
+    report = load_report(frame)
+    return frame, report.set_aside.astype(object), report.rows_in
+
+
+@pytest.mark.parametrize(
+    ("name", "line_end", "encoding"),
+    [
+        ("crlf.csv", "\r\n", "utf-8"),
+        ("cr.csv", "\r", "utf-8"),  # bare CR: the careful reader
+        ("cp1252.csv", "\n", "cp1252"),  # not UTF-8: the careful reader
+        ("bom.csv", "\n", "utf-8-sig"),
+    ],
+)
+def test_fast_and_careful_readers_agree(tmp_path, name, line_end, encoding):
+    text = HEADER + "\n".join(MIXED_ROWS) + "\n"
+    fast = _loaded(csv_file(tmp_path, text, "fast.csv"))
+    other = _loaded(csv_file(tmp_path, text.replace("\n", line_end), name, encoding))
+    pd.testing.assert_frame_equal(fast[0], other[0])
+    pd.testing.assert_frame_equal(fast[1], other[1])
+    assert fast[2] == other[2] == 6
+    assert fast[1]["row"].tolist() == [5, 6, 7]
+    assert fast[0]["amount"].tolist() == [12.5, 1234.56, -3.0]
+
+
+def test_text_columns_are_arrow_backed_strings(tmp_path):
+    inv = load_invoices(csv_file(tmp_path, HEADER + "A1,C1,2026-01-05,2026-02-04,10\n"))
+    for column in ("invoice_id", "customer_id"):
+        assert inv[column].dtype == pd.StringDtype("pyarrow")
+        assert inv[column].dtype == "string"
+    assert arcalls.schema.empty_frame("invoices")["invoice_id"].dtype == pd.StringDtype("pyarrow")
+
+
+def test_blank_line_under_the_header_keeps_row_numbers(tmp_path):
+    text = HEADER + "\nA1,C1,2026-01-05,2026-02-04,10\nA2,C1,2026-01-05,2026-02-04,x\n"
+    with pytest.raises(ParseError, match=r"row 4, column 'amount': value 'x'"):
+        load_invoices(csv_file(tmp_path, text))
+
+
+def test_quoted_line_breaks_in_a_crlf_file_read_as_lf(tmp_path):
+    text = 'customer_id,customer_name\r\nC1,"two\r\nlines"\r\nC2,plain\r\nC3,last\r\n\r\n'
+    customers = load_customers(csv_file(tmp_path, text, "customers.csv"))
+    assert customers["customer_name"].tolist() == ["two\nlines", "plain", "last"]
+
+
+def test_one_impossible_date_in_a_long_iso_column(tmp_path):
+    # pyarrow's cast refuses the whole column for one bad cell: the others still load.
+    n = 70_000
+    called = pd.date_range("2026-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")
+    called = called.tolist()
+    called[40_000] = "2026-02-30 10:00:00"
+    called[50_000] = "2026-01-05 24:00:00"
+    frame = pd.DataFrame(
+        {"call_id": [f"K{i}" for i in range(n)], "customer_id": "C1", "called_at": called}
+    ).assign(outcome="contact")
+    path = tmp_path / "calls.csv"
+    frame.to_csv(path, index=False)
+    problems = check_file(path, kind="calls")
+    assert problems["row"].tolist() == [40_002, 50_002]
+    assert problems["problem"].tolist() == ["not a date", "not a date"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsSetAsideWarning)
+        calls = load_calls(path, on_bad_rows="skip")
+    expected = pd.to_datetime(pd.Series(called).drop([40_000, 50_000]), format="%Y-%m-%d %H:%M:%S")
+    assert calls["called_at"].tolist() == expected.tolist()
+
+
+def test_duplicate_ids_sorted_or_not(tmp_path):
+    rows = ["A1,C,2026-01-05,2026-02-04,1", "A2,C,2026-01-05,2026-02-04,1"]
+    assert len(load_invoices(csv_file(tmp_path, HEADER + "\n".join(rows) + "\n"))) == 2
+    rows = [*rows, "A0,C,2026-01-05,2026-02-04,1", "A2,C,2026-01-05,2026-02-04,1"]
+    with pytest.raises(IntegrityError, match=r"row 5, column 'invoice_id'.*same as row 3"):
+        load_invoices(csv_file(tmp_path, HEADER + "\n".join(rows) + "\n", "dup.csv"))
+
+
+def test_a_nul_byte_cell_is_not_an_empty_cell(tmp_path):
+    # Distinct values are told apart by their bytes: "\x0012" is not "".
+    text = "payment_id,invoice_id,payment_date,amount,method\n"
+    text += "P1,I1,2026-01-05,\x0012.50,\nP2,I1,2026-01-05,3,\n"
+    problems = check_file(csv_file(tmp_path, text, "payments.csv"), kind="payments")
+    assert problems["row"].tolist() == [2]
+    assert problems["problem"].tolist() == ["not an amount"]
+
+
 # --------------------------------------------------------------------------- booleans, calls
 
 

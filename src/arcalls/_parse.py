@@ -1,9 +1,12 @@
 """Reading export files as text and parsing text cells per kind, vectorised.
 
 The loaders in :mod:`arcalls.io` read every cell as text first (so ids keep their leading
-zeros and nothing is guessed per cell), then parse each column by its canonical kind. The
-parsers work on a column's distinct values (``pd.factorize``) and map the result back, so
-a million-row file with a few thousand distinct dates parses in well under a second.
+zeros and nothing is guessed per cell), then parse each column by its canonical kind. Text
+stays in Arrow memory (``string[pyarrow]``) from the file to the loaded frame: no Python
+object per cell. The common shapes (ISO dates, plain amounts) are parsed by pyarrow
+compute over the whole column; every other cell goes to the general parsers, which work
+on a column's distinct values and map the result back, so a million-row file parses in
+about a second.
 
 Each parser returns ``(values, problems)``: the parsed Series and a Series of problem
 texts (``<NA>`` where the cell is fine). Empty cells parse to missing without a problem;
@@ -22,6 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pacsv
+from pyarrow.lib import ArrowInvalid
 
 from .errors import AmbiguousDateError, InputError, ParseError
 from .schema import MONEY_DECIMALS
@@ -42,6 +49,16 @@ MAX_CELL_CHARS = 32_767
 
 _OUT_OF_RANGE = f"date outside {MIN_YEAR}..{MAX_YEAR} (a typo?)"
 _FAST_STR = "string[pyarrow]"
+#: Bytes that are never whitespace: printable ASCII, "!" to "~".
+_PRINTABLE = (0x21, 0x7E)
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: pyarrow's read block: a cell longer than this goes through the careful reader.
+_BLOCK_SIZE = 1 << 24
+#: Bytes looked at to tell a body of blank lines from a table (and its end from blanks).
+_BLANK_BODY_PROBE = 1 << 16
+#: Bytes per block when a file is scanned for line ends and quotes.
+_SCAN_BLOCK = 1 << 24
 _SEPARATORS = (",", ";", "\t")
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "x"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", ""})
@@ -60,13 +77,10 @@ _DAY_MONTH = re.compile(
 _MONTH_DAY = re.compile(
     r"^(?:[A-Za-z]+,? )?(?P<mon>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})$"
 )
-#: Whole-column ISO layouts parsed in one strptime pass (pattern, format); any other
-#: layout goes through the general parser, which gives the same dates for these.
-_ISO_FAST_PATHS = (
-    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
-    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
-)
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
+#: Amounts a C++ cast reads to the same cent as the general parser: no sign but a
+#: leading minus, at most cents, and too few digits to reach MAX_ABS_AMOUNT.
+_PLAIN_CENTS = r"^-?\d{1,12}(?:\.\d{1,2})?$"
 _CURRENCY = r"[$€£¥₹\s']|^(?:USD|EUR|GBP|CAD|AUD|NZD|INR)|(?:USD|EUR|GBP)$"
 
 
@@ -149,8 +163,23 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
     """
     if isinstance(source, pd.DataFrame):
         return _raw_from_frame(source)
-    name, data = _read_bytes(source)
+    if isinstance(source, str | Path):
+        path = _check_path(source)
+        name = str(path)
+        # A file is streamed to pyarrow, never held whole in memory next to its table
+        # (a pipe or device is read once, into memory, below).
+        streamed = find_header is None and path.is_file()
+        raw = _read_utf8(_FileContent(path), name) if streamed else None
+        if raw is not None:
+            return raw
+        data = path.read_bytes()
+    else:
+        name, data = _read_bytes(source)
+        raw = _read_utf8(_BytesContent(data), name) if find_header is None else None
+        if raw is not None:
+            return raw
     text, encoding, notes = _decode(data, name)
+    del data
     if not text.strip():
         raise InputError(
             f"{name} is empty: expected a header line and data rows. Export the report again."
@@ -175,10 +204,21 @@ def _csv_field_limit(limit: int):
         csv.field_size_limit(previous)
 
 
-def _read_text(
-    text: str, name: str, encoding: str, notes: list[str], find_header: HeaderFinder | None
-) -> RawTable:
-    head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+@dataclass(frozen=True)
+class _Header:
+    """Where a file's header line is, as read from its first lines."""
+
+    sep: str
+    head_cells: list[list[str]]
+    at: int
+    headers: list[str]
+
+    @property
+    def preamble(self) -> list[list[str]]:
+        return [c for c in self.head_cells[: self.at] if any(x.strip() for x in c)]
+
+
+def _find_header(head: list[str], name: str, find_header: HeaderFinder | None) -> _Header:
     sep = _sniff_separator(head, find_header)
     head_cells = [next(csv.reader([line.rstrip("\r")], delimiter=sep), []) for line in head]
     if find_header is None:
@@ -205,46 +245,231 @@ def _read_text(
             f"more than a spreadsheet holds ({MAX_COLUMNS:,}); this is not a table export. "
             "Check that you picked the right file."
         )
+    return _Header(sep, head_cells, header_at, headers)
+
+
+def _read_text(
+    text: str, name: str, encoding: str, notes: list[str], find_header: HeaderFinder | None
+) -> RawTable:
+    head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+    header = _find_header(head, name, find_header)
+    sep, headers = header.sep, header.headers
     # Skip the header and the lines above it without splitting the whole text.
     start = 0
-    for _ in range(header_at + 1):
+    for _ in range(header.at + 1):
         nl = text.find("\n", start)
         start = len(text) if nl < 0 else nl + 1
     body = text[start:]
-    first_row = header_at + 2
+    del text
+    first_row = header.at + 2
     cells, extra = None, None
     unclosed = body.count('"') % 2 == 1
-    if find_header is None and not unclosed:
-        cells = _read_fast(body, sep, len(headers))
+    if find_header is None and not unclosed and body.strip():
+        cells = _read_fast(
+            pa.BufferReader(body.rstrip("\r\n").encode("utf-8")),
+            sep,
+            len(headers),
+            quotes='"' in body,
+        )
     if cells is None:
         cells, extra = _read_slow(body, sep, len(headers))
     if unclosed and len(cells):
         _check_closed_quotes(cells, name, first_row + len(cells) - 1)
+    return _raw_table(name, encoding, header, cells, first_row, extra, notes)
+
+
+def _raw_table(
+    name: str,
+    encoding: str,
+    header: _Header,
+    cells: pd.DataFrame,
+    first_row: int,
+    extra: np.ndarray | None,
+    notes: list[str],
+) -> RawTable:
     rows = np.arange(first_row, first_row + len(cells), dtype=np.int64)
     if len(cells):
         # Blank lines (or lines of empty cells) are layout, not rows: neither loaded nor
         # set aside.
         filled = np.zeros(len(cells), dtype=bool) if extra is None else extra.copy()
         for col in cells.columns:
-            filled |= (cells[col] != "").to_numpy()
+            if filled.all():
+                break  # every row has a cell already (the usual first column, an id)
+            filled |= _nonempty(cells[col])
         if not filled.all():
             cells = cells[filled].reset_index(drop=True)
             rows = rows[filled]
             extra = None if extra is None else extra[filled]
-    preamble = [c for c in head_cells[:header_at] if any(x.strip() for x in c)]
-    return RawTable(name, encoding, sep, headers, cells, rows, preamble, notes, extra)
+    return RawTable(
+        name, encoding, header.sep, header.headers, cells, rows, header.preamble, notes, extra
+    )
+
+
+def _nonempty(cells: pd.Series) -> np.ndarray:
+    if cells.dtype == _FAST_STR:
+        lengths = pc.binary_length(cells.array.__arrow_array__())
+        return pc.greater(lengths, 0).to_numpy(zero_copy_only=False)
+    return (cells != "").to_numpy()
+
+
+class _BytesContent:
+    """A file's bytes in memory, as :func:`_read_utf8` reads them."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.size = len(data)
+
+    def read(self, start: int, end: int) -> bytes:
+        return self.data[start:end]
+
+    def counts(self) -> tuple[int, int, int]:
+        return _counts(self.data)
+
+    def stream(self, start: int, end: int) -> contextlib.AbstractContextManager:
+        body = pa.py_buffer(memoryview(self.data)[start:end])
+        return contextlib.nullcontext(pa.BufferReader(body))
+
+
+class _FileContent:
+    """A file on disk, read in blocks: its bytes are never all in memory at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.size = path.stat().st_size
+
+    def read(self, start: int, end: int) -> bytes:
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            return f.read(max(0, end - start))
+
+    def counts(self) -> tuple[int, int, int]:
+        cr = crlf = quotes = 0
+        with open(self.path, "rb") as f:
+            previous = b""
+            while block := f.read(_SCAN_BLOCK):
+                # A CR LF may straddle two blocks: count across the seam.
+                seam = previous[-1:] + block[:1]
+                cr_here, crlf_here, quotes_here = _counts(block)
+                cr, crlf, quotes = cr + cr_here, crlf + crlf_here, quotes + quotes_here
+                crlf += seam == b"\r\n"
+                previous = block
+        return cr, crlf, quotes
+
+    @contextlib.contextmanager
+    def stream(self, start: int, end: int):
+        with pa.OSFile(str(self.path)) as f:
+            yield f.get_stream(start, end - start)
+
+
+def _counts(data: bytes) -> tuple[int, int, int]:
+    """CR bytes, CR LF pairs and quotes in ``data`` (a byte search first: most have none)."""
+    cr = crlf = quotes = 0
+    if data.find(b"\r") >= 0:
+        cr, crlf = data.count(b"\r"), data.count(b"\r\n")
+    if data.find(b'"') >= 0:
+        quotes = data.count(b'"')
+    return cr, crlf, quotes
+
+
+def _read_utf8(content: _BytesContent | _FileContent, name: str) -> RawTable | None:
+    """A UTF-8 file (BOM or not) read by pyarrow from its bytes; None: use the careful path.
+
+    Only the first lines are decoded here (to find the header); the body goes to pyarrow
+    as bytes, which checks the UTF-8 itself. Anything unusual (other encodings, bare CR
+    line ends, an odd number of quotes, ragged rows, a missing header) is left to the
+    careful path, which reads it as before and gives the messages.
+    """
+    head = _head_bytes(content)
+    if head.startswith(_UTF16_BOMS):
+        return None
+    try:
+        head_text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    cr, crlf, quotes = content.counts()
+    if cr != crlf:
+        return None  # bare CR line ends: the careful path turns them into line breaks
+    head_text = head_text.replace("\r\n", "\n")
+    if not head_text.strip():
+        return None
+    lines = head_text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+    try:
+        with _csv_field_limit(len(head_text) + 1):
+            header = _find_header(lines, name, None)
+    except (InputError, csv.Error):
+        return None
+    start = 0
+    for _ in range(header.at + 1):
+        nl = head.find(b"\n", start)
+        start = len(head) if nl < 0 else nl + 1
+    # Blank lines at the end are no rows: leave them out rather than read them as rows.
+    end = _end_without_newlines(content, start)
+    if end <= start:
+        return None  # no data rows: the careful path makes the empty table
+    probe = content.read(start, min(end, start + _BLANK_BODY_PROBE))
+    if not probe.decode("utf-8", "ignore").strip():
+        return None
+    # Quotes of the body: those of the file but the ones above it (after it: line ends).
+    quotes -= head.count(b'"', 0, start)
+    if quotes % 2:
+        return None  # a quote never closed: the careful path says where
+    with content.stream(start, end) as body:
+        cells = _read_fast(body, header.sep, len(header.headers), quotes=quotes > 0)
+    if cells is None:
+        return None
+    if crlf and quotes:
+        # A quoted cell may hold CR LF line breaks; the careful path reads them as LF.
+        for col in cells.columns:
+            values = cells[col].array.__arrow_array__()
+            if pc.any(pc.match_substring(values, "\r")).as_py():
+                fixed = pc.replace_substring(values, "\r\n", "\n")
+                cells[col] = pd.Series(pd.arrays.ArrowStringArray(fixed), index=cells.index)
+    encoding = "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8"
+    return _raw_table(name, encoding, header, cells, header.at + 2, None, [])
+
+
+def _head_bytes(content: _BytesContent | _FileContent) -> bytes:
+    """The file's first HEADER_SEARCH_LINES lines, line ends included (or all of it)."""
+    size = _BLANK_BODY_PROBE
+    while True:
+        head = content.read(0, size)
+        end = 0
+        for _ in range(HEADER_SEARCH_LINES):
+            nl = head.find(b"\n", end)
+            if nl < 0:
+                break
+            end = nl + 1
+        else:
+            return head[:end]
+        if len(head) >= content.size:
+            return head
+        size *= 4
+
+
+def _end_without_newlines(content: _BytesContent | _FileContent, start: int) -> int:
+    """The end of the body without its trailing CR and LF bytes."""
+    end = content.size
+    while end > start:
+        block = content.read(max(start, end - _BLANK_BODY_PROBE), end)
+        kept = block.rstrip(b"\r\n")
+        end -= len(block) - len(kept)
+        if kept:
+            break
+    return end
+
+
+def _check_path(source: str | Path) -> Path:
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a file: pass the CSV file inside it (e.g. invoices.csv)."
+        )
+    if not path.exists():
+        raise InputError(f"{path} does not exist: check the path and the file name.")
+    return path
 
 
 def _read_bytes(source) -> tuple[str, bytes]:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if path.is_dir():
-            raise InputError(
-                f"{path} is a folder, not a file: pass the CSV file inside it (e.g. invoices.csv)."
-            )
-        if not path.exists():
-            raise InputError(f"{path} does not exist: check the path and the file name.")
-        return str(path), path.read_bytes()
     if hasattr(source, "read"):
         data = source.read()
         name = str(getattr(source, "name", "<file-like>"))
@@ -255,7 +480,7 @@ def _read_bytes(source) -> tuple[str, bytes]:
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(_UTF16_BOMS):
         # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab separated.
         try:
             return data.decode("utf-16"), "utf-16", [f"{name} read as UTF-16."]
@@ -266,7 +491,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
             ) from exc
     try:
         text = data.decode("utf-8-sig")
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        encoding = "utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8"
         return text, encoding, []
     except UnicodeDecodeError:
         pass
@@ -298,24 +523,24 @@ def _sniff_separator(head: list[str], find_header: HeaderFinder | None) -> str:
     return best_sep
 
 
-def _read_fast(body: str, sep: str, width: int) -> pd.DataFrame | None:
-    """pyarrow's reader, for regular files; None when the file needs the careful reader."""
-    if re.search(r"\n[ \t\r]*\n", body.rstrip("\r\n")) or not body.strip():
-        return None
-    try:
-        from pyarrow import csv as pacsv
-        from pyarrow import string as pa_string
-        from pyarrow.lib import ArrowInvalid
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+def _read_fast(body: pa.NativeFile, sep: str, width: int, *, quotes: bool) -> pd.DataFrame | None:
+    """pyarrow's reader, for regular files; None when the file needs the careful reader.
+
+    Every line is a row (``ignore_empty_lines=False``), so row numbers stay those of the
+    file: a blank line in a wider table is a column-count error, left to the careful
+    reader, and in a one-column table an empty row, dropped like any blank line.
+    """
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
+            body,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=quotes, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa_string() for n in names},
+                # pandas keeps Arrow text as large_string: read it so, not cast after.
+                column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -382,44 +607,149 @@ def _raw_from_frame(frame: pd.DataFrame) -> RawTable:
 # --------------------------------------------------------------------------- parsers
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A column of cells as an Arrow string array without nulls (missing reads as "")."""
+    if values.dtype != _FAST_STR:
+        values = values.astype(_FAST_STR)
+    arr = values.array.__arrow_array__()
+    return arr.fill_null("") if arr.null_count else arr
+
+
+def _text_series(arr: pa.ChunkedArray | pa.Array, index: pd.Index | None = None) -> pd.Series:
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr], type=arr.type)
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index)
+
+
+def _no_problems(index: pd.Index) -> pd.Series:
+    """A column without problems: all missing, in Arrow (no object per cell to test)."""
+    nulls = pa.chunked_array([pa.nulls(len(index), pa.large_string())])
+    return pd.Series(pd.arrays.ArrowStringArray(nulls), index=index)
+
+
+def _views(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text chunk's offsets (one more than cells) and bytes, as numpy views (no copy)."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets, data = chunk.buffers()
+    offsets = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+    return offsets, np.frombuffer(data, dtype=np.uint8) if data else np.zeros(0, np.uint8)
+
+
+def _shape(arr: pa.ChunkedArray) -> tuple[bool, bool]:
+    """Whether some cell may start or end with whitespace, and whether one is empty.
+
+    From each cell's first and last byte: a printable ASCII one (``!`` to ``~``) is no
+    whitespace; any other byte may be (an ASCII space or control, or a UTF-8 sequence).
+    """
+    edges = empty = False
+    for chunk in arr.chunks:
+        if not len(chunk):
+            continue
+        offsets, data = _views(chunk)
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        empty = empty or not filled.all()
+        first, last = data[starts[filled]], data[ends[filled] - 1]
+        edges = edges or bool(
+            ((first < _PRINTABLE[0]) | (first > _PRINTABLE[1])).any()
+            or ((last < _PRINTABLE[0]) | (last > _PRINTABLE[1])).any()
+        )
+    return edges, empty
+
+
+def _nulls_where_empty(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Empty cells as missing; the text buffers are kept, only a validity bitmap is new."""
+    chunks = []
+    for chunk in arr.chunks:
+        valid = pc.not_equal(pc.binary_length(chunk), 0)
+        if chunk.offset or valid.offset or chunk.null_count:
+            chunks.append(pc.if_else(valid, chunk, pa.scalar(None, chunk.type)))
+            continue
+        _, offsets, data = chunk.buffers()
+        missing = len(chunk) - pc.sum(valid).as_py() if len(chunk) else 0
+        chunks.append(
+            pa.Array.from_buffers(
+                chunk.type, len(chunk), [valid.buffers()[1], offsets, data], null_count=missing
+            )
+        )
+    return pa.chunked_array(chunks, type=arr.type)
+
+
+def _distinct(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes into the distinct values, and those values in order of first appearance."""
+    if not len(arr):
+        return np.zeros(0, dtype=np.int32), pa.array([], type=arr.type)
+    encoded = pc.dictionary_encode(arr).combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[codes]`` on ``index``, in the dtype of ``values``."""
+    if isinstance(values.dtype, np.dtype):
+        return pd.Series(values.to_numpy()[codes], index=index, dtype=values.dtype)
+    return pd.Series(values.array.take(codes), index=index)
+
+
+def _spread_problems(problems: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    if not problems.notna().any():
+        return _no_problems(index)
+    return pd.Series(problems.to_numpy()[codes], index=index, dtype="string")
+
+
 def _by_unique(
     values: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
 ) -> tuple[pd.Series, pd.Series]:
     """Parse the distinct values once and spread the results back over the column."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    codes, uniques = _distinct(_arrow_text(values))
     # pyarrow-backed strings run the string methods in C++, not a Python loop per value.
-    parsed, problems = parse(pd.Series(uniques, dtype=_FAST_STR).str.strip())
+    parsed, problems = parse(_text_series(uniques).str.strip())
     index = values.index
-    if len(uniques) == 0:
-        return (
-            pd.Series(parsed.iloc[:0].to_numpy(), index=index[:0], dtype=parsed.dtype).reindex(
-                index
-            ),
-            pd.Series(pd.NA, index=index, dtype="string"),
-        )
-    return (
-        pd.Series(parsed.to_numpy()[codes], index=index, dtype=parsed.dtype),
-        pd.Series(problems.to_numpy()[codes], index=index, dtype="string"),
-    )
+    return _spread(parsed, codes, index), _spread_problems(problems, codes, index)
 
 
-def cell_lengths(cells: pd.Series) -> pd.Series:
-    """Characters in each text cell (as ``cells.str.len()``, without its Python loop)."""
-    if cells.dtype == _FAST_STR:
-        return cells.str.len().astype(np.int64)
-    values = cells.to_numpy(dtype=object)
-    try:
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    except TypeError:  # a cell that is not text (e.g. missing): the general method
-        return cells.str.len()
-    return pd.Series(lengths, index=cells.index)
+def _merge(
+    out: np.ndarray,
+    fast: np.ndarray,
+    cells: pa.ChunkedArray,
+    index: pd.Index,
+    parse_rest: Callable[[pd.Series], tuple[pd.Series, pd.Series]],
+) -> tuple[np.ndarray, pd.Series]:
+    """``out`` (read by a whole-column fast path where ``fast``) with the other cells read
+    by ``parse_rest``, in place; and the problems."""
+    rest = np.flatnonzero(~fast)
+    if not len(rest):
+        return out, _no_problems(index)
+    parsed, problems = parse_rest(_text_series(cells.take(rest)))
+    out[rest] = parsed.to_numpy()
+    if not problems.notna().any():
+        return out, _no_problems(index)
+    spread = np.full(len(cells), pd.NA, dtype=object)
+    spread[rest] = problems.to_numpy()
+    return out, pd.Series(spread, index=index, dtype="string")
+
+
+def longer_than(cells: pd.Series, limit: int) -> np.ndarray:
+    """Which text cells hold more than ``limit`` characters."""
+    arr = _arrow_text(cells)
+    # A character is at least one byte: most columns are cleared by their byte lengths.
+    if not len(arr) or pc.max(pc.binary_length(arr)).as_py() <= limit:
+        return np.zeros(len(arr), dtype=bool)
+    return pc.greater(pc.utf8_length(arr), limit).to_numpy(zero_copy_only=False)
 
 
 def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text and ids: stripped, empty -> missing."""
-    out = values.astype(_FAST_STR).str.strip()
-    out = out.mask(out == "").astype("string")
-    return out, pd.Series(pd.NA, index=values.index, dtype="string")
+    """Text and ids: stripped, empty -> missing, as ``string[pyarrow]``.
+
+    A column with nothing to strip and no empty cell keeps the file's own Arrow memory.
+    """
+    arr = _arrow_text(values)
+    edges, empty = _shape(arr)
+    if edges:
+        arr = pc.utf8_trim_whitespace(arr)
+        empty = pc.any(pc.equal(pc.binary_length(arr), 0)).as_py()
+    if empty:
+        arr = _nulls_where_empty(arr)
+    return _text_series(arr, values.index), _no_problems(values.index)
 
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -454,7 +784,10 @@ def decimal_comma_for(values: pd.Series, sep: str) -> bool:
     A value ending in ``,dd`` (one or two digits) votes comma, one ending in ``.dd`` votes
     point; when neither or both appear, a ``;``-separated file means comma decimals.
     """
-    u = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=_FAST_STR).str.strip()
+    arr = _arrow_text(values)
+    if sep != ";" and not pc.any(pc.match_substring(arr, ",")).as_py():
+        return False  # no comma votes, and the separator does not mean comma decimals
+    u = _text_series(pc.unique(arr)).str.strip()
     u = u.str.replace(r"^\(|\)$", "", regex=True).str.rstrip("-")
     comma = bool(u.str.contains(r",\d{1,2}$", regex=True).any())
     point = bool(u.str.contains(r"\.\d{1,2}$", regex=True).any())
@@ -489,7 +822,28 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
         problems = problems.mask(absurd, f"amount too large (not below {MAX_ABS_AMOUNT:,.0f})")
         return parsed, problems
 
-    return _by_unique(values, parse)
+    if decimal_comma:
+        return _by_unique(values, parse)
+    # Cells that are plain numbers to the cent (or empty) are cast in C++, the others
+    # read by the general parser over their distinct values: both read such a cell to
+    # the same cent, and nothing here is decided from the whole column.
+    arr = _arrow_text(values)
+    plain = pc.match_substring_regex(arr, _PLAIN_CENTS)
+    fast = pc.or_(plain, pc.equal(pc.binary_length(arr), 0)).to_numpy(zero_copy_only=False)
+    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
+    if pc.all(plain).as_py():
+        nums = pc.cast(arr, pa.float64())
+    else:
+        nums = pc.cast(pc.if_else(plain, arr, pa.scalar(None, arr.type)), pa.float64())
+    del plain
+    out = nums.to_numpy(zero_copy_only=False)
+    del nums
+    if not out.flags.writeable:
+        out = out.copy()
+    np.round(out, MONEY_DECIMALS, out=out)
+    out += 0.0  # turns -0.0 into 0.0
+    out, problems = _merge(out, fast, arr, values.index, lambda rest: _by_unique(rest, parse))
+    return pd.Series(out, index=values.index, dtype="float64"), problems
 
 
 @dataclass(frozen=True)
@@ -509,11 +863,13 @@ def parse_dates(
     with_time: bool,
     where: str,
     problems_frame: Callable[[], pd.DataFrame] | None = None,
+    scan: DateScan | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Dates in ISO, D/M/Y or M/D/Y, ``23 Nov 2026``, ``26-Apr-11``, ``DD-MM-YYYY HH:MM``.
 
     Day-first or month-first is decided from the whole column (``where`` names it in
-    messages), never value by value.
+    messages), never value by value. ``scan`` is the column's :func:`scan_dates` (made
+    with the same ``date_format``) when the caller has it already; it is used up.
 
     Raises
     ------
@@ -522,35 +878,235 @@ def parse_dates(
     ParseError
         A column that holds both day-first and month-first dates.
     """
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    u = pd.Series(uniques, dtype=object).str.strip()
-    if rule.date_format is not None:
-        parsed = pd.to_datetime(u, format=rule.date_format, errors="coerce")
-        bad = (u != "") & parsed.isna()
-        problems = pd.Series(pd.NA, index=u.index, dtype="string").mask(
-            bad, f"not a date in the format {rule.date_format!r}"
-        )
-        years = parsed.dt.year
-        out_of_range = parsed.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR))
-        problems = problems.mask(out_of_range.to_numpy(), _OUT_OF_RANGE)
-        parsed = parsed.mask(out_of_range.to_numpy())
-    else:
-        parsed, problems = _parse_dates_auto(u, rule.dayfirst, rule.file_dayfirst, where)
+    arr = _arrow_text(values)
+    if scan is None:
+        scan = scan_dates(values, date_format=rule.date_format)
+    seconds, seen, fast = scan.seconds, scan.seen, scan.fast
     if not with_time:
-        parsed = parsed.dt.normalize()
-    parsed = parsed.astype("datetime64[ns]")
-    index = values.index
-    return (
-        pd.Series(parsed.to_numpy()[codes], index=index, dtype="datetime64[ns]"),
-        pd.Series(problems.to_numpy()[codes], index=index, dtype="string"),
+        seconds //= _DAY_SECONDS
+        seconds *= _DAY_SECONDS
+    seconds *= _NS_PER_SECOND
+    out = seconds.view("datetime64[ns]")
+    out[~scan.good] = np.datetime64("NaT", "ns")
+    del scan, seconds
+
+    def parse_rest(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        codes, uniques = _distinct(_arrow_text(cells))
+        u = _text_series(uniques).astype(object).str.strip()
+        if rule.date_format is not None:
+            parsed, problems = _parse_dates_format(u, rule.date_format)
+        else:
+            iso_format = _whole_column_iso_format(u, seen)
+            if iso_format is not None:
+                parsed, problems = _parse_dates_iso(u, iso_format)
+            else:
+                parsed, problems = _parse_dates_auto(u, rule.dayfirst, rule.file_dayfirst, where)
+        if not with_time:
+            parsed = parsed.dt.normalize()
+        parsed = parsed.astype("datetime64[ns]")
+        return (
+            pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns]"),
+            pd.Series(problems.to_numpy()[codes], dtype="string"),
+        )
+
+    out, problems = _merge(out, fast, arr, values.index, parse_rest)
+    return pd.Series(out, index=values.index, dtype="datetime64[ns]"), problems
+
+
+@dataclass(frozen=True)
+class DateScan:
+    """A date column's cells in a strict ISO layout, read by pyarrow (:func:`scan_dates`)."""
+
+    #: Cells read: in a layout, a real date, in MIN_YEAR..MAX_YEAR.
+    good: np.ndarray
+    #: Their seconds since 1970 (0 elsewhere); :func:`parse_dates` turns it into its result.
+    seconds: np.ndarray
+    #: The layouts of the cells read.
+    seen: frozenset[_IsoLayout]
+    #: Cells read, or empty: the others are left to the general parsers.
+    fast: np.ndarray
+
+
+def scan_dates(values: pd.Series, *, date_format: str | None = None) -> DateScan:
+    """The whole-column pass of :func:`parse_dates`, also what :func:`dayfirst_evidence` skips.
+
+    Cells in a strict ISO layout (YYYY-MM-DD, or with HH:MM:SS; with ``date_format``,
+    only the one it names) are read by pyarrow's ISO parser, which refuses impossible
+    dates: a date it reads, every other parser reads the same. The other cells, and the
+    ISO ones it refuses or that fall outside MIN_YEAR..MAX_YEAR, are left to the general
+    parsers, over their distinct values. Empty cells are missing, without a problem, in
+    every parser: they need none.
+    """
+    arr = _arrow_text(values)
+    layouts = tuple(
+        lay for lay in (_ISO_DATE, _ISO_SECONDS) if date_format is None or lay.format == date_format
     )
+    good, seconds, seen = _iso_cells(arr, layouts)
+    fast = good | pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    return DateScan(good, seconds, seen, fast)
 
 
-def dayfirst_evidence(values: pd.Series) -> bool | None:
-    """True/False when a column's numeric dates decide day-first/month-first, else None."""
-    u = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object).str.strip()
-    # Only values with a separator after one or two characters ("12/") can match; the
-    # C++ prefix test keeps the Python regex off the ISO timestamps of large columns.
+@dataclass(frozen=True)
+class _IsoLayout:
+    pattern: str
+    format: str
+    length: int
+
+
+#: The ISO layouts read by pyarrow over a whole column (the common exports).
+_ISO_DATE = _IsoLayout(r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d", 10)
+_ISO_SECONDS = _IsoLayout(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S", 19)
+#: (position, byte) of the separators in YYYY-MM-DD, and of those after it in " hh:mm:ss".
+_DATE_SEPARATORS = ((4, ord("-")), (7, ord("-")))
+_TIME_SEPARATORS = ((10, ord(" ")), (13, ord(":")), (16, ord(":")))
+#: Cells cast per piece of this many when one of a column's cells stops the whole cast.
+_CAST_PIECE = 1 << 16
+_DAY_SECONDS = 86_400
+_NS_PER_SECOND = 1_000_000_000
+_FIRST_SECOND = int(pd.Timestamp(f"{MIN_YEAR}-01-01").timestamp())
+_END_SECOND = int(pd.Timestamp(f"{MAX_YEAR + 1}-01-01").timestamp())
+
+
+def _iso_cells(
+    arr: pa.ChunkedArray, layouts: tuple[_IsoLayout, ...]
+) -> tuple[np.ndarray, np.ndarray, frozenset[_IsoLayout]]:
+    """The cells in one of ``layouts`` that pyarrow reads as a date in MIN_YEAR..MAX_YEAR.
+
+    Returns their mask, their seconds since 1970 (0 elsewhere) and the layouts they use.
+    """
+    n = len(arr)
+    good, out = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    if not layouts or not n:
+        return good, out, frozenset()
+    lengths, iso = _iso_shaped(arr, layouts)
+    count = int(iso.sum())
+    if not count:
+        return good, out, frozenset()
+    cells = arr if count == n else arr.filter(pa.array(iso))
+    seconds, ok = _cast_seconds(cells)
+    ok &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
+    good[iso] = ok
+    out[good] = seconds[ok]
+    lengths = lengths[good]
+    return good, out, frozenset(lay for lay in layouts if (lengths == lay.length).any())
+
+
+def _iso_shaped(
+    arr: pa.ChunkedArray, layouts: tuple[_IsoLayout, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's length in bytes, and whether it has a layout's length and separators.
+
+    The digits are left to pyarrow's ISO parser: it reads YYYY-MM-DD, then optionally
+    a space or T and hh, :mm, :ss, a fraction or a zone. A cell of 10 bytes with "-" at 4
+    and 7 that it reads is YYYY-MM-DD; one of 19 with also " " at 10 and ":" at 13 and
+    16 is YYYY-MM-DD hh:mm:ss: no other form it reads has those bytes there.
+    """
+    lengths = np.empty(len(arr), dtype=np.int64)
+    shaped = np.zeros(len(arr), dtype=bool)
+    at = 0
+    for chunk in arr.chunks:
+        size = len(chunk)
+        if not size:
+            continue
+        offsets, data = _views(chunk)
+        starts = offsets[:-1]
+        length = offsets[1:] - starts
+        ok = np.zeros(size, dtype=bool)
+        for layout in layouts:
+            ok |= length == layout.length
+        for pos, byte in _DATE_SEPARATORS:
+            hit = np.flatnonzero(ok)
+            ok[hit] = data[starts[hit] + pos] == byte
+        if _ISO_SECONDS in layouts:
+            timed = np.flatnonzero(ok & (length == _ISO_SECONDS.length))
+            for pos, byte in _TIME_SEPARATORS:
+                ok[timed[data[starts[timed] + pos] != byte]] = False
+        lengths[at : at + size] = length
+        shaped[at : at + size] = ok
+        at += size
+    return lengths, shaped
+
+
+def _cast_seconds(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """pyarrow's strict ISO cast to seconds since 1970, and where it read the cell."""
+    try:
+        stamps = pc.cast(cells, pa.timestamp("s")).cast(pa.int64())
+        return stamps.to_numpy(zero_copy_only=False), np.ones(len(cells), dtype=bool)
+    except ArrowInvalid:
+        pass
+    # A cell like 2024-02-30 stops the cast of the whole column: cast piece by piece and
+    # leave the pieces holding such a cell to the parsers of the other cells.
+    seconds = np.zeros(len(cells), dtype=np.int64)
+    ok = np.zeros(len(cells), dtype=bool)
+    for start in range(0, len(cells), _CAST_PIECE):
+        piece = cells.slice(start, _CAST_PIECE)
+        try:
+            stamps = pc.cast(piece, pa.timestamp("s")).cast(pa.int64())
+        except ArrowInvalid:
+            continue
+        seconds[start : start + len(piece)] = stamps.to_numpy(zero_copy_only=False)
+        ok[start : start + len(piece)] = True
+    return seconds, ok
+
+
+def _whole_column_iso_format(u: pd.Series, seen: frozenset[_IsoLayout]) -> str | None:
+    """The one ISO layout every filled cell of a column is in, if there is one.
+
+    ``u`` holds the (stripped) cells the fast path did not read, ``seen`` the layouts of
+    the cells it did. A column all in one layout reads its odd cells by strptime in that
+    layout (2024-02-30 is "not a date"); any other column reads them with the general
+    parser.
+    """
+    filled = u[u != ""].astype(_FAST_STR)
+    for layout in (_ISO_DATE, _ISO_SECONDS):
+        if not seen - {layout} and filled.str.fullmatch(layout.pattern).all():
+            return layout.format
+    return None
+
+
+def _parse_dates_format(u: pd.Series, date_format: str) -> tuple[pd.Series, pd.Series]:
+    """Distinct values in the user's ``date_format``."""
+    parsed = pd.to_datetime(u, format=date_format, errors="coerce")
+    bad = (u != "") & parsed.isna()
+    problems = pd.Series(pd.NA, index=u.index, dtype="string").mask(
+        bad, f"not a date in the format {date_format!r}"
+    )
+    years = parsed.dt.year
+    out_of_range = parsed.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR))
+    problems = problems.mask(out_of_range.to_numpy(), _OUT_OF_RANGE)
+    parsed = parsed.mask(out_of_range.to_numpy())
+    return parsed, problems
+
+
+def _parse_dates_iso(u: pd.Series, iso_format: str) -> tuple[pd.Series, pd.Series]:
+    """Distinct values of a column all in one ISO layout: one strptime pass."""
+    filled = u != ""
+    stamp = pd.to_datetime(u.where(filled), format=iso_format, errors="coerce")
+    year = pd.to_numeric(u.str[:4].where(filled), errors="coerce")
+    outside = filled & ~year.between(MIN_YEAR, MAX_YEAR)
+    problems = pd.Series(pd.NA, index=u.index, dtype="string")
+    problems = problems.mask(filled & stamp.isna(), "not a date").mask(outside, _OUT_OF_RANGE)
+    return stamp.mask(outside), problems
+
+
+def dayfirst_evidence(values: pd.Series, *, scan: DateScan | None = None) -> bool | None:
+    """True/False when a column's numeric dates decide day-first/month-first, else None.
+
+    With the column's :func:`scan_dates`, the cells it read (ISO or empty: no evidence)
+    are not looked at again.
+    """
+    arr = _arrow_text(values)
+    if scan is not None:
+        if scan.fast.all():
+            return None
+        arr = arr.take(np.flatnonzero(~scan.fast))
+    # Only a cell that starts (stripped) with one or two digits and a separator ("12/")
+    # can be a numeric date. Leave out, in C++, the empty cells and those that start with
+    # a letter or three digits (ISO dates): the Python regex sees the few others only.
+    others = pc.invert(pc.match_substring_regex(arr, r"^(?:$|[0-9]{3}|[A-Za-z])"))
+    if not pc.any(others).as_py():
+        return None
+    u = _text_series(pc.unique(arr.filter(others))).astype(object).str.strip()
     u = u[u.astype(_FAST_STR).str.match(r".{1,2}[-/.]").to_numpy(dtype=bool)]
     numeric = u.str.extract(_NUMERIC)
     a, b = numeric["a"].astype(float), numeric["b"].astype(float)
@@ -561,21 +1117,7 @@ def dayfirst_evidence(values: pd.Series) -> bool | None:
 def _parse_dates_auto(
     u: pd.Series, dayfirst: bool | None, file_dayfirst: bool | None, where: str
 ) -> tuple[pd.Series, pd.Series]:
-    filled = u != ""
-    # pyarrow-backed strings run the regex checks in C++, not a Python loop per value.
-    fast = u[filled].astype(_FAST_STR)
-    iso_format = next(
-        (fmt for pattern, fmt in _ISO_FAST_PATHS if fast.str.fullmatch(pattern).all()), None
-    )
-    if iso_format is not None:
-        # Fast path for the common all-ISO column (dates, or dates with times to the
-        # second): one strptime over the column instead of the general regex split.
-        stamp = pd.to_datetime(u.where(filled), format=iso_format, errors="coerce")
-        year = pd.to_numeric(u.str[:4].where(filled), errors="coerce")
-        outside = filled & ~year.between(MIN_YEAR, MAX_YEAR)
-        problems = pd.Series(pd.NA, index=u.index, dtype="string")
-        problems = problems.mask(filled & stamp.isna(), "not a date").mask(outside, _OUT_OF_RANGE)
-        return stamp.mask(outside), problems
+    """Distinct values in any layout the package reads, with the day-month order decided."""
     parts = pd.DataFrame(index=u.index, columns=["y", "m", "d", "H", "M", "S", "p"], dtype=object)
     iso = u.str.extract(_ISO)
     parts = parts.fillna(iso[["y", "m", "d", "H", "M", "S", "p"]])

@@ -43,7 +43,15 @@ from ._export import write_csvs
 from ._keys import positions
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
 from .ledger import invoice_balances
-from .schema import CALLS, CUSTOMERS, INVOICES, PAYMENTS, RIGHT_PARTY_OUTCOMES, round_money
+from .schema import (
+    CALLS,
+    CUSTOMERS,
+    INVOICES,
+    PAYMENTS,
+    RIGHT_PARTY_OUTCOMES,
+    dtype_of,
+    round_money,
+)
 
 __all__ = ["CallList", "call_list", "write_call_list", "EXCLUSION_REASONS"]
 
@@ -538,7 +546,7 @@ def _account_balances(
     chased = positive & ~disputed & (bal["days_past_due"] > 0)
     frame = pd.DataFrame(
         {
-            "customer_id": bal["customer_id"].astype("string"),
+            "customer_id": bal["customer_id"].astype(dtype_of("id")),
             "open_balance": amount,
             "chased": amount.where(chased, 0.0),
             "credit": amount.where(amount < 0, 0.0),
@@ -558,7 +566,7 @@ def _account_balances(
     overdue = round_money((per["chased"] + per["credit"]).clip(lower=0.0)) + 0.0
     out = pd.DataFrame(
         {
-            "customer_id": per.index.astype("string"),
+            "customer_id": per.index.astype(dtype_of("id")),
             "open_balance": round_money(per["open_balance"].to_numpy()) + 0.0,
             "overdue_balance": overdue.to_numpy(),
             "disputed_balance": round_money(per["disputed_balance"].to_numpy()) + 0.0,
@@ -658,7 +666,7 @@ def _call_activity(
     """Per account called up to ``as_of`` (``known``: the calls up to then), last call,
     attempts in the window, flags."""
     columns = {
-        "customer_id": "string",
+        "customer_id": dtype_of("id"),
         "last_call_date": "datetime64[ns]",
         "last_call_outcome": "string",
         "attempts_7d": "int64",
@@ -690,7 +698,7 @@ def _call_activity(
     called = account[ends]
     return pd.DataFrame(
         {
-            "customer_id": ids[called].astype("string"),
+            "customer_id": ids[called].astype(dtype_of("id")),
             "last_call_date": stamp[ends].astype("datetime64[D]").astype("datetime64[ns]"),
             "last_call_outcome": pd.array(
                 known["outcome"].to_numpy(dtype=object, na_value=None)[np.flatnonzero(mine)[ends]]
@@ -718,7 +726,7 @@ def _promise_outcomes(calls, payments, invoices, *, as_of) -> pd.DataFrame | Non
 def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     """Per customer: any pending promise, and the promise to show (open, else the last)."""
     columns = {
-        "customer_id": "string",
+        "customer_id": dtype_of("id"),
         "pending_promise": "bool",
         "promise_date": "datetime64[ns]",
         "promise_amount": "float64",
@@ -736,7 +744,7 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     pending = _flag(promises["status"] == "pending")
     frame = pd.DataFrame(
         {
-            "customer_id": promises["customer_id"].astype("string"),
+            "customer_id": promises["customer_id"].astype(dtype_of("id")),
             "pending": pending,
             "called_at": promises["called_at"],
             "call_id": promises["call_id"].astype("string") if "call_id" in promises else "",
@@ -750,7 +758,7 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     last = frame.groupby("customer_id", sort=True, observed=True).last()
     return pd.DataFrame(
         {
-            "customer_id": last.index.astype("string"),
+            "customer_id": last.index.astype(dtype_of("id")),
             "pending_promise": frame.groupby("customer_id", sort=True, observed=True)["pending"]
             .any()
             .to_numpy(),
@@ -805,7 +813,7 @@ def _scores(
     in it paid within the horizon), the list falls back to largest overdue balance
     first, with ``p_pay`` unknown, and the returned note says so.
     """
-    columns = {"customer_id": "string", "p_pay": "float64", "reasons": "string"}
+    columns = {"customer_id": dtype_of("id"), "p_pay": "float64", "reasons": "string"}
     if to_call.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}), None
     from . import features, ranking
@@ -840,7 +848,7 @@ def _scores(
     reasons = ranked["reasons"] if "reasons" in ranked else pd.NA
     return pd.DataFrame(
         {
-            "customer_id": ranked["customer_id"].astype("string"),
+            "customer_id": ranked["customer_id"].astype(dtype_of("id")),
             "p_pay": ranked["p_pay"].astype("float64"),
             "reasons": reasons,
         }

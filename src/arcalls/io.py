@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _parse
 from ._presets import PRESETS, Preset
@@ -632,7 +634,10 @@ class _Problems:
             if isinstance(problem, pd.Series | np.ndarray)
             else problem
         )
-        values = pd.Series(values).astype("string").to_numpy()[pos] if values is not None else pd.NA
+        # Only the flagged cells become Python strings, not the whole column.
+        values = (
+            pd.Series(values).iloc[pos].astype("string").to_numpy() if values is not None else pd.NA
+        )
         self.parts.append(
             pd.DataFrame({"pos": pos, "column": column, "value": values, "problem": problem})
         )
@@ -684,13 +689,18 @@ def _load(
         if dayfirst is not None
         else (found_preset.dayfirst if found_preset else None),
     )
+    # The whole-column ISO pass of each date column, shared by the vote and the parse.
+    scans = {
+        name: _parse.scan_dates(raw.cells[pos], date_format=rule.date_format)
+        for name, pos in positions.items()
+        if kinds_all.get(name) in ("date", "datetime")
+    }
     if rule.dayfirst is None and rule.date_format is None:
         # A file keeps one date order: a column where nothing decides follows the file's
         # other date columns when those agree.
         votes = {
-            _parse.dayfirst_evidence(raw.cells[pos])
-            for name, pos in positions.items()
-            if kinds_all.get(name) in ("date", "datetime")
+            _parse.dayfirst_evidence(raw.cells[positions[name]], scan=scan)
+            for name, scan in scans.items()
         } - {None}
         if len(votes) == 1:
             rule = _parse.DateRule(file_dayfirst=votes.pop())
@@ -698,7 +708,7 @@ def _load(
     if raw.extra is not None:
         problems.add(raw.extra, "", None, "more cells than the header line has columns")
     for pos in positions.values():
-        too_long = _parse.cell_lengths(raw.cells[pos]) > _parse.MAX_CELL_CHARS
+        too_long = _parse.longer_than(raw.cells[pos], _parse.MAX_CELL_CHARS)
         problems.add(
             too_long,
             raw.headers[pos],
@@ -722,11 +732,16 @@ def _load(
             problems=problems,
             required=name in required,
             outcomes=outcomes,
+            scan=scans.pop(name, None),
         )
     if make_ids and table.key not in positions:
-        out[table.key] = pd.Series(MADE_ID_PREFIX + pd.Series(raw.rows).astype(str), dtype="string")
+        out[table.key] = pd.Series(
+            MADE_ID_PREFIX + pd.Series(raw.rows).astype(str), dtype=dtype_of("id")
+        )
         _flag_identical_rows(raw, problems)
-    frame = pd.DataFrame(out, index=raw.cells.index)
+    # copy=False: the parsed columns become the frame as they are (no consolidating copy).
+    frame = pd.DataFrame(out, index=raw.cells.index, copy=False)
+    del out
     if found_preset is not None and found_preset.derive is not None:
         frame = found_preset.derive(frame)
     _check_rows(table, frame, raw, problems, positions, invoices)
@@ -734,13 +749,16 @@ def _load(
         for mask, column, values, problem in found_preset.check(frame, raw):
             problems.add(mask, column, values, problem, _INTEGRITY_TAG)
     found = problems.frame()
-    bad = np.zeros(len(frame), dtype=bool)
-    bad[found["pos"].to_numpy()] = True
-    frame = frame[~bad]
+    if len(found):
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[found["pos"].to_numpy()] = True
+        frame = frame[~bad]
     order = [n for n in table.names if n in frame] + [
         n for n in (found_preset.extra_columns if found_preset else {}) if n in frame
     ]
-    frame = frame[order].reset_index(drop=True)
+    # The columns in order on a fresh 0..n-1 index, without copying them again.
+    frame = pd.DataFrame({n: frame[n] for n in order}, copy=False)
+    frame.index = pd.RangeIndex(len(frame))
     set_aside = _set_aside(raw, found, rule_aside)
     report = LoadReport(
         source=raw.name,
@@ -766,6 +784,7 @@ def _parse_column(
     problems: _Problems,
     required: bool,
     outcomes: dict[str, str] | None,
+    scan: _parse.DateScan | None = None,
 ) -> pd.Series:
     where = f"{raw.name}, column {header!r}"
     if kind in ("id", "text"):
@@ -776,7 +795,7 @@ def _parse_column(
         )
     elif kind in ("date", "datetime"):
         values, bad = _parse.parse_dates(
-            cells, rule=rule, with_time=kind == "datetime", where=where
+            cells, rule=rule, with_time=kind == "datetime", where=where, scan=scan
         )
     elif kind == "bool":
         values, bad = _parse.parse_bool(cells)
@@ -784,27 +803,7 @@ def _parse_column(
         values, bad = _parse.parse_int(cells)
     elif kind == "outcome":
         text, _ = _parse.parse_text(cells)
-        # A column holds a handful of distinct outcomes: map those, then spread back.
-        codes, uniques = pd.factorize(text)
-        distinct = pd.Series(uniques, dtype="string")
-        keys = distinct.str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
-        mapped = keys.map(outcomes).astype("string").to_numpy()
-        values = pd.Series(
-            np.where(codes >= 0, mapped[np.maximum(codes, 0)] if len(mapped) else pd.NA, pd.NA),
-            index=cells.index,
-            dtype="string",
-        )
-        unknown = text.notna() & values.isna()
-        bad = pd.Series(pd.NA, index=cells.index, dtype="string")
-        if unknown.any():
-            bad = bad.mask(
-                unknown,
-                "unknown call outcome: map it with outcome_map={'"
-                + text.fillna("").astype(str)
-                + "': '<one of "
-                + "/".join(OUTCOMES)
-                + ">'}",
-            )
+        values, bad = _map_outcomes(text, outcomes)
     else:  # pragma: no cover - the schema has no other kinds
         raise ArcallsError(f"unknown column kind {kind!r}")
     problems.add(bad.notna(), header, cells, bad)
@@ -817,7 +816,35 @@ def _parse_column(
             "empty id (required)" if kind == "id" else "empty (required)",
             _INTEGRITY_TAG,
         )
-    return values.astype(dtype_of(kind))
+    return values.astype(dtype_of(kind), copy=False)
+
+
+def _map_outcomes(text: pd.Series, outcomes: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Canonical outcomes, and a problem for each spelling the mapping does not know."""
+    # A column holds a handful of distinct outcomes: map those, then spread back.
+    encoded = pc.dictionary_encode(text.array.__arrow_array__()).combine_chunks()
+    distinct = pd.Series(encoded.dictionary.to_pylist(), dtype="string")
+    keys = distinct.str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
+    mapped = pa.array(
+        keys.map(outcomes).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+    )
+    # An empty cell (a null code) stays null.
+    values = pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([mapped.take(encoded.indices)])),
+        index=text.index,
+    )
+    unknown = text.notna() & values.isna()
+    bad = pd.Series(pd.NA, index=text.index, dtype="string")
+    if unknown.any():
+        bad = bad.mask(
+            unknown,
+            "unknown call outcome: map it with outcome_map={'"
+            + text.fillna("").astype(str)
+            + "': '<one of "
+            + "/".join(OUTCOMES)
+            + ">'}",
+        )
+    return values, bad
 
 
 def _flag_identical_rows(raw: _parse.RawTable, problems: _Problems) -> None:
@@ -852,7 +879,7 @@ def _check_rows(
 
     key = table.key
     ids = frame[key]
-    dup = ids.notna() & ids.duplicated(keep="first")
+    dup = _duplicated(ids)
     if dup.any():
         first_row = pd.Series(raw.rows, index=frame.index).groupby(ids).transform("first")
         problems.add(
@@ -904,6 +931,17 @@ def _check_rows(
             "promise date before the call",
             _INTEGRITY_TAG,
         )
+
+
+def _duplicated(ids: pd.Series) -> np.ndarray:
+    """Ids equal to an earlier (non-missing) id."""
+    if ids.dtype == dtype_of("id") and len(ids) > 1 and not ids.hasnans:
+        # Exports are mostly sorted by id: strictly increasing ids are all distinct,
+        # which one comparison in C++ shows without hashing every id.
+        arr = ids.array.__arrow_array__()
+        if pc.all(pc.greater(arr[1:], arr[:-1])).as_py():
+            return np.zeros(len(ids), dtype=bool)
+    return (ids.notna() & ids.duplicated(keep="first")).to_numpy()
 
 
 @functools.cache

@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
 from .features import DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
-from .schema import OUTCOMES, round_money
+from .schema import OUTCOMES, dtype_of, round_money
 
 __all__ = [
     "CallPriorityModel",
@@ -419,7 +419,7 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
         ranked = pd.DataFrame(
             {
                 "as_of": snapshot["as_of"].to_numpy(),
-                "customer_id": snapshot["customer_id"].astype("string").to_numpy(),
+                "customer_id": snapshot["customer_id"].astype(dtype_of("id")).to_numpy(),
                 "overdue_balance": balance,
                 "p_pay": p,
                 "expected_dollars": round_money(p * balance) + 0.0,
@@ -428,7 +428,7 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
                 else pd.Series(dtype="string"),
             }
         )
-        ranked["customer_id"] = ranked["customer_id"].astype("string")
+        ranked["customer_id"] = ranked["customer_id"].astype(dtype_of("id"))
         ranked["reasons"] = ranked["reasons"].astype("string")
         return ranked.sort_values(
             ["as_of", "expected_dollars", "customer_id"],

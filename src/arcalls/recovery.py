@@ -40,7 +40,7 @@ from ._checks import check_columns
 from ._keys import positions
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
-from .schema import round_money
+from .schema import dtype_of, round_money
 
 __all__ = [
     "BENCHMARK_COLLECTABILITY",
@@ -918,7 +918,7 @@ def accounts_to_hand_off(
     bal = bal[keep]
     if bal.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).astype(
-            {"customer_id": "string", "invoices": "int64", "oldest_days_past_due": "int64"}
+            {"customer_id": dtype_of("id"), "invoices": "int64", "oldest_days_past_due": "int64"}
         )
     table = analysis.table.dropna(subset=["recovery_rate"])
     ages = bal["days_past_due"].to_numpy()

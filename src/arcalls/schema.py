@@ -3,14 +3,14 @@
 Every loader returns frames in this shape and every analysis relies on it, so it is
 written down once here. Kinds:
 
-- ``id``: text (``string`` dtype); never an int, leading zeros matter.
+- ``id``: text (``string`` dtype, Arrow-backed); never an int, leading zeros matter.
 - ``date``: ``datetime64[ns]`` at midnight.
 - ``datetime``: ``datetime64[ns]`` (naive, in the business's own clock).
 - ``amount``: ``float64`` in the currency's main unit, rounded to cents.
 - ``bool``: ``bool`` (missing means ``False``).
 - ``int``: ``Int64`` (nullable).
-- ``text``: ``string``.
-- ``outcome``: ``string`` restricted to :data:`OUTCOMES`.
+- ``text``: ``string`` (Arrow-backed, ``string[pyarrow]``).
+- ``outcome``: ``string`` (Arrow-backed) restricted to :data:`OUTCOMES`.
 """
 
 from __future__ import annotations
@@ -189,10 +189,12 @@ TABLES: MappingProxyType[str, Table] = MappingProxyType(
     {t.name: t for t in (INVOICES, PAYMENTS, CALLS, CUSTOMERS)}
 )
 
+#: Text kinds are Arrow-backed strings (``string[pyarrow]``, still ``dtype == "string"``):
+#: no Python object per cell, and the memory read from the file is kept as it is.
 _DTYPES = {
-    "id": "string",
-    "text": "string",
-    "outcome": "string",
+    "id": "string[pyarrow]",
+    "text": "string[pyarrow]",
+    "outcome": "string[pyarrow]",
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
     "amount": "float64",

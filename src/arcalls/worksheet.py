@@ -265,7 +265,7 @@ def call_sheets(
         raise InputError(f"business_name must be a non-empty text, got {business_name!r}.")
     as_of = result.as_of
     listed = result.calls.reset_index(drop=True)
-    ids = listed["customer_id"].astype("string")
+    ids = listed["customer_id"].astype(dtype_of("id"))
     order = pd.Series(np.arange(len(listed)), index=ids.to_numpy())
 
     bal = invoice_balances(invoices, payments, as_of=as_of)
@@ -320,8 +320,8 @@ def _invoice_table(bal: pd.DataFrame) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "customer_id": bal["customer_id"].astype("string"),
-            "invoice_id": bal["invoice_id"].astype("string"),
+            "customer_id": bal["customer_id"].astype(dtype_of("id")),
+            "invoice_id": bal["invoice_id"].astype(dtype_of("id")),
             "invoice_date": bal["invoice_date"],
             "due_date": bal["due_date"],
             "days_past_due": bal["days_past_due"].astype("int64"),
@@ -344,7 +344,7 @@ def _chased(bal: pd.DataFrame) -> pd.Series:
 
 
 def _accounts(listed, bal, calls, *, as_of, caller) -> pd.DataFrame:
-    ids = listed["customer_id"].astype("string")
+    ids = listed["customer_id"].astype(dtype_of("id"))
     by = bal.groupby("customer_id", observed=True, sort=False)
     open_balance = round_money(by["open_amount"].sum())
     credits = round_money(
@@ -478,9 +478,9 @@ def _last_payments(invoices, payments, order, *, as_of, n) -> pd.DataFrame:
     owner = invoices.drop_duplicates("invoice_id").set_index("invoice_id")["customer_id"]
     frame = pd.DataFrame(
         {
-            "customer_id": pays["invoice_id"].map(owner).astype("string"),
+            "customer_id": pays["invoice_id"].map(owner).astype(dtype_of("id")),
             "payment_date": pays["payment_date"],
-            "invoice_id": pays["invoice_id"].astype("string"),
+            "invoice_id": pays["invoice_id"].astype(dtype_of("id")),
             "amount": pays["amount"].astype("float64"),
             "method": (
                 pays["method"].astype("string")
@@ -505,7 +505,7 @@ def _last_calls(calls, order, *, as_of, n) -> pd.DataFrame:
 
     frame = pd.DataFrame(
         {
-            "customer_id": known["customer_id"].astype("string"),
+            "customer_id": known["customer_id"].astype(dtype_of("id")),
             "called_at": known["called_at"],
             "outcome": known["outcome"].astype("string"),
             "collector": col("collector").astype("string"),
@@ -521,7 +521,7 @@ def _last_calls(calls, order, *, as_of, n) -> pd.DataFrame:
 
 def _promise_shown(promises, calls, payments, invoices, order, *, as_of) -> pd.DataFrame:
     columns = {
-        "customer_id": "string",
+        "customer_id": dtype_of("id"),
         "called_at": "datetime64[ns]",
         "promise_date": "datetime64[ns]",
         "promised_amount": "float64",
