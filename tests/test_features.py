@@ -512,3 +512,50 @@ def test_one_pass_promise_features_equal_the_per_date_reference(seed, busy):
     assert snap["promises_pending"].sum() > 0
     for name, values in expected.items():
         np.testing.assert_array_equal(snap[name].to_numpy(), values, err_msg=name)
+
+
+# --- the same answer whatever the strings are stored in ----------------------------
+
+
+def _as_storage(frame, storage: str):
+    if frame is None:
+        return None
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    if storage == "object":
+        return frame.astype(dict.fromkeys(text, object))
+    return frame.astype({c: pd.StringDtype(storage) for c in text})
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", "object"])
+def test_snapshots_do_not_depend_on_string_storage(storage):
+    s = arcalls.load_sample()
+    dates = pd.date_range("2025-06-01", "2026-03-01", freq="4W")
+    expected = account_snapshots(*s, as_of_dates=dates)
+    got = account_snapshots(*(_as_storage(t, storage) for t in s), as_of_dates=dates)
+    assert got["customer_id"].dtype == "string"
+    assert got["last_outcome"].dtype == "string"
+    pd.testing.assert_frame_equal(got.astype(object), expected.astype(object))
+
+
+def test_last_outcome_is_the_days_latest_call_whatever_the_row_order(tables):
+    inv, pay, calls, _ = tables
+    # Two more calls on A's promise day: one earlier, one at the very same minute.
+    more = calls.iloc[[2, 2]].assign(
+        call_id=["k5", "k6"],
+        called_at=pd.to_datetime(["2025-02-14 08:00", "2025-02-14 16:00"]),
+        outcome=["voicemail", "refused"],
+    )
+    # 16:00 twice: the later row of the log wins, as a stable sort by time would have it.
+    for log, latest in (
+        (pd.concat([calls, more]), "refused"),
+        (pd.concat([more, calls]), "promise"),
+    ):
+        snap = account_snapshots(inv, pay, log.reset_index(drop=True), as_of_dates="2025-02-15")
+        assert _row(snap, "2025-02-15", "A")["last_outcome"] == latest
+
+
+def test_calls_all_after_the_date_say_no_call(tables):
+    inv, pay, calls, _ = tables
+    snap = account_snapshots(inv, pay, calls, as_of_dates="2025-01-31", label=False)
+    assert (snap["call_attempts"] == 0).all()
+    assert snap["last_outcome"].isna().all() and snap["days_since_last_call"].isna().all()

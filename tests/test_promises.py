@@ -751,3 +751,44 @@ def test_windows_are_disjoint_and_receipts_never_double_count(
     assert (counted.loc[counted["status"] == "pending", "window_end"] > as_of).all()
     day_last = out.groupby(out["called_at"].dt.normalize())["status"].transform("last")
     assert (out["status"] == day_last).all()
+
+
+# --- the same answer whatever the strings are stored in ----------------------------
+
+
+def _as_storage(frame: pd.DataFrame, storage: str) -> pd.DataFrame:
+    """The frame with every text column in the given storage: "pyarrow" (Arrow
+    strings), "python" (pandas' own string dtype) or "object" (plain Python objects)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    if storage == "object":
+        return frame.astype(dict.fromkeys(text, object))
+    return frame.astype({c: pd.StringDtype(storage) for c in text})
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", "object"])
+def test_outcomes_do_not_depend_on_string_storage(calls, payments, invoices, storage):
+    expected = promise_outcomes(calls, payments, invoices, as_of=AS_OF)
+    got = promise_outcomes(
+        _as_storage(calls, storage),
+        _as_storage(payments, storage),
+        _as_storage(invoices, storage),
+        as_of=AS_OF,
+    )
+    assert got["call_id"].dtype == "string"
+    pd.testing.assert_frame_equal(got.astype(object), expected.astype(object))
+
+
+def test_duplicate_invoice_ids_are_refused(calls, payments, invoices):
+    doubled = pd.concat([invoices, invoices.head(1)], ignore_index=True)
+    with pytest.raises(IntegrityError, match=r"duplicates \['A1'\]"):
+        promise_outcomes(calls, payments, doubled, as_of=AS_OF)
+
+
+def test_same_time_promises_follow_the_call_id(calls, payments, invoices):
+    """Two promises of one customer logged at the same minute: the call id orders them
+    (as a sort by call time then call id would), whatever their order in the log."""
+    twin = calls[calls["call_id"] == "e1"].assign(call_id="e0", promise_amount=50.0)
+    for log in (pd.concat([calls, twin]), pd.concat([twin, calls])):
+        out = promise_outcomes(log.reset_index(drop=True), payments, invoices, as_of=AS_OF)
+        replaced_by = out.set_index("call_id")["replaced_by"]
+        assert (replaced_by["e0"], replaced_by["e1"]) == ("e1", "e2")

@@ -10,15 +10,38 @@ then a binary search for the last event on or before d in each group, and runnin
 totals answer "how much up to d" and, by difference, "how much in the last 30 days".
 Invoices are crossed only with the as-of dates between their issue and their final
 settlement, so a long history with many dates stays small in memory.
+
+Every id column is hashed once, into integer codes (Arrow strings as they are, Python
+strings copied into Arrow for the hashing); everything after works on integer arrays,
+and the binary searches run in customer order, walking each sorted array once.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, SchemaError
-from .ledger import resolve_payments
+from .ledger import (
+    _factorize,
+    _invoice_positions,
+    _positions,
+    _sort_stable,
+    _stable_order,
+    resolve_payments,
+)
+from .promises import (
+    DEFAULT_PROMISE_DAYS,
+    PROMISE_STATUSES,
+    _Book,
+    _cents,
+    _is_sorted,
+    _judge,
+    _order,
+    _Promises,
+)
 from .schema import CALLS, CUSTOMERS, INVOICES, PAYMENTS, RIGHT_PARTY_OUTCOMES, round_money
 
 __all__ = ["account_snapshots", "SNAPSHOT_FEATURES"]
@@ -166,138 +189,238 @@ def account_snapshots(
     payments = resolve_payments(invoices, payments)
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
-    cust_codes, cust_ids = pd.factorize(invoices["customer_id"], sort=True)
+    # Every id is hashed once, into integer codes; all below works on integer arrays.
+    cust_codes, cust_ids = _factorize(invoices["customer_id"], sort=True)
     ncust = len(cust_ids)
-    inv_day = _days(invoices["invoice_date"])
-    due_day = _days(invoices["due_date"])
-    amount = invoices["amount"].to_numpy("float64")
-    date_day = _days(pd.Series(dates))
+    date_day = _days(dates)
+    log = _call_log(calls, cust_ids)
+    # The promises the promise features judge: those made by the last date.
+    promised = (
+        np.flatnonzero(log.outcome_is(["promise"]) & (log.day <= date_day[-1]) & (log.cust >= 0))
+        if log is not None
+        else np.zeros(0, dtype=np.int64)
+    )
+    named_ids = (
+        (calls["invoice_id"].array.take(promised),)
+        if log is not None and "invoice_id" in calls
+        else ()
+    )
+    pay_inv, *named = _invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_rows = np.flatnonzero(pay_inv >= 0)
+    book = _Accounts(
+        cust=cust_codes,
+        issued=_days(invoices["invoice_date"]),
+        issued_at=_stamps(invoices["invoice_date"]),
+        due=_days(invoices["due_date"]),
+        written_off=(
+            _days(invoices["written_off_date"])
+            if "written_off_date" in invoices
+            else np.full(len(invoices), _NO_DAY)
+        ),
+        amount=invoices["amount"].to_numpy("float64"),
+        pay_inv=pay_inv[pay_rows],
+        pay_day=_days(payments["payment_date"])[pay_rows],
+        pay_at=_stamps(payments["payment_date"])[pay_rows],
+        pay_amt=payments["amount"].to_numpy("float64")[pay_rows],
+    )
+    del pay_inv, pay_rows
 
     # Payments, grouped by invoice position, as running totals.
-    pay_inv = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
-    known = pay_inv >= 0
-    pay_inv, pay_day = pay_inv[known], _days(payments["payment_date"])[known]
-    pay_amt = payments["amount"].to_numpy("float64")[known]
-    by_invoice = _Events(pay_inv, pay_day, pay_amt)
-
-    # An invoice is crossed with the as-of dates from its issue until it closes for good:
-    # its last payment when the payments settle it exactly, or its write-off.
-    total_paid = np.bincount(pay_inv, weights=pay_amt, minlength=len(invoices))
-    last_pay = np.full(len(invoices), -1, dtype=np.int64)
-    np.maximum.at(last_pay, pay_inv, pay_day)
-    final_day = np.where((np.abs(amount - total_paid) < 0.005) & (last_pay >= 0), last_pay, _NO_DAY)
+    by_invoice = _Events(book.pay_inv, book.pay_day, book.pay_amt)
     # For the payment history an invoice counts as settled from the first day its
     # payments reached the amount: a later payment must not change what was known then.
-    settle_day = _first_settled_day(by_invoice, pay_inv, amount)
-    if "written_off_date" in invoices:
-        wo_day = _days(invoices["written_off_date"])
-    else:
-        wo_day = np.full(len(invoices), _NO_DAY)
-    close_day = np.minimum(final_day, wo_day)
-    first = np.searchsorted(date_day, inv_day, side="left")
+    settle_day = _first_settled_day(by_invoice, book.pay_inv, book.amount)
+    disputed = (
+        invoices["disputed"].fillna(False).to_numpy(bool)
+        if "disputed" in invoices
+        else np.zeros(len(invoices), dtype=bool)
+    )
+    key, acc = _balances(
+        book, by_invoice, disputed, date_day, ncust, horizon_days=horizon_days if label else None
+    )
+    a_date, a_cust = key // ncust, key % ncust
+    q_day = date_day[a_date]
+    overdue_bal = np.clip(round_money(acc["overdue"]), 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weighted = np.where(acc["overdue"] > 0, acc["dpd_dollars"] / acc["overdue"], 0.0)
+    columns = {
+        "as_of": dates[a_date],
+        "customer_id": cust_ids.take(a_cust),
+        "overdue_balance": overdue_bal + 0.0,
+        "total_balance": round_money(acc["total"]) + 0.0,
+        "oldest_days_past_due": acc["dpd"].astype(np.int64),
+        "weighted_days_past_due": np.round(weighted, 1),
+        "open_invoices": acc["open"].astype(np.int64),
+        "overdue_invoices": acc["n_overdue"].astype(np.int64),
+        "disputed_overdue_balance": round_money(acc["disputed"]) + 0.0,
+    }
+
+    # The features by customer and day. The rows are sorted by date, then customer; the
+    # binary searches below run in customer order instead, so that each one walks its
+    # sorted events once (several times faster than jumping about). Only the events of
+    # customers with a row matter.
+    by_cust = _stable_order(a_cust, a_date) if len(dates) > 1 else None
+    qc = a_cust if by_cust is None else a_cust[by_cust]
+    qd = q_day if by_cust is None else q_day[by_cust]
+    wanted = np.zeros(ncust + 1, dtype=bool)  # + 1: code -1 (no customer) is not wanted
+    wanted[a_cust] = True
+    first_invoice = np.full(ncust, _NO_DAY)
+    np.minimum.at(first_invoice, cust_codes, book.issued)
+    wanted_code = np.where(wanted[cust_codes], cust_codes, -1)
+    if log is not None:
+        log = log._replace(cust=np.where(wanted[log.cust], log.cust, -1))
+        keep = wanted[log.cust[promised]]
+        promised = promised[keep]
+        named = [named[0][keep]] if named else []
+    features = {
+        **_history_features(wanted_code, book.due, settle_day, qc, qd),
+        **_payment_features(wanted_code[book.pay_inv], book.pay_day, book.pay_amt, qc, qd),
+        "tenure_days": (qd - first_invoice[qc]).astype(np.int64),
+        **_call_features(log, qc, qd),
+        **_promise_features(
+            calls,
+            log,
+            promised,
+            named[0] if named else None,
+            book,
+            qc,
+            qd,
+            dates,
+            grace_days=grace_days,
+        ),
+    }
+    if by_cust is not None:
+        back = np.empty_like(by_cust)
+        back[by_cust] = np.arange(len(by_cust))
+        features = {name: values[back] for name, values in features.items()}
+    columns.update(features)
+    columns.update(_customer_flags(customers, cust_ids, a_cust, q_day))
+    names = ("as_of", "customer_id", *SNAPSHOT_FEATURES, "do_not_call", "placed_with_agency")
+    if label:
+        columns.update(_labels(acc["label"], dates, a_date, horizon_days, end))
+        names += ("dollars_within_horizon", "paid_within_horizon")
+    # One frame from one dict: no column is added to a frame of millions of rows.
+    # copy=False: the arrays are ours, and consolidating them would copy every column.
+    return pd.DataFrame({name: columns[name] for name in names}, copy=False)
+
+
+def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> tuple:
+    """Per (date, customer) with an open invoice: the key ``date position * ncust +
+    customer`` (sorted) and the sums over the customer's open invoices on the date.
+
+    An invoice is crossed with the as-of dates from its issue until it closes for good
+    (its last payment when the payments settle it exactly, or its write-off), so a
+    long history with many dates stays small. With ``horizon_days``, ``label`` is the
+    dollars paid in the horizon on the invoices past due on the date.
+    """
+    amount, pay_inv, pay_amt = book.amount, book.pay_inv, book.pay_amt
+    n_inv = len(amount)
+    total_paid = np.bincount(pay_inv, weights=pay_amt, minlength=n_inv)
+    last_pay = np.full(n_inv, -1, dtype=np.int64)
+    np.maximum.at(last_pay, pay_inv, book.pay_day)
+    settles = (np.abs(amount - total_paid) < 0.005) & (last_pay >= 0)
+    close_day = np.minimum(np.where(settles, last_pay, _NO_DAY), book.written_off)
+    first = np.searchsorted(date_day, book.issued, side="left")
     stop = np.searchsorted(date_day, np.minimum(close_day, _DAY_SPAN - 1), side="left")
     n_dates = np.clip(stop - first, 0, None)
-    inv_pos = np.repeat(np.arange(len(invoices)), n_dates)
+    inv_pos = np.repeat(np.arange(n_inv), n_dates)
     offsets = np.arange(len(inv_pos)) - np.repeat(np.cumsum(n_dates) - n_dates, n_dates)
     date_pos = np.repeat(first, n_dates) + offsets
     d = date_day[date_pos]
 
-    paid = by_invoice.sum_upto(inv_pos, d)
-    open_amt = round_money(amount[inv_pos] - paid)
-    open_amt = np.where(wo_day[inv_pos] <= d, 0.0, open_amt)
+    open_amt = round_money(amount[inv_pos] - by_invoice.sum_upto(inv_pos, d))
+    open_amt = np.where(book.written_off[inv_pos] <= d, 0.0, open_amt)
     keep = open_amt != 0
     inv_pos, date_pos, d, open_amt = inv_pos[keep], date_pos[keep], d[keep], open_amt[keep]
-    dpd = d - due_day[inv_pos]
+    dpd = d - book.due[inv_pos]
     overdue = dpd > 0
-    if "disputed" in invoices:
-        disputed = invoices["disputed"].fillna(False).to_numpy(bool)[inv_pos]
-    else:
-        disputed = np.zeros(len(inv_pos), dtype=bool)
     over_amt = np.where(overdue, open_amt, 0.0)
-    pairs = pd.DataFrame(
-        {
-            "key": date_pos.astype(np.int64) * ncust + cust_codes[inv_pos],
-            "total": open_amt,
-            "overdue": over_amt,
-            "dpd": np.where(overdue & (open_amt > 0), dpd, 0),
-            "dpd_dollars": np.where(overdue, over_amt * dpd, 0.0),
-            "open": 1,
-            "n_overdue": overdue.astype(np.int64),
-            "disputed": np.where(disputed, over_amt, 0.0),
-        }
-    )
-    if label:
-        window = by_invoice.sum_upto(inv_pos, d + horizon_days) - by_invoice.sum_upto(inv_pos, d)
-        pairs["label"] = np.where(overdue & (open_amt > 0), window, 0.0)
-    agg = {c: "sum" for c in pairs.columns if c != "key"}
-    agg["dpd"] = "max"
-    acc = pairs.groupby("key", sort=True).agg(agg)
-    key = acc.index.to_numpy()
-    a_date, a_cust = key // ncust, key % ncust
-    q_day = date_day[a_date]
-    overdue_bal = np.clip(round_money(acc["overdue"].to_numpy()), 0.0, None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weighted = np.where(acc["overdue"].to_numpy() > 0, acc["dpd_dollars"] / acc["overdue"], 0.0)
-    out = pd.DataFrame(
-        {
-            "as_of": dates[a_date],
-            "customer_id": pd.array(cust_ids[a_cust], dtype="string"),
-            "overdue_balance": overdue_bal + 0.0,
-            "total_balance": round_money(acc["total"].to_numpy()) + 0.0,
-            "oldest_days_past_due": acc["dpd"].to_numpy().astype(np.int64),
-            "weighted_days_past_due": np.round(weighted, 1),
-            "open_invoices": acc["open"].to_numpy().astype(np.int64),
-            "overdue_invoices": acc["n_overdue"].to_numpy().astype(np.int64),
-            "disputed_overdue_balance": round_money(acc["disputed"].to_numpy()) + 0.0,
-        }
-    )
-    out = out.assign(
-        **_history_features(cust_codes, inv_day, due_day, settle_day, a_cust, q_day),
-        **_payment_features(cust_codes[pay_inv], pay_day, pay_amt, a_cust, q_day),
-    )
-    first_invoice = np.full(ncust, _NO_DAY)
-    np.minimum.at(first_invoice, cust_codes, inv_day)
-    out["tenure_days"] = (q_day - first_invoice[a_cust]).astype(np.int64)
-    out = out.assign(**_call_features(calls, cust_ids, a_cust, q_day))
-    out = out.assign(
-        **_promise_features(calls, payments, invoices, out, dates, grace_days=grace_days)
-    )
-    out = out.assign(**_customer_flags(customers, out))
-    out = out[["as_of", "customer_id", *SNAPSHOT_FEATURES, "do_not_call", "placed_with_agency"]]
-    if label:
-        known_label = (dates[a_date] + pd.Timedelta(days=horizon_days)) <= end
-        dollars = round_money(acc["label"].to_numpy()) + 0.0
-        out["dollars_within_horizon"] = np.where(known_label, dollars, np.nan)
-        paid_any = pd.array(dollars > 0, dtype="boolean")
-        paid_any[~np.asarray(known_label)] = pd.NA
-        out["paid_within_horizon"] = paid_any
-    return out.reset_index(drop=True)
+    # Sums per (date, customer): the pairs sorted by that key (stably: each sum adds up
+    # in the invoices' own order), then summed per run of equal keys.
+    order, pair_key = _sort_stable(date_pos.astype(np.int64) * ncust + book.cust[inv_pos])
+    new = np.concatenate([[True], pair_key[1:] != pair_key[:-1]])
+    account = np.empty(len(order), dtype=np.int64)
+    account[order] = np.cumsum(new) - 1
+    n_acc = int(new.sum())
+
+    def per_account(values):
+        # bincount adds up in row order, which is the stable sorted order within a key.
+        return np.bincount(account, weights=values, minlength=n_acc)
+
+    deepest = np.zeros(n_acc, dtype=np.int64)
+    np.maximum.at(deepest, account, np.where(overdue & (open_amt > 0), dpd, 0))
+    acc = {
+        "total": per_account(open_amt),
+        "overdue": per_account(over_amt),
+        "dpd": deepest,
+        "dpd_dollars": per_account(np.where(overdue, over_amt * dpd, 0.0)),
+        "open": np.bincount(account, minlength=n_acc),
+        "n_overdue": np.bincount(account[overdue], minlength=n_acc),
+        "disputed": per_account(np.where(disputed[inv_pos], over_amt, 0.0)),
+    }
+    if horizon_days is not None:
+        ahead = by_invoice.sum_upto(inv_pos, d + horizon_days) - by_invoice.sum_upto(inv_pos, d)
+        acc["label"] = per_account(np.where(overdue & (open_amt > 0), ahead, 0.0))
+    return pair_key[new], acc
 
 
 class _Events:
-    """Dated events per group, sorted once, answering "up to day d" by binary search."""
+    """Dated events per group, sorted once, answering "up to day d" by binary search.
 
-    def __init__(self, group: np.ndarray, day: np.ndarray, value: np.ndarray | None = None):
-        order = np.lexsort((day, group))
-        self.order = order
-        self.key = group[order].astype(np.int64) * _DAY_SPAN + day[order]
-        self.day = day[order]
+    Queries are fastest sorted by group, then day (each search then walks the sorted
+    events once). Events without a day (``_NO_DAY``) or a group (< 0) are left out.
+    """
+
+    def __init__(
+        self,
+        group: np.ndarray,
+        day: np.ndarray,
+        value: np.ndarray | None = None,
+    ):
+        group = np.asarray(group, dtype=np.int64)
+        day = np.asarray(day, dtype=np.int64)
+        dated = (day < _DAY_SPAN) & (group >= 0)
+        rows = None if dated.all() else np.flatnonzero(dated)
+        if rows is not None:
+            group, day = group[rows], day[rows]
+        # Stable: equal (group, day) events keep their order, so sums of dollars add up
+        # in the same order whatever the dates asked.
+        order, self.key = _sort_stable(group * _DAY_SPAN + day)
+        self.order = order if rows is None else rows[order]
+        self.day = self.key & (_DAY_SPAN - 1)
+        self._starts = np.zeros(0, dtype=np.int64)
         if value is not None:
-            self.cum = np.concatenate([[0.0], np.cumsum(value[order])])
+            self.cum = self.cumsum(value)
 
-    def _bounds(self, group: np.ndarray, day: np.ndarray):
-        base = group.astype(np.int64) * _DAY_SPAN
-        lo = np.searchsorted(self.key, base, side="left")
+    def cumsum(self, value: np.ndarray) -> np.ndarray:
+        """Running totals of ``value`` (one per event, in the order given) in sorted
+        order, with a leading 0: the sum over sorted positions [lo, hi) is
+        ``cum[hi] - cum[lo]``."""
+        return np.concatenate([[0.0], np.cumsum(np.asarray(value, dtype="float64")[self.order])])
+
+    def bounds(self, group, day) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted positions [lo, hi) of each query's group's events on or before day."""
+        group = np.asarray(group, dtype=np.int64)
+        base = group * _DAY_SPAN
         hi = np.searchsorted(self.key, base + np.minimum(day, _DAY_SPAN - 1), side="right")
+        # Where each group starts, looked up once per group rather than once per query.
+        top = int(group.max(initial=-1)) + 1
+        if len(self._starts) < top:
+            self._starts = np.searchsorted(self.key, np.arange(top, dtype=np.int64) * _DAY_SPAN)
+        lo = self._starts[np.maximum(group, 0)]
+        unknown = group < 0
+        if unknown.any():
+            lo[unknown] = hi[unknown] = 0
         return lo, hi
 
     def count_upto(self, group, day) -> np.ndarray:
-        lo, hi = self._bounds(group, day)
+        lo, hi = self.bounds(group, day)
         return hi - lo
 
-    def sum_upto(self, group, day) -> np.ndarray:
-        lo, hi = self._bounds(group, day)
-        return self.cum[hi] - self.cum[lo]
+    def sum_upto(self, group, day, cum: np.ndarray | None = None) -> np.ndarray:
+        lo, hi = self.bounds(group, day)
+        cum = self.cum if cum is None else cum
+        return cum[hi] - cum[lo]
 
     def days_since(self, group, day) -> np.ndarray:
         """Days from the group's last event on or before day to day; NaN if none."""
@@ -308,14 +431,14 @@ class _Events:
 
     def last_upto(self, group, day) -> np.ndarray:
         """Position (in sorted order) of the group's last event on or before day; -1 if none."""
-        lo, hi = self._bounds(group, day)
+        lo, hi = self.bounds(group, day)
         return np.where(hi > lo, hi - 1, -1)
 
 
 def _first_settled_day(by_invoice: _Events, pay_inv, amount) -> np.ndarray:
     """Per invoice, the first day its running payments reach its amount (to the cent)."""
     day = np.full(len(amount), _NO_DAY)
-    if len(pay_inv) == 0:
+    if len(by_invoice.order) == 0:
         return day
     group = pay_inv[by_invoice.order]
     running = by_invoice.cum[1:] - by_invoice.cum[np.searchsorted(group, group, side="left")]
@@ -326,15 +449,16 @@ def _first_settled_day(by_invoice: _Events, pay_inv, amount) -> np.ndarray:
     return day
 
 
-def _history_features(cust_codes, inv_day, due_day, settle_day, a_cust, q_day) -> dict:
+def _history_features(cust_codes, due_day, settle_day, qc, qd) -> dict:
     done = settle_day != _NO_DAY
     days_late = np.clip(settle_day[done] - due_day[done], 0, None).astype("float64")
-    ev_late = _Events(cust_codes[done], settle_day[done], (days_late > 0).astype("float64"))
-    ev_days = _Events(cust_codes[done], settle_day[done], days_late)
-    n = ev_late.count_upto(a_cust, q_day)
+    ev = _Events(cust_codes[done], settle_day[done], (days_late > 0).astype("float64"))
+    lo, hi = ev.bounds(qc, qd)
+    n = hi - lo
+    late_days = ev.cumsum(days_late)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(n > 0, ev_late.sum_upto(a_cust, q_day) / n, np.nan)
-        mean_late = np.where(n > 0, ev_days.sum_upto(a_cust, q_day) / n, np.nan)
+        share = np.where(n > 0, (ev.cum[hi] - ev.cum[lo]) / n, np.nan)
+        mean_late = np.where(n > 0, (late_days[hi] - late_days[lo]) / n, np.nan)
     return {
         "settled_invoices": n.astype(np.int64),
         "share_paid_late": np.round(share, 4),
@@ -342,19 +466,50 @@ def _history_features(cust_codes, inv_day, due_day, settle_day, a_cust, q_day) -
     }
 
 
-def _payment_features(pay_cust, pay_day, pay_amt, a_cust, q_day) -> dict:
+def _payment_features(pay_cust, pay_day, pay_amt, qc, qd) -> dict:
     ev = _Events(pay_cust, pay_day, pay_amt)
-    since = ev.days_since(a_cust, q_day)
-    recent = ev.sum_upto(a_cust, q_day) - ev.sum_upto(a_cust, q_day - LONG_WINDOW_DAYS)
+    since = ev.days_since(qc, qd)
+    recent = ev.sum_upto(qc, qd) - ev.sum_upto(qc, qd - LONG_WINDOW_DAYS)
     return {
         "days_since_last_payment": since,
         "paid_last_30d": round_money(recent) + 0.0,
     }
 
 
-def _call_features(calls, cust_ids, a_cust, q_day) -> dict:
-    n = len(a_cust)
+class _CallLog(NamedTuple):
+    """The calls as arrays: each call's customer code (-1: no invoice of ours), day
+    number, time stamp (ns) and outcome code into ``outcomes`` (-1: missing)."""
+
+    cust: np.ndarray
+    day: np.ndarray
+    stamp: np.ndarray
+    outcome: np.ndarray
+    outcomes: pd.api.extensions.ExtensionArray
+
+    def outcome_is(self, names) -> np.ndarray:
+        """Per call, whether its outcome is one of ``names``."""
+        hit = np.isin(np.asarray(self.outcomes, dtype=object), list(names))
+        return np.append(hit, False)[self.outcome]
+
+
+def _call_log(calls, cust_ids) -> _CallLog | None:
     if calls is None or len(calls) == 0:
+        return None
+    outcome, outcomes = _factorize(calls["outcome"])
+    stamp = _stamps(calls["called_at"])
+    return _CallLog(
+        cust=_positions(calls["customer_id"], cust_ids),
+        # A call on the as-of day is known that day, whatever its hour.
+        day=_days(stamp),
+        stamp=stamp.view(np.int64),
+        outcome=outcome,
+        outcomes=outcomes,
+    )
+
+
+def _call_features(log: _CallLog | None, qc, qd) -> dict:
+    n = len(qc)
+    if log is None:
         return {
             "call_attempts": np.zeros(n, np.int64),
             "attempts_7d": np.zeros(n, np.int64),
@@ -365,54 +520,81 @@ def _call_features(calls, cust_ids, a_cust, q_day) -> dict:
             "last_outcome": pd.array([pd.NA] * n, dtype="string"),
             "dispute_calls": np.zeros(n, np.int64),
         }
-    code = pd.Index(cust_ids).get_indexer(calls["customer_id"])
-    mine = code >= 0
-    code = code[mine]
-    # A call on the as-of day is known that day, whatever its hour.
-    day = _days(calls["called_at"].dt.normalize())[mine]
-    outcome = calls["outcome"].astype("string").to_numpy(dtype=object, na_value=None)[mine]
-    rpc = pd.Series(outcome).isin(RIGHT_PARTY_OUTCOMES).to_numpy()
-    ev = _Events(code, day, rpc.astype("float64"))
-    attempts = ev.count_upto(a_cust, q_day)
-    last = ev.last_upto(a_cust, q_day)
-    has = last >= 0
-    # Same-day calls sort by time so that "last outcome" is the day's latest call.
-    stamp = calls["called_at"].to_numpy()[mine]
-    order = np.lexsort((stamp, day, code))
-    last_outcome = (
-        np.where(has, outcome[order][np.maximum(last, 0)], None) if len(order) else [None] * n
-    )
-    contacts = ev.sum_upto(a_cust, q_day)
-    ev_rpc = _Events(code[rpc], day[rpc])
-    disputes = _Events(code[outcome == "dispute"], day[outcome == "dispute"])
+    mine = np.flatnonzero(log.cust >= 0)
+    if len(mine) == 0:
+        return _call_features(None, qc, qd)
+    rpc = log.outcome_is(RIGHT_PARTY_OUTCOMES)[mine]
+    ev = _Events(log.cust[mine], log.day[mine], rpc)
+    if len(ev.order) == 0:
+        return _call_features(None, qc, qd)
+    lo, hi = ev.bounds(qc, qd)
+    attempts = hi - lo
+    contacts = ev.cum[hi] - ev.cum[lo]
+    disputes = ev.cumsum(log.outcome_is(["dispute"])[mine])
+    has = hi > lo
+    last = np.maximum(hi - 1, 0)
+
+    # The outcome of the day's latest call (by time, then row order) on the day of each
+    # query's last call.
+    at = np.arange(len(ev.key))
+    ends = last[has]
+    # Queries sorted by customer and day have their last calls in order already.
+    if _is_sorted(ends):
+        ends = ends[np.concatenate([ends[:1] == ends[:1], ends[1:] != ends[:-1]])]
+    else:
+        ends = np.unique(ends)
+    latest = _latest_of_runs(ev.key, log.stamp[mine[ev.order]], ends)
+    last_code = np.full(len(qc), -1, dtype=np.int64)
+    last_code[has] = log.outcome[mine[ev.order[latest]]][np.searchsorted(ends, last[has])]
+
+    # The last right-party contact on or before each sorted position.
+    last_rpc = np.maximum.accumulate(np.where(rpc[ev.order], at, -1))[last]
+    contacted = has & (last_rpc >= lo)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(attempts > 0, contacts / attempts, np.nan)
     return {
         "call_attempts": attempts.astype(np.int64),
-        "attempts_7d": (attempts - ev.count_upto(a_cust, q_day - SHORT_WINDOW_DAYS)).astype(
-            np.int64
-        ),
-        "attempts_30d": (attempts - ev.count_upto(a_cust, q_day - LONG_WINDOW_DAYS)).astype(
-            np.int64
-        ),
+        "attempts_7d": (attempts - ev.count_upto(qc, qd - SHORT_WINDOW_DAYS)).astype(np.int64),
+        "attempts_30d": (attempts - ev.count_upto(qc, qd - LONG_WINDOW_DAYS)).astype(np.int64),
         "contact_rate": np.round(rate, 4),
-        "days_since_last_call": ev.days_since(a_cust, q_day),
-        "days_since_last_contact": ev_rpc.days_since(a_cust, q_day),
-        "last_outcome": pd.array(last_outcome, dtype="string"),
-        "dispute_calls": disputes.count_upto(a_cust, q_day).astype(np.int64),
+        "days_since_last_call": np.where(has, qd - ev.day[last], np.nan),
+        "days_since_last_contact": np.where(
+            contacted, qd - ev.day[np.maximum(last_rpc, 0)], np.nan
+        ),
+        "last_outcome": log.outcomes.take(last_code, allow_fill=True),
+        "dispute_calls": (disputes[hi] - disputes[lo]).astype(np.int64),
     }
 
 
-def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> dict:
-    """Promise counts by status on each as-of date, judged by arcalls.promise_outcomes.
+def _latest_of_runs(key: np.ndarray, stamp: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each position in ``ends`` (sorted), the position of the latest ``stamp`` (the
+    last one of equal stamps) in the run of equal ``key`` values that ends there."""
+    if len(ends) == 0:
+        return ends
+    at = np.arange(len(key))
+    run_start = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], at, 0))
+    size = ends + 1 - run_start[ends]
+    seg = np.cumsum(size) - size
+    pos = np.repeat(ends + 1 - size, size) + (np.arange(size.sum()) - np.repeat(seg, size))
+    latest = np.maximum.reduceat(stamp[pos], seg)
+    return np.maximum.reduceat(np.where(stamp[pos] == np.repeat(latest, size), pos, -1), seg)
+
+
+def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_days) -> dict:
+    """Promise counts by status on each as-of date, as :func:`arcalls.promise_outcomes`
+    judges them on that date.
+
+    ``rows`` are the promises made by the last date (positions in ``calls``) and
+    ``named`` the position of the invoice each one names (-1: none).
 
     A promise whose window (call day to deadline, or to the call that replaced it) ended
     on or before the as-of date had all its evidence known then, so its status that day
-    is its status on the last date: one call judges them all. The promises still open
-    on a date are judged again as of that date, all (promise, date) pairs in one pass
-    from the last date's amounts and the customers' running payment totals.
+    is its status on the last date: one judgement (the rules of ``promise_outcomes``, on
+    the same integer arrays) serves them all. The promises still open on a date are
+    judged again as of that date, all (promise, date) pairs in one pass from the last
+    date's amounts and the customers' running payment totals.
     """
-    n = len(out)
+    n = len(qc)
     result = {
         "promises_made": np.zeros(n, np.int64),
         "promises_kept": np.zeros(n, np.int64),
@@ -421,39 +603,67 @@ def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> d
         "promises_pending": np.zeros(n, np.int64),
         "days_since_broken_promise": np.full(n, np.nan),
     }
-    from . import promises
-
-    outcomes = getattr(promises, "promise_outcomes", None)
-    last = dates[-1]
-    if calls is None or outcomes is None:
+    if log is None or len(rows) == 0:
         return result
-    promised = calls[(calls["outcome"] == "promise") & (calls["called_at"].dt.normalize() <= last)]
-    if promised.empty:
-        return result
-    # A promise is judged on its own customer's invoices and payments only.
-    invoices = invoices[
-        invoices["customer_id"].isin(promised["customer_id"]) & (invoices["invoice_date"] <= last)
-    ]
-    payments = payments[
-        payments["invoice_id"].isin(invoices["invoice_id"]) & (payments["payment_date"] <= last)
-    ]
-    final = outcomes(promised, payments, invoices, as_of=last, grace_days=grace_days)
-    customers = pd.Index(out["customer_id"].unique())
-    code = customers.get_indexer(final["customer_id"])
-    mine = code >= 0
-    final, code = final[mine], code[mine]
-    made = _days(final["called_at"].dt.normalize())
-    closed = _days(final["window_end"])
-    status = final["status"].astype("string").to_numpy(dtype=object, na_value="")
-    q_code = customers.get_indexer(out["customer_id"])
-    q_day = _days(out["as_of"])
-    result["promises_made"] = _Events(code, made).count_upto(q_code, q_day).astype(np.int64)
+    last = dates[-1].to_datetime64()
+    date_day = _days(dates)
+    # Judged as promise_outcomes(as_of=last) judges them: on the invoices issued by then
+    # of the customers who promised, and those invoices' payments dated by then.
+    has_promise = np.zeros(int(book.cust.max(initial=-1)) + 2, dtype=bool)  # + 2: code -1
+    has_promise[log.cust[rows]] = True
+    inv_ok = has_promise[book.cust] & (book.issued_at <= last)
+    pays = np.flatnonzero(inv_ok[book.pay_inv] & (book.pay_at <= last))
+    pay_cents = _cents(book.pay_amt[pays])
+    stamp = log.stamp[rows]
+    order = _order([log.cust[rows], stamp], [calls["call_id"]], rows)
+    rows = rows[order]
+    code = log.cust[rows]
+    made = log.day[rows]
+    if "promise_date" in calls:
+        promise_day = _days(_stamps(calls["promise_date"])[rows])
+    else:
+        promise_day = np.full(len(rows), _NO_DAY)
+    named = np.full(len(rows), -1, dtype=np.int64) if named is None else named[order]
+    given = (
+        _cents(calls["promise_amount"].array.take(rows))
+        if "promise_amount" in calls
+        else np.zeros(len(rows), dtype=np.int64)
+    )
+    judged = _judge(
+        _Promises(
+            group=code,
+            cust=code,
+            call_day=made,
+            promise_day=promise_day,
+            given_date=promise_day != _NO_DAY,
+            given_cents=given,
+            named=np.where((named >= 0) & inv_ok[named], named, -1),
+        ),
+        _Book(
+            inv_cust=np.where(inv_ok, book.cust, -1),
+            issued=book.issued,
+            due=book.due,
+            written_off=np.where(book.written_off == _NO_DAY, -1, book.written_off),
+            amount=_cents(book.amount),
+            pay_inv=book.pay_inv[pays],
+            pay_day=book.pay_day[pays],
+            pay_cents=pay_cents,
+            pay_known=np.ones(len(pays), dtype=bool),
+        ),
+        as_of_day=int(date_day[-1]),
+        grace_days=grace_days,
+        default_promise_days=DEFAULT_PROMISE_DAYS,
+        tolerance_cents=0,
+    )
+    closed = judged["window_end"]
+    status = judged["status"]
+    result["promises_made"] = _Events(code, made).count_upto(qc, qd).astype(np.int64)
     for name in ("kept", "partial", "broken"):
-        done = (status == name) & (closed != _NO_DAY)
+        done = status == PROMISE_STATUSES.index(name)
         events = _Events(code[done], closed[done])
-        result[f"promises_{name}"] = events.count_upto(q_code, q_day).astype(np.int64)
+        result[f"promises_{name}"] = events.count_upto(qc, qd).astype(np.int64)
         if name == "broken":
-            result["days_since_broken_promise"] = events.days_since(q_code, q_day)
+            result["days_since_broken_promise"] = events.days_since(qc, qd)
 
     # Promises still open on a date (made on or before it, window ending after it) are
     # judged again with only what was known that day, every (promise, date) pair at once.
@@ -461,7 +671,6 @@ def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> d
     # replacement inside its window would have ended the window by then), so its window
     # is its own deadline, which is after the date: it is kept when the money received
     # after its call day and known on the date reaches the amount, else still pending.
-    date_day = _days(pd.Series(dates))
     first = np.searchsorted(date_day, made, side="left")
     stop = np.searchsorted(date_day, closed, side="left")
     n_open = np.clip(stop - first, 0, None)
@@ -472,29 +681,25 @@ def _promise_features(calls, payments, invoices, out, dates, *, grace_days) -> d
         np.arange(len(pos)) - np.repeat(np.cumsum(n_open) - n_open, n_open)
     )
     p_code, p_made, p_day = code[pos], made[pos], date_day[date_pos]
-    received = _cents_known(payments, invoices, customers, p_code, p_made, p_day)
-    target = np.round(final["promised_amount"].to_numpy("float64") * 100).astype(np.int64)[pos]
-    kept = final["already_paid"].to_numpy(bool)[pos] | (received >= target)
-    q_date = np.searchsorted(date_day, q_day)
+    pay_inv = book.pay_inv[pays]
+    # Known from the first midnight on or after the payment and its invoice.
+    known = np.maximum(_ceil_days(book.pay_at[pays]), _ceil_days(book.issued_at)[pay_inv])
+    received = _cents_known(
+        book.cust[pay_inv], book.pay_day[pays], known, pay_cents, p_code, p_made, p_day
+    )
+    kept = judged["already_paid"][pos] | (received >= judged["target"][pos])
+    q_date = np.searchsorted(date_day, qd)
     for name, hit in (("kept", kept), ("pending", ~kept)):
         events = _Events(p_code[hit], date_pos[hit])
-        extra = events.count_upto(q_code, q_date) - events.count_upto(q_code, q_date - 1)
+        extra = events.count_upto(qc, q_date) - events.count_upto(qc, q_date - 1)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
     return result
 
 
-def _cents_known(payments, invoices, customers, p_code, p_made, p_day) -> np.ndarray:
+def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
     """Per (promise, date) pair: the customer's payments in cents dated after the promise's
     call day and known on the date, as :func:`arcalls.promise_outcomes` on that date sees
     them (payment and its invoice both dated on or before the date)."""
-    pay_inv = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
-    cust = customers.get_indexer(invoices["customer_id"])[pay_inv]
-    stamp = payments["payment_date"]
-    day = _days(stamp)
-    # Known from the first midnight on or after the payment and its invoice.
-    known = np.maximum(_ceil_days(stamp), _ceil_days(invoices["invoice_date"])[pay_inv])
-    amount = pd.to_numeric(payments["amount"], errors="coerce").to_numpy("float64")
-    cents = np.round(np.nan_to_num(amount, nan=0.0) * 100).astype(np.int64)
     ok = (cust >= 0) & (day != _NO_DAY)
     same = ok & (known == day)
     events = _Events(cust[same], day[same], cents[same].astype("float64"))
@@ -513,35 +718,70 @@ def _cents_known(payments, invoices, customers, p_code, p_made, p_day) -> np.nda
     return received
 
 
-def _ceil_days(values: pd.Series) -> np.ndarray:
+def _ceil_days(stamps: np.ndarray) -> np.ndarray:
     """Day number of the first midnight on or after each stamp; _NO_DAY when missing."""
-    stamps = pd.to_datetime(values)
-    return _days(stamps) + (stamps != stamps.dt.normalize()).to_numpy(np.int64)
+    floor = stamps.astype("datetime64[D]")
+    return _days(stamps) + (floor != stamps).astype(np.int64)
 
 
-def _customer_flags(customers, out) -> dict:
-    n = len(out)
+def _customer_flags(customers, cust_ids, a_cust, q_day) -> dict:
+    n = len(a_cust)
     if customers is None or len(customers) == 0:
         return {"do_not_call": np.zeros(n, bool), "placed_with_agency": np.zeros(n, bool)}
-    table = customers.drop_duplicates("customer_id").set_index("customer_id")
-    ids = out["customer_id"]
-    dnc = (
-        # A customer missing from the customers file is not flagged do-not-call.
-        ids.map(table["do_not_call"].astype("boolean")).fillna(False).to_numpy(bool)
-        if "do_not_call" in table
-        else np.zeros(n, bool)
-    )
+    # The first row of a customer listed twice; a customer missing from the customers
+    # file is not flagged.
+    table = customers.drop_duplicates("customer_id")
+    at = _positions(cust_ids, table["customer_id"])
+    listed = at >= 0
+    dnc = np.zeros(len(cust_ids), dtype=bool)
+    if "do_not_call" in table:
+        flag = table["do_not_call"].astype("boolean").fillna(False).to_numpy(bool)
+        dnc[listed] = flag[at[listed]]
+    placed = np.full(len(cust_ids), _NO_DAY)
     if "placed_with_agency_date" in table:
-        placed = ids.map(table["placed_with_agency_date"])
-        agency = (placed.notna() & (placed <= out["as_of"])).to_numpy(bool)
-    else:
-        agency = np.zeros(n, bool)
-    return {"do_not_call": dnc, "placed_with_agency": agency}
+        # Placed on the as-of date at the latest, to the second.
+        when = _ceil_days(_stamps(table["placed_with_agency_date"]))
+        placed[listed] = when[at[listed]]
+    return {"do_not_call": dnc[a_cust], "placed_with_agency": placed[a_cust] <= q_day}
 
 
-def _days(values: pd.Series) -> np.ndarray:
+def _labels(dollars, dates, a_date, horizon_days, end) -> dict:
+    known = np.asarray((dates + pd.Timedelta(days=horizon_days)) <= end)[a_date]
+    dollars = round_money(dollars) + 0.0
+    paid_any = pd.array(dollars > 0, dtype="boolean")
+    paid_any[~known] = pd.NA
+    return {
+        "dollars_within_horizon": np.where(known, dollars, np.nan),
+        "paid_within_horizon": paid_any,
+    }
+
+
+class _Accounts(NamedTuple):
+    """Invoices and payments as arrays, each id hashed once (payments to no known
+    invoice left out)."""
+
+    cust: np.ndarray  # customer code of each invoice
+    issued: np.ndarray  # day numbers (_NO_DAY: none)
+    issued_at: np.ndarray  # datetime64[ns]
+    due: np.ndarray
+    written_off: np.ndarray
+    amount: np.ndarray  # dollars
+    pay_inv: np.ndarray  # invoice position of each payment
+    pay_day: np.ndarray
+    pay_at: np.ndarray
+    pay_amt: np.ndarray
+
+
+def _stamps(values) -> np.ndarray:
+    """Date-likes as a datetime64[ns] array."""
+    if isinstance(values, pd.Series | pd.Index) and values.dtype == "datetime64[ns]":
+        return values.to_numpy()
+    return np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
+
+
+def _days(values) -> np.ndarray:
     """Day numbers since _DAY_ORIGIN; a missing date becomes _NO_DAY (never)."""
-    raw = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+    raw = (values if isinstance(values, np.ndarray) else _stamps(values)).astype("datetime64[D]")
     days = (raw - _DAY_ORIGIN).astype(np.int64)
     return np.where(np.isnat(raw), _NO_DAY, days)
 

@@ -3,7 +3,8 @@
 A call with outcome ``promise`` is judged on the customer's payments after the call day
 and up to its deadline (``promise_date + grace_days``), from what was known on the
 as-of date. Matching is vectorised over every promise at once (cumulative sums per
-customer and binary search), so it scales to millions of calls.
+customer and binary search, on integer codes of the ids, day numbers and cents), so it
+scales to millions of calls; only the promise rows of the call log are worked on.
 
 Rules (each one pinned by a test in ``tests/test_promises.py``):
 
@@ -46,6 +47,7 @@ Rules (each one pinned by a test in ``tests/test_promises.py``):
 from __future__ import annotations
 
 from statistics import NormalDist
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -64,7 +66,15 @@ from ._calls import (
     month_text,
 )
 from .errors import ArcallsError, IntegrityError
-from .ledger import resolve_payments
+from .ledger import (
+    _equals,
+    _factorize,
+    _invoice_positions,
+    _positions,
+    _sort_stable,
+    _take_text,
+    resolve_payments,
+)
 from .schema import RIGHT_PARTY_OUTCOMES
 
 __all__ = [
@@ -92,6 +102,8 @@ AGE_BUCKET_LABELS = ("current", "1-30", "31-60", "61-90", "91-120", "120+")
 #: Promise size bands (dollars, lower edges) for "by size" rates.
 SIZE_BAND_EDGES = (0.0, 500.0, 2_000.0, 10_000.0)
 SIZE_BAND_LABELS = ("<$500", "$500-2k", "$2k-10k", "$10k+")
+#: Where a promise's amount comes from, coded 0, 1, 2 by ``_judge``.
+_AMOUNT_SOURCES = ("given", "invoice_balance", "overdue_balance")
 
 # Keys are (group code, day number) packed into one int64 so that one sorted array and
 # one binary search answer "total of this group up to this day" for every query at once.
@@ -191,113 +203,110 @@ def promise_outcomes(
     )
     payments = resolve_payments(invoices, payments)
     _check_columns(payments, ["invoice_id", "payment_date", "amount"], "payments")
+    as_of_day = _days(np.array([as_of.to_datetime64()])).item()
 
-    promises = _promise_rows(calls, as_of=as_of)
-    call_day = promises["called_at"].dt.normalize()
+    # Only the promise rows are worked on; everything else is integer codes, day numbers
+    # and cents, so sums over millions of rows stay exact and no string is hashed twice.
+    rows = _promise_rows(calls, as_of=as_of)
+    stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
+    named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
+    pay_inv, *named = _invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    if (pay_inv < 0).any():
+        unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
+        raise IntegrityError(
+            f"{int((pay_inv < 0).sum())} payment(s) name invoices that are not in "
+            f"the invoices table, e.g. {unknown}: payments are tied to customers through "
+            "their invoice. Load the full invoice file or drop those payments."
+        )
+    # One code per customer who promised; the other customers' invoices play no part.
+    cust, customers = _factorize(calls["customer_id"].array.take(rows))
+    inv_cust = _positions(invoices["customer_id"], customers)
+    # A promise without a customer is a group of its own.
+    no_customer = cust < 0
+    group = cust.copy()
+    group[no_customer] = len(customers) + np.arange(int(no_customer.sum()))
 
-    given_date = (
-        promises["promise_date"].notna()
-        if "promise_date" in promises
-        else pd.Series(False, index=promises.index)
+    order = _order([stamp.view(np.int64)], [calls["call_id"], calls["customer_id"]], rows)
+    by_group = order[np.argsort(group[order], kind="stable")]
+    promise_day, given_date = _optional_days(calls, "promise_date", rows)
+    book = _Book(
+        inv_cust=inv_cust,
+        issued=_days(invoices["invoice_date"]),
+        due=_days(invoices["due_date"]),
+        written_off=_optional_days(invoices, "written_off_date")[0],
+        amount=_cents(invoices["amount"]),
+        pay_inv=pay_inv,
+        pay_day=_days(payments["payment_date"]),
+        pay_cents=_cents(payments["amount"]),
+        pay_known=(payments["payment_date"] <= as_of).to_numpy(dtype=bool, na_value=False),
     )
-    promise_date = call_day + pd.Timedelta(days=default_promise_days)
-    if "promise_date" in promises:
-        promise_date = promises["promise_date"].dt.normalize().where(given_date, promise_date)
-    promise_date = promise_date.where(promise_date >= call_day, call_day)
-    deadline = promise_date + pd.Timedelta(days=grace_days)
-
-    # Replacement: the next promise of the same customer, if made before this deadline.
-    by_customer = promises.groupby("customer_id", sort=False, observed=True)
-    next_day = by_customer["called_at"].shift(-1).dt.normalize()
-    next_call = by_customer["call_id"].shift(-1)
-    replaced = next_day.notna() & (next_day <= deadline)
-    window_end = deadline.where(~replaced, next_day)
-    counted = ~(replaced & (next_day == call_day))
-
-    # Everything below is in integer cents, so sums over millions of rows stay exact.
-    codes = _Codes(promises, invoices, payments)
-    cust = codes.customer(promises["customer_id"])
-    day = _days(call_day)
-    inv_events = _invoice_events(invoices, payments, codes, as_of=as_of)
-    overdue_cents, overdue_due_sum = _lookup(
-        inv_events["overdue"], cust, day, values=("cents", "due_weighted")
+    given_cents = (
+        _cents(calls["promise_amount"].array.take(rows))
+        if "promise_amount" in calls
+        else np.zeros(len(rows), dtype=np.int64)
     )
-    (open_cents,) = _lookup(inv_events["open"], cust, day, values=("cents",))
-    named_code = (
-        codes.invoice(promises["invoice_id"])
-        if "invoice_id" in promises
-        else np.full(len(promises), -1, dtype=np.int64)
-    )
-    (named_open,) = _lookup(inv_events["invoice"], named_code, day, values=("cents",))
-
-    pay_events = _payment_events(payments, codes, as_of=as_of)
-    end_day = np.minimum(_days(window_end), _days(pd.Series([as_of])).item())
-    (paid_to_end,) = _lookup(pay_events, cust, end_day, values=("cents",))
-    (paid_to_call,) = _lookup(pay_events, cust, day, values=("cents",))
-    received = np.where(counted, paid_to_end - paid_to_call, 0)
-
-    given_cents = _cents(promises["promise_amount"]) if "promise_amount" in promises else None
-    has_amount = (
-        (given_cents > 0) if given_cents is not None else np.zeros(len(promises), dtype=bool)
-    )
-    named_known = named_code >= 0
-    target = np.where(
-        has_amount,
-        np.minimum(np.where(has_amount, given_cents, 0), np.maximum(open_cents, 0)),
-        np.where(named_known, np.maximum(named_open, 0), np.maximum(overdue_cents, 0)),
-    )
-    amount_source = np.where(
-        has_amount, "given", np.where(named_known, "invoice_balance", "overdue_balance")
+    judged = _judge(
+        _Promises(
+            group=group[by_group],
+            cust=cust[by_group],
+            call_day=_days(stamp[by_group]),
+            promise_day=promise_day[by_group],
+            given_date=given_date[by_group],
+            given_cents=given_cents[by_group],
+            named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
+        ),
+        book,
+        as_of_day=as_of_day,
+        grace_days=grace_days,
+        default_promise_days=default_promise_days,
+        tolerance_cents=int(round(tolerance * 100)),
+        due_weights=book.due - _DAY_OFFSET,
     )
 
-    tolerance_cents = int(round(tolerance * 100))
-    already_paid = target <= 0
-    kept = already_paid | (received >= target - tolerance_cents)
-    pending = ~kept & (window_end > as_of).to_numpy()
-    status = np.select(
-        [kept, pending, received > 0], ["kept", "pending", "partial"], default="broken"
-    )
-    status = pd.Series(status, index=promises.index, dtype="string")
-    # A same-day re-logged promise shows what became of the day's last promise.
-    status = status.groupby([promises["customer_id"], call_day], observed=True).transform("last")
+    # From the customers' order to the output's: by call time, then call id.
+    at = np.empty(len(rows), dtype=np.int64)
+    at[order] = np.arange(len(rows))
+    back = np.empty(len(rows), dtype=np.int64)
+    back[at[by_group]] = np.arange(len(rows))
+    j = {name: values[back] for name, values in judged.items()}
+    out_rows = rows[order]
+    replaced_by = np.where(j["replaced"], rows[by_group][np.minimum(back + 1, len(rows) - 1)], -1)
 
+    overdue = j["overdue_cents"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_due = np.where(overdue_cents > 0, overdue_due_sum / overdue_cents, np.nan)
-    age = np.where(overdue_cents > 0, np.maximum(day - _DAY_OFFSET - mean_due, 1.0), np.nan)
-    age = pd.Series(np.floor(age), index=promises.index).astype("Int64")
-
+        mean_due = np.where(overdue > 0, j["overdue_due_sum"] / overdue, np.nan)
+    call_day = _days(stamp[order])
+    age = np.where(overdue > 0, np.maximum(call_day - _DAY_OFFSET - mean_due, 1.0), np.nan)
+    age = pd.Series(np.floor(age)).astype("Int64")
+    target = j["target"]
     promised = target / 100.0
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "call_id": promises["call_id"].astype("string"),
-            "customer_id": promises["customer_id"].astype("string"),
-            "invoice_id": _optional(promises, "invoice_id", "string"),
-            "collector": _optional(promises, "collector", "string"),
-            "called_at": promises["called_at"],
-            "promise_date": promise_date,
-            "deadline": deadline,
+            "call_id": _take_text(calls["call_id"], out_rows),
+            "customer_id": _take_text(calls["customer_id"], out_rows),
+            "invoice_id": _optional_text(calls, "invoice_id", out_rows),
+            "collector": _optional_text(calls, "collector", out_rows),
+            "called_at": calls["called_at"].array.take(out_rows),
+            "promise_date": _datetimes(j["promise_day"]),
+            "deadline": _datetimes(j["deadline"]),
             "promised_amount": promised,
-            "received": received / 100.0,
-            "status": status,
-            "date_source": pd.Series(
-                np.where(given_date, "given", "default"), index=promises.index, dtype="string"
-            ),
-            "amount_source": pd.Series(amount_source, index=promises.index, dtype="string"),
-            "overdue_at_call": overdue_cents / 100.0,
-            "open_at_call": open_cents / 100.0,
-            "window_end": window_end,
-            "shortfall": np.maximum(target - received, 0) / 100.0,
-            "replaced_by": next_call.where(replaced).astype("string"),
-            "counted": counted.to_numpy(),
-            "already_paid": already_paid,
+            "received": j["received"] / 100.0,
+            "status": _labels(PROMISE_STATUSES, j["status"]),
+            "date_source": _labels(("default", "given"), j["given_date"].astype(np.int64)),
+            "amount_source": _labels(_AMOUNT_SOURCES, j["amount_source"]),
+            "overdue_at_call": overdue / 100.0,
+            "open_at_call": j["open_cents"] / 100.0,
+            "window_end": _datetimes(j["window_end"]),
+            "shortfall": np.maximum(target - j["received"], 0) / 100.0,
+            "replaced_by": _take_text(calls["call_id"], replaced_by),
+            "counted": j["counted"],
+            "already_paid": j["already_paid"],
             "days_past_due_at_call": age,
             "age_bucket": _age_bucket(age),
             "size_band": _size_band(promised),
-            "month": month_text(promises["called_at"]),
-        },
-        index=promises.index,
+            "month": month_text(pd.Series(calls["called_at"].array.take(out_rows))),
+        }
     )
-    return out.sort_values(["called_at", "call_id"], kind="stable").reset_index(drop=True)
 
 
 def broken_promise_rate(
@@ -477,145 +486,293 @@ def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _optional(frame: pd.DataFrame, column: str, dtype: str) -> pd.Series:
-    if column in frame:
-        return frame[column].astype(dtype)
-    return pd.Series(pd.NA, index=frame.index, dtype=dtype)
+def _promise_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> np.ndarray:
+    """Row positions of the calls that are promises made on or before ``as_of``."""
+    rows = np.flatnonzero(_equals(calls["outcome"], "promise"))
+    stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
+    known = ~np.isnat(stamp) & (stamp.astype("datetime64[D]") <= as_of.to_datetime64())
+    return rows[known]
 
 
-def _promise_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
-    is_promise = (calls["outcome"].astype("string") == "promise").fillna(False).to_numpy(bool)
-    known = (calls["called_at"].dt.normalize() <= as_of).to_numpy()
-    promises = calls[is_promise & known]
-    return promises.sort_values(["customer_id", "called_at", "call_id"], kind="stable")
+def _order(keys: list[np.ndarray], ties: list[pd.Series], rows: np.ndarray) -> np.ndarray:
+    """Positions 0..n-1 ordered by the integer ``keys`` (first is primary), then by the
+    text columns ``ties`` at ``rows`` (missing last), then by position: the order
+    ``sort_values(kind="stable")`` gives, with the text compared only where the
+    integer keys tie (strings are slow to sort, ties are few)."""
+    order = np.lexsort(keys[::-1]) if keys and len(rows) else np.arange(len(rows))
+    if len(order) < 2 or not ties:
+        return order
+    same = np.ones(len(order) - 1, dtype=bool)
+    for key in keys:
+        k = key[order]
+        same &= k[1:] == k[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(len(order), dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    # Each run of equal keys is reordered within itself.
+    run = np.cumsum(np.concatenate([[True], ~same]))[at]
+    ranks = []
+    for column in ties:
+        codes, uniques = pd.factorize(pd.Series(column.array.take(rows[order[at]])), sort=True)
+        ranks.append(np.where(codes < 0, len(uniques), codes))
+    within = np.lexsort([np.arange(len(at)), *ranks[::-1], run])
+    order[at] = order[at][within]
+    return order
 
 
-def _days(dates: pd.Series) -> np.ndarray:
+def _days(dates) -> np.ndarray:
     """Whole days since 1970, shifted positive (NaT must be handled by the caller)."""
-    values = pd.Series(dates).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    if not isinstance(dates, np.ndarray):
+        dates = pd.Series(dates).to_numpy(dtype="datetime64[ns]")
+    values = dates.astype("datetime64[ns]", copy=False).astype("datetime64[D]")
     return values.astype(np.int64) + _DAY_OFFSET
 
 
-def _cents(amounts: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(amounts, errors="coerce").astype("float64").to_numpy()
+def _optional_days(frame: pd.DataFrame, column: str, rows=None) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers of an optional date column (-1 where missing) and where it is given."""
+    n = len(frame) if rows is None else len(rows)
+    if column not in frame:
+        return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+    values = frame[column].to_numpy(dtype="datetime64[ns]")
+    if rows is not None:
+        values = values[rows]
+    given = ~np.isnat(values)
+    return np.where(given, _days(values), -1), given
+
+
+def _cents(amounts) -> np.ndarray:
+    values = pd.to_numeric(pd.Series(amounts), errors="coerce").astype("float64").to_numpy()
     return np.round(np.nan_to_num(values, nan=0.0) * 100).astype(np.int64)
 
 
-class _Codes:
-    """Integer codes of customers and invoices shared by every table in one run."""
-
-    def __init__(self, promises, invoices, payments):
-        self._customers = pd.Index(
-            pd.concat([invoices["customer_id"], promises["customer_id"]]).astype("string").unique()
-        )
-        self._invoices = pd.Index(invoices["invoice_id"].astype("string"))
-        if self._invoices.has_duplicates:
-            dup = self._invoices[self._invoices.duplicated()].unique()[:5].tolist()
-            raise IntegrityError(
-                f"invoice_id must be unique in the invoices, got duplicates {dup}. "
-                "Remove the repeated rows (or load with arcalls.load_invoices)."
-            )
-        self.invoice_customer = self.customer(invoices["customer_id"])
-        pay_invoice = self.invoice(payments["invoice_id"])
-        if (pay_invoice < 0).any():
-            unknown = payments.loc[pay_invoice < 0, "invoice_id"].unique()[:5].tolist()
-            raise IntegrityError(
-                f"{int((pay_invoice < 0).sum())} payment(s) name invoices that are not in "
-                f"the invoices table, e.g. {unknown}: payments are tied to customers through "
-                "their invoice. Load the full invoice file or drop those payments."
-            )
-
-    def customer(self, ids: pd.Series) -> np.ndarray:
-        return self._customers.get_indexer(ids.astype("string")).astype(np.int64)
-
-    def invoice(self, ids: pd.Series) -> np.ndarray:
-        return self._invoices.get_indexer(ids.astype("string")).astype(np.int64)
+def _datetimes(days: np.ndarray) -> np.ndarray:
+    return (days - _DAY_OFFSET).astype("datetime64[D]").astype("datetime64[ns]")
 
 
-def _events(group, day, cents, **extra) -> pd.DataFrame:
-    return pd.DataFrame({"group": group, "day": day, "cents": cents, **extra})
+def _labels(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A string array of ``labels[code]`` for each code."""
+    text = np.asarray(labels, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+    return pd.array(text, dtype="string")
 
 
-def _invoice_events(invoices, payments, codes: _Codes, *, as_of) -> dict[str, pd.DataFrame]:
-    """Balance changes per customer (overdue and open) and per invoice, as events.
+def _optional_text(frame: pd.DataFrame, column: str, rows: np.ndarray):
+    if column in frame:
+        return _take_text(frame[column], rows)
+    return pd.array([pd.NA] * len(rows), dtype="string")
 
-    An invoice adds its amount from the day it counts (issued; for ``overdue``, also
-    past due), each payment subtracts from its date (or that first day, if earlier),
-    and a write-off cancels what is left from its date: exactly what
+
+class _Book(NamedTuple):
+    """Invoices and payments as integer arrays: day numbers, cents, codes."""
+
+    inv_cust: np.ndarray  # customer code of each invoice; -1: left out
+    issued: np.ndarray
+    due: np.ndarray
+    written_off: np.ndarray  # -1: never
+    amount: np.ndarray
+    pay_inv: np.ndarray  # position of each payment's invoice
+    pay_day: np.ndarray
+    pay_cents: np.ndarray
+    pay_known: np.ndarray  # known on the as-of date, so it can count as received
+
+
+class _Promises(NamedTuple):
+    """The promises, sorted by group (customer), call time and call id."""
+
+    group: np.ndarray  # customer code; a promise without a customer is its own group
+    cust: np.ndarray  # customer code in the book; -1: none
+    call_day: np.ndarray
+    promise_day: np.ndarray
+    given_date: np.ndarray
+    given_cents: np.ndarray
+    named: np.ndarray  # position of the named invoice; -1: none or unknown
+
+
+def _judge(
+    p: _Promises,
+    book: _Book,
+    *,
+    as_of_day: int,
+    grace_days: int,
+    default_promise_days: int,
+    tolerance_cents: int,
+    due_weights: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Every promise rule of the module docstring, on integer arrays in ``p``'s order.
+
+    Day numbers may count from any origin, the same in ``p``, ``book`` and
+    ``as_of_day``. With ``due_weights`` (a number per invoice), ``overdue_due_sum``
+    is the overdue cents times the weight of their invoice, summed.
+    """
+    n = len(p.group)
+    promise_day = np.where(p.given_date, p.promise_day, p.call_day + default_promise_days)
+    promise_day = np.maximum(promise_day, p.call_day)
+    deadline = promise_day + grace_days
+
+    # Replacement: the next promise of the same customer, if made before this deadline.
+    next_same = np.zeros(n, dtype=bool)
+    next_same[:-1] = p.group[1:] == p.group[:-1]
+    next_day = np.zeros(n, dtype=np.int64)
+    next_day[:-1] = p.call_day[1:]
+    replaced = next_same & (next_day <= deadline)
+    window_end = np.where(replaced, next_day, deadline)
+    relogged = replaced & (next_day == p.call_day)
+    counted = ~relogged
+
+    # Balances at the call, from running totals over only the customers (and named
+    # invoices) that made promises.
+    n_inv = len(book.inv_cust)
+    cust_known = p.cust >= 0
+    wanted_cust = np.zeros(int(book.inv_cust.max(initial=-1)) + 1, dtype=bool)
+    wanted_cust[p.cust[cust_known & (p.cust < len(wanted_cust))]] = True
+    has_cust = book.inv_cust >= 0
+    of_wanted = np.zeros(n_inv, dtype=bool)
+    of_wanted[has_cust] = wanted_cust[book.inv_cust[has_cust]]
+    inv, pays = np.flatnonzero(of_wanted), np.flatnonzero(of_wanted[book.pay_inv])
+    overdue_start = np.maximum(book.due + 1, book.issued)
+    over = _balance_totals(
+        book, overdue_start, book.inv_cust, inv, pays, as_of_day=as_of_day, weights=due_weights
+    )
+    overdue_cents, *due_sum = over.upto(p.cust, p.call_day)
+    (open_cents,) = _balance_totals(
+        book, book.issued, book.inv_cust, inv, pays, as_of_day=as_of_day
+    ).upto(p.cust, p.call_day)
+    named_known = p.named >= 0
+    named = np.zeros(n_inv, dtype=bool)
+    named[p.named[named_known]] = True
+    (named_open,) = _balance_totals(
+        book,
+        book.issued,
+        np.arange(n_inv, dtype=np.int64),
+        np.flatnonzero(named),
+        np.flatnonzero(named[book.pay_inv]),
+        as_of_day=as_of_day,
+    ).upto(p.named, p.call_day)
+
+    # Money received: the customer's payments after the call day, to the window's end.
+    pay_cust = book.inv_cust[book.pay_inv]
+    paying = book.pay_known & (pay_cust >= 0)
+    paying[paying] = of_wanted[book.pay_inv[paying]]
+    paid = _Running(pay_cust[paying], book.pay_day[paying], [book.pay_cents[paying]])
+    (paid_to_end,) = paid.upto(p.cust, np.minimum(window_end, as_of_day))
+    (paid_to_call,) = paid.upto(p.cust, p.call_day)
+    received = np.where(counted, paid_to_end - paid_to_call, 0)
+
+    has_amount = p.given_cents > 0
+    target = np.where(
+        has_amount,
+        np.minimum(np.where(has_amount, p.given_cents, 0), np.maximum(open_cents, 0)),
+        np.where(named_known, np.maximum(named_open, 0), np.maximum(overdue_cents, 0)),
+    )
+    amount_source = np.where(has_amount, 0, np.where(named_known, 1, 2))
+    already_paid = target <= 0
+    kept = already_paid | (received >= target - tolerance_cents)
+    pending = ~kept & (window_end > as_of_day)
+    status = np.select([kept, pending, received > 0], [0, 3, 1], default=2)
+    # A same-day re-logged promise shows what became of the day's last promise: runs of
+    # re-logged promises end at a counted one.
+    last_of_run = np.flatnonzero(counted)
+    status = status[last_of_run[np.cumsum(counted) - counted]] if n else status
+    judged = {
+        "promise_day": promise_day,
+        "deadline": deadline,
+        "window_end": window_end,
+        "replaced": replaced,
+        "counted": counted,
+        "given_date": p.given_date,
+        "amount_source": amount_source,
+        "overdue_cents": overdue_cents,
+        "open_cents": open_cents,
+        "target": target,
+        "received": received,
+        "already_paid": already_paid,
+        "status": status,
+    }
+    if due_sum:
+        judged["overdue_due_sum"] = due_sum[0]
+    return judged
+
+
+class _Running:
+    """Running totals of values per group over days: one sort, then binary searches.
+
+    Keys are (group, day) packed into one int64, so that one sorted array and one
+    binary search answer "total of this group up to this day" for every query at once.
+    """
+
+    def __init__(self, group: np.ndarray, day: np.ndarray, values: list[np.ndarray]):
+        order, self.key = _sort_stable(group.astype(np.int64) * _KEY_STRIDE + day)
+        self.cums = []
+        for v in values:
+            cum = np.zeros(len(order) + 1, dtype=np.int64)
+            np.cumsum(v[order], out=cum[1:])
+            self.cums.append(cum)
+
+    def upto(self, group: np.ndarray, day: np.ndarray) -> list[np.ndarray]:
+        """For each query (group, day): the totals over the group's events dated on or
+        before ``day``. Groups < 0 (unknown) get 0."""
+        known = group >= 0
+        base = np.where(known, group, 0).astype(np.int64) * _KEY_STRIDE
+        query = base + day
+        # Binary searches in query order walk the sorted keys once (cache friendly).
+        order = None if _is_sorted(query) else _sort_stable(query)[0]
+        if order is not None:
+            base, query = base[order], query[order]
+        hi = np.searchsorted(self.key, query, side="right")
+        lo = np.searchsorted(self.key, base, side="left")
+        totals = [cum[hi] - cum[lo] for cum in self.cums]
+        if order is not None:
+            back = np.empty_like(order)
+            back[order] = np.arange(len(order))
+            totals = [t[back] for t in totals]
+        return [np.where(known, t, 0) for t in totals]
+
+
+def _is_sorted(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
+def _balance_totals(
+    book: _Book, start, group_of_invoice, inv, pays, *, as_of_day, weights=None
+) -> _Running:
+    """Running balances of the invoices ``inv`` (positions), summed per group; ``pays``
+    are the positions of those invoices' payments.
+
+    An invoice adds its amount from ``start`` (issued; for overdue, also past due),
+    each payment subtracts from its date (or that first day, if earlier), and a
+    write-off cancels what is left from its date: exactly what
     ``ledger.invoice_balances`` would show on each day, but for all days at once.
     """
-    as_of_day = _days(pd.Series([as_of])).item()
-    issued = _days(invoices["invoice_date"])
-    past_due = _days(invoices["due_date"]) + 1
-    amount = _cents(invoices["amount"])
-    if "written_off_date" in invoices:
-        wo = invoices["written_off_date"]
-        written_off = np.where(wo.notna().to_numpy(), _days(wo.fillna(pd.Timestamp(0))), -1)
-    else:
-        written_off = np.full(len(invoices), -1, dtype=np.int64)
-    pay_invoice = codes.invoice(payments["invoice_id"])
-    pay_day = _days(payments["payment_date"])
-    pay_cents = _cents(payments["amount"])
-    n_inv = len(invoices)
-    due_rel = past_due - 1 - _DAY_OFFSET
-
-    def balance_events(start, group_of_invoice, weighted):
-        eff = np.maximum(pay_day, start[pay_invoice])
-        wo_day = np.where(written_off >= 0, np.maximum(written_off, start), -1)
-        wo_of_pay = wo_day[pay_invoice]
+    pay_inv = book.pay_inv[pays]
+    eff = np.maximum(book.pay_day[pays], start[pay_inv])
+    pay_cents = book.pay_cents[pays]
+    # Write-offs are few: a payment after its invoice's write-off no longer counts, and
+    # the write-off cancels what the counted payments left open.
+    wo_inv = inv[book.written_off[inv] >= 0]
+    wo_day = np.maximum(book.written_off[wo_inv], start[wo_inv])
+    if len(wo_inv):
+        wo_of_invoice = np.full(len(start), -1, dtype=np.int64)
+        wo_of_invoice[wo_inv] = wo_day
+        wo_of_pay = wo_of_invoice[pay_inv]
         alive = (wo_of_pay < 0) | (eff <= wo_of_pay)
-        paid_before_wo = np.bincount(pay_invoice[alive], pay_cents[alive], minlength=n_inv)
-        has_wo = wo_day >= 0
-        frames = [
-            _events(group_of_invoice, start, amount),
-            _events(group_of_invoice[pay_invoice[alive]], eff[alive], -pay_cents[alive]),
-            _events(
-                group_of_invoice[has_wo],
-                wo_day[has_wo],
-                -(amount[has_wo] - np.round(paid_before_wo[has_wo]).astype(np.int64)),
-            ),
-        ]
-        if weighted:
-            weights = [due_rel, due_rel[pay_invoice[alive]], due_rel[has_wo]]
-            for frame, w in zip(frames, weights, strict=True):
-                frame["due_weighted"] = frame["cents"].to_numpy() * w
-        events = pd.concat(frames, ignore_index=True)
-        return events[events["day"].to_numpy() <= as_of_day]
-
-    inv_codes = np.arange(n_inv, dtype=np.int64)
-    return {
-        "overdue": balance_events(np.maximum(past_due, issued), codes.invoice_customer, True),
-        "open": balance_events(issued, codes.invoice_customer, False),
-        "invoice": balance_events(issued, inv_codes, False),
-    }
-
-
-def _payment_events(payments, codes: _Codes, *, as_of) -> pd.DataFrame:
-    known = (payments["payment_date"] <= as_of).to_numpy()
-    pays = payments[known]
-    return _events(
-        codes.invoice_customer[codes.invoice(pays["invoice_id"])],
-        _days(pays["payment_date"]),
-        _cents(pays["amount"]),
-    )
-
-
-def _lookup(events: pd.DataFrame, group, day, *, values) -> list[np.ndarray]:
-    """For each query (group, day): the sum of ``values`` over events of that group
-    dated on or before ``day``. Groups < 0 (unknown) get 0."""
-    key = events["group"].to_numpy(np.int64) * _KEY_STRIDE + events["day"].to_numpy(np.int64)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    group = np.asarray(group, dtype=np.int64)
-    query = group * _KEY_STRIDE + np.asarray(day, dtype=np.int64)
-    upto = np.searchsorted(key, query, side="right")
-    start = np.searchsorted(key, group * _KEY_STRIDE, side="left")
-    known = group >= 0
-    out = []
-    for name in values:
-        csum = np.concatenate([[0], np.cumsum(events[name].to_numpy(np.int64)[order])])
-        out.append(np.where(known, csum[upto] - csum[start], 0))
-    return out
+        pay_inv, eff, pay_cents = pay_inv[alive], eff[alive], pay_cents[alive]
+        before_wo = wo_of_pay[alive] >= 0
+        paid = np.bincount(pay_inv[before_wo], pay_cents[before_wo], minlength=len(start))
+        wo_cents = book.amount[wo_inv] - np.round(paid[wo_inv]).astype(np.int64)
+    else:
+        wo_cents = np.zeros(0, dtype=np.int64)
+    parts = [
+        (inv, start[inv], book.amount[inv]),
+        (pay_inv, eff, -pay_cents),
+        (wo_inv, wo_day, -wo_cents),
+    ]
+    # Only what happened by the as-of date.
+    parts = [(w[d <= as_of_day], d[d <= as_of_day], c[d <= as_of_day]) for w, d, c in parts]
+    whose, day, cents = (np.concatenate(column) for column in zip(*parts, strict=True))
+    values = [cents] if weights is None else [cents, cents * weights[whose]]
+    return _Running(group_of_invoice[whose], day, values)
 
 
 def _age_bucket(days: pd.Series) -> pd.Series:
