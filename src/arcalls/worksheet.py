@@ -454,9 +454,9 @@ def _with_lines(accounts, bal, *, as_of, business_name, ask_days) -> pd.DataFram
 
 def _money_text(values: pd.Series) -> pd.Series:
     """$1,234.56 for each value, without a Python call per value."""
-    plain = pd.Series(
-        np.char.mod("%.2f", round_money(values.to_numpy(dtype="float64"))), index=values.index
-    )
+    # '%.2f' rounds the exact binary value, as Python's format does: rounding to cents
+    # first with numpy would round 0.005 (a hair above half a cent) down to 0.00.
+    plain = pd.Series(np.char.mod("%.2f", values.to_numpy(dtype="float64")), index=values.index)
     return "$" + plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
 
 
