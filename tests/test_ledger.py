@@ -8,16 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arcalls.errors import IntegrityError
-from arcalls.ledger import (
-    _factorize,
-    _invoice_positions,
-    _positions,
-    _sort_stable,
-    _stable_order,
-    invoice_balances,
-    settlements_as_payments,
-)
+from arcalls.ledger import invoice_balances, settlements_as_payments
 from arcalls.schema import INVOICES, PAYMENTS, dtype_of
 
 
@@ -148,57 +139,3 @@ def test_open_plus_paid_is_the_invoiced_amount_to_the_cent(cents, shares, day):
     bal = invoice_balances(inv, pay, as_of=pd.Timestamp("2026-01-01") + pd.Timedelta(days=day))
     total = round(bal["open_amount"].sum() + bal["paid_to_date"].sum(), 2)
     assert total == pytest.approx(round(amounts.sum(), 2), abs=0.005)
-
-
-# --- ids as integer codes, and the sorts the analyses share --------------------------
-
-STORAGES = ["pyarrow", "python", "object"]
-
-
-def _ids(values, storage):
-    dtype = object if storage == "object" else pd.StringDtype(storage)
-    return pd.Series(values, dtype=dtype)
-
-
-@pytest.mark.parametrize("storage", STORAGES)
-def test_positions_of_ids_in_every_storage(storage):
-    universe = _ids(["b", "a", "c"], storage)
-    values = _ids(["a", "zz", None, "c", "a"], storage)
-    assert _positions(values, universe).tolist() == [1, -1, -1, 2, 1]
-    pay, named = _invoice_positions(universe, values, _ids(["c"], storage))
-    assert pay.tolist() == [1, -1, -1, 2, 1] and named.tolist() == [2]
-    with pytest.raises(IntegrityError, match=r"duplicates \['a'\]"):
-        _invoice_positions(_ids(["a", "b", "a"], storage), values)
-
-
-@pytest.mark.parametrize("storage", STORAGES)
-@pytest.mark.parametrize("sort", [False, True])
-def test_factorize_agrees_with_pandas(storage, sort):
-    values = _ids(["b", "a", None, "é", "B", "a", "aa"], storage)
-    codes, uniques = _factorize(values, sort=sort)
-    want_codes, want_uniques = pd.factorize(values.astype(object), sort=sort)
-    assert codes.tolist() == want_codes.tolist()
-    assert list(uniques) == list(want_uniques)
-    assert uniques.dtype == "string"
-
-
-@settings(max_examples=80, derandomize=True, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(st.integers(-5, 5), st.integers(0, 3), st.integers(-(2**61), 2**61)),
-        max_size=40,
-    )
-)
-def test_packed_sorts_are_stable_lexsorts(rows):
-    a, b, wide = (
-        (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
-        if rows
-        else (np.zeros(0, dtype=np.int64),) * 3
-    )
-    assert _stable_order(a, b).tolist() == np.lexsort((b, a)).tolist()
-    # Too wide to pack with the row number: numpy's own sorts.
-    assert _stable_order(wide, a, wide).tolist() == np.lexsort((wide, a, wide)).tolist()
-    for key in (a * 4 + b, wide):
-        order, ordered = _sort_stable(key)
-        assert order.tolist() == np.argsort(key, kind="stable").tolist()
-        assert ordered.tolist() == np.sort(key).tolist()

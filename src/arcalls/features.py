@@ -23,15 +23,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._keys import factorize, invoice_positions, positions, sort_stable, stable_order
 from .errors import InputError, SchemaError
-from .ledger import (
-    _factorize,
-    _invoice_positions,
-    _positions,
-    _sort_stable,
-    _stable_order,
-    resolve_payments,
-)
+from .ledger import resolve_payments
 from .promises import (
     DEFAULT_PROMISE_DAYS,
     PROMISE_STATUSES,
@@ -40,6 +34,7 @@ from .promises import (
     _is_sorted,
     _judge,
     _order,
+    _promised_cents,
     _Promises,
 )
 from .schema import CALLS, CUSTOMERS, INVOICES, PAYMENTS, RIGHT_PARTY_OUTCOMES, round_money
@@ -190,7 +185,7 @@ def account_snapshots(
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
     # Every id is hashed once, into integer codes; all below works on integer arrays.
-    cust_codes, cust_ids = _factorize(invoices["customer_id"], sort=True)
+    cust_codes, cust_ids = factorize(invoices["customer_id"], sort=True)
     ncust = len(cust_ids)
     date_day = _days(dates)
     log = _call_log(calls, cust_ids)
@@ -205,7 +200,7 @@ def account_snapshots(
         if log is not None and "invoice_id" in calls
         else ()
     )
-    pay_inv, *named = _invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
     pay_rows = np.flatnonzero(pay_inv >= 0)
     book = _Accounts(
         cust=cust_codes,
@@ -259,7 +254,7 @@ def account_snapshots(
     # binary searches below run in customer order instead, so that each one walks its
     # sorted events once (several times faster than jumping about). Only the events of
     # customers with a row matter.
-    by_cust = _stable_order(a_cust, a_date) if len(dates) > 1 else None
+    by_cust = stable_order(a_cust, a_date) if len(dates) > 1 else None
     qc = a_cust if by_cust is None else a_cust[by_cust]
     qd = q_day if by_cust is None else q_day[by_cust]
     wanted = np.zeros(ncust + 1, dtype=bool)  # + 1: code -1 (no customer) is not wanted
@@ -337,7 +332,7 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
     over_amt = np.where(overdue, open_amt, 0.0)
     # Sums per (date, customer): the pairs sorted by that key (stably: each sum adds up
     # in the invoices' own order), then summed per run of equal keys.
-    order, pair_key = _sort_stable(date_pos.astype(np.int64) * ncust + book.cust[inv_pos])
+    order, pair_key = sort_stable(date_pos.astype(np.int64) * ncust + book.cust[inv_pos])
     new = np.concatenate([[True], pair_key[1:] != pair_key[:-1]])
     account = np.empty(len(order), dtype=np.int64)
     account[order] = np.cumsum(new) - 1
@@ -385,7 +380,7 @@ class _Events:
             group, day = group[rows], day[rows]
         # Stable: equal (group, day) events keep their order, so sums of dollars add up
         # in the same order whatever the dates asked.
-        order, self.key = _sort_stable(group * _DAY_SPAN + day)
+        order, self.key = sort_stable(group * _DAY_SPAN + day)
         self.order = order if rows is None else rows[order]
         self.day = self.key & (_DAY_SPAN - 1)
         self._starts = np.zeros(0, dtype=np.int64)
@@ -495,10 +490,10 @@ class _CallLog(NamedTuple):
 def _call_log(calls, cust_ids) -> _CallLog | None:
     if calls is None or len(calls) == 0:
         return None
-    outcome, outcomes = _factorize(calls["outcome"])
+    outcome, outcomes = factorize(calls["outcome"])
     stamp = _stamps(calls["called_at"])
     return _CallLog(
-        cust=_positions(calls["customer_id"], cust_ids),
+        cust=positions(calls["customer_id"], cust_ids),
         # A call on the as-of day is known that day, whatever its hour.
         day=_days(stamp),
         stamp=stamp.view(np.int64),
@@ -624,11 +619,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     else:
         promise_day = np.full(len(rows), _NO_DAY)
     named = np.full(len(rows), -1, dtype=np.int64) if named is None else named[order]
-    given = (
-        _cents(calls["promise_amount"].array.take(rows))
-        if "promise_amount" in calls
-        else np.zeros(len(rows), dtype=np.int64)
-    )
+    given = _promised_cents(calls, rows)
     judged = _judge(
         _Promises(
             group=code,
@@ -731,7 +722,7 @@ def _customer_flags(customers, cust_ids, a_cust, q_day) -> dict:
     # The first row of a customer listed twice; a customer missing from the customers
     # file is not flagged.
     table = customers.drop_duplicates("customer_id")
-    at = _positions(cust_ids, table["customer_id"])
+    at = positions(cust_ids, table["customer_id"])
     listed = at >= 0
     dnc = np.zeros(len(cust_ids), dtype=bool)
     if "do_not_call" in table:

@@ -52,7 +52,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-# The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
 from ._calls import DEFAULT_BUSINESS_TZ as DEFAULT_BUSINESS_TZ
 from ._calls import DEFAULT_MIN_OWN_ATTEMPTS as DEFAULT_MIN_OWN_ATTEMPTS
 from ._calls import DEFAULT_PRIOR_ATTEMPTS as DEFAULT_PRIOR_ATTEMPTS
@@ -65,16 +64,11 @@ from ._calls import (
     contact_rates,
     month_text,
 )
+
+# The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
+from ._keys import equals, factorize, invoice_positions, positions, sort_stable, take_text
 from .errors import ArcallsError, IntegrityError
-from .ledger import (
-    _equals,
-    _factorize,
-    _invoice_positions,
-    _positions,
-    _sort_stable,
-    _take_text,
-    resolve_payments,
-)
+from .ledger import resolve_payments
 from .schema import RIGHT_PARTY_OUTCOMES
 
 __all__ = [
@@ -210,7 +204,7 @@ def promise_outcomes(
     rows = _promise_rows(calls, as_of=as_of)
     stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
     named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
-    pay_inv, *named = _invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
     if (pay_inv < 0).any():
         unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
         raise IntegrityError(
@@ -219,8 +213,8 @@ def promise_outcomes(
             "their invoice. Load the full invoice file or drop those payments."
         )
     # One code per customer who promised; the other customers' invoices play no part.
-    cust, customers = _factorize(calls["customer_id"].array.take(rows))
-    inv_cust = _positions(invoices["customer_id"], customers)
+    cust, customers = factorize(calls["customer_id"].array.take(rows))
+    inv_cust = positions(invoices["customer_id"], customers)
     # A promise without a customer is a group of its own.
     no_customer = cust < 0
     group = cust.copy()
@@ -240,11 +234,7 @@ def promise_outcomes(
         pay_cents=_cents(payments["amount"]),
         pay_known=(payments["payment_date"] <= as_of).to_numpy(dtype=bool, na_value=False),
     )
-    given_cents = (
-        _cents(calls["promise_amount"].array.take(rows))
-        if "promise_amount" in calls
-        else np.zeros(len(rows), dtype=np.int64)
-    )
+    given_cents = _promised_cents(calls, rows)
     judged = _judge(
         _Promises(
             group=group[by_group],
@@ -282,8 +272,8 @@ def promise_outcomes(
     promised = target / 100.0
     return pd.DataFrame(
         {
-            "call_id": _take_text(calls["call_id"], out_rows),
-            "customer_id": _take_text(calls["customer_id"], out_rows),
+            "call_id": take_text(calls["call_id"], out_rows),
+            "customer_id": take_text(calls["customer_id"], out_rows),
             "invoice_id": _optional_text(calls, "invoice_id", out_rows),
             "collector": _optional_text(calls, "collector", out_rows),
             "called_at": calls["called_at"].array.take(out_rows),
@@ -298,7 +288,7 @@ def promise_outcomes(
             "open_at_call": j["open_cents"] / 100.0,
             "window_end": _datetimes(j["window_end"]),
             "shortfall": np.maximum(target - j["received"], 0) / 100.0,
-            "replaced_by": _take_text(calls["call_id"], replaced_by),
+            "replaced_by": take_text(calls["call_id"], replaced_by),
             "counted": j["counted"],
             "already_paid": j["already_paid"],
             "days_past_due_at_call": age,
@@ -488,7 +478,7 @@ def _as_list(by) -> list[str]:
 
 def _promise_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> np.ndarray:
     """Row positions of the calls that are promises made on or before ``as_of``."""
-    rows = np.flatnonzero(_equals(calls["outcome"], "promise"))
+    rows = np.flatnonzero(equals(calls["outcome"], "promise"))
     stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
     known = ~np.isnat(stamp) & (stamp.astype("datetime64[D]") <= as_of.to_datetime64())
     return rows[known]
@@ -543,6 +533,13 @@ def _optional_days(frame: pd.DataFrame, column: str, rows=None) -> tuple[np.ndar
     return np.where(given, _days(values), -1), given
 
 
+def _promised_cents(calls: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The promised amount of the calls at positions ``rows``, in cents (0: none given)."""
+    if "promise_amount" not in calls:
+        return np.zeros(len(rows), dtype=np.int64)
+    return _cents(calls["promise_amount"].array.take(rows))
+
+
 def _cents(amounts) -> np.ndarray:
     values = pd.to_numeric(pd.Series(amounts), errors="coerce").astype("float64").to_numpy()
     return np.round(np.nan_to_num(values, nan=0.0) * 100).astype(np.int64)
@@ -560,7 +557,7 @@ def _labels(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
 
 def _optional_text(frame: pd.DataFrame, column: str, rows: np.ndarray):
     if column in frame:
-        return _take_text(frame[column], rows)
+        return take_text(frame[column], rows)
     return pd.array([pd.NA] * len(rows), dtype="string")
 
 
@@ -703,7 +700,7 @@ class _Running:
     """
 
     def __init__(self, group: np.ndarray, day: np.ndarray, values: list[np.ndarray]):
-        order, self.key = _sort_stable(group.astype(np.int64) * _KEY_STRIDE + day)
+        order, self.key = sort_stable(group.astype(np.int64) * _KEY_STRIDE + day)
         self.cums = []
         for v in values:
             cum = np.zeros(len(order) + 1, dtype=np.int64)
@@ -717,7 +714,7 @@ class _Running:
         base = np.where(known, group, 0).astype(np.int64) * _KEY_STRIDE
         query = base + day
         # Binary searches in query order walk the sorted keys once (cache friendly).
-        order = None if _is_sorted(query) else _sort_stable(query)[0]
+        order = None if _is_sorted(query) else sort_stable(query)[0]
         if order is not None:
             base, query = base[order], query[order]
         hi = np.searchsorted(self.key, query, side="right")
