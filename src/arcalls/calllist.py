@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
-from ._keys import positions
+from ._keys import positions, take_text
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
 from .ledger import invoice_balances
 from .schema import (
@@ -321,6 +321,10 @@ def call_list(
         handoff_age=handoff_age,
     )
 
+    # Training first, while nothing else of this list is held: it is the run's peak memory.
+    model, snapshot, ranking_note = _model_and_snapshot(
+        invoices, payments, calls, customers, as_of=as_of, model=model
+    )
     accounts = _account_balances(invoices, payments, as_of=as_of)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
     known = _known_calls(calls, as_of=as_of)
@@ -352,8 +356,8 @@ def call_list(
     excluded = _excluded_table(accounts[is_excluded], reason[is_excluded])
 
     to_call = accounts[~is_excluded]
-    scores, ranking_note = _scores(
-        to_call, invoices, payments, calls, customers, as_of=as_of, model=model
+    scores = _scores(
+        to_call, invoices, payments, calls, customers, as_of=as_of, model=model, snapshot=snapshot
     )
     to_call = to_call.merge(scores, on="customer_id", how="left")
     to_call = to_call.assign(
@@ -700,12 +704,8 @@ def _call_activity(
         {
             "customer_id": ids[called].astype(dtype_of("id")),
             "last_call_date": stamp[ends].astype("datetime64[D]").astype("datetime64[ns]"),
-            "last_call_outcome": pd.array(
-                known["outcome"].to_numpy(dtype=object, na_value=None)[np.flatnonzero(mine)[ends]]
-                if len(ends)
-                else [],
-                dtype="string",
-            ),
+            # Only the last calls' outcomes leave Arrow memory (not 3M Python strings).
+            "last_call_outcome": take_text(known["outcome"], np.flatnonzero(mine)[ends]),
             "attempts_7d": attempts[called].astype("int64"),
             "in_cooldown": cooldown[called],
             "right_party_recent": (
@@ -804,36 +804,45 @@ def _excluded_table(accounts: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
     return table.loc[:, list(EXCLUDED_COLUMNS)].reset_index(drop=True)
 
 
-def _scores(
-    to_call, invoices, payments, calls, customers, *, as_of, model
-) -> tuple[pd.DataFrame, str | None]:
-    """``p_pay`` and ``reasons`` for the accounts to call, from the ranking model.
+def _model_and_snapshot(
+    invoices, payments, calls, customers, *, as_of, model
+) -> tuple[object | None, pd.DataFrame | None, str | None]:
+    """The ranking model, this week's snapshot when training built it, and a note.
 
-    When no model is given and the history cannot train one (say every overdue account
-    in it paid within the horizon), the list falls back to largest overdue balance
-    first, with ``p_pay`` unknown, and the returned note says so.
+    With no model given, one is trained on the history (the same pass over it also
+    gives this week's snapshot). When the history cannot train one (say every overdue
+    account in it paid within the horizon), the model is None and the note says the list
+    falls back to largest overdue balance first.
     """
+    if model is not None or invoices.empty:
+        return model, None, None
+    from . import ranking
+
+    try:
+        model, snapshot = ranking._fit_with_snapshot(
+            invoices, payments, calls, customers, as_of=as_of
+        )
+    except NotEnoughHistoryError as exc:
+        return None, None, f"Ranked by largest overdue balance: {exc}"
+    return model, snapshot, None
+
+
+def _scores(
+    to_call, invoices, payments, calls, customers, *, as_of, model, snapshot
+) -> pd.DataFrame:
+    """``p_pay`` and ``reasons`` for the accounts to call, from the ranking model
+    (``snapshot``: this week's, None to build it); with no model, ``p_pay`` unknown."""
     columns = {"customer_id": dtype_of("id"), "p_pay": "float64", "reasons": "string"}
     if to_call.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}), None
-    from . import features, ranking
-
-    snapshot = None
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     if model is None:
-        try:
-            model, snapshot = ranking._fit_with_snapshot(
-                invoices, payments, calls, customers, as_of=as_of
-            )
-        except NotEnoughHistoryError as exc:
-            fallback = pd.DataFrame(
-                {
-                    "customer_id": to_call["customer_id"],
-                    "p_pay": np.nan,
-                    "reasons": FALLBACK_REASON,
-                }
-            ).astype(columns)
-            return fallback, f"Ranked by largest overdue balance: {exc}"
+        fallback = pd.DataFrame(
+            {"customer_id": to_call["customer_id"], "p_pay": np.nan, "reasons": FALLBACK_REASON}
+        )
+        return fallback.astype(columns)
     if snapshot is None:
+        from . import features
+
         snapshot = features.account_snapshots(
             invoices, payments, calls, customers, as_of_dates=[as_of], label=False
         )
@@ -852,7 +861,7 @@ def _scores(
             "p_pay": ranked["p_pay"].astype("float64"),
             "reasons": reasons,
         }
-    ).astype(columns), None
+    ).astype(columns)
 
 
 def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
