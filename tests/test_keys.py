@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arcalls._keys import factorize, invoice_positions, positions, sort_stable, stable_order
+from arcalls._keys import (
+    factorize,
+    invoice_positions,
+    positions,
+    shared_codes,
+    sort_stable,
+    stable_order,
+)
 from arcalls.errors import IntegrityError
 
 STORAGES = ["pyarrow", "python", "object"]
@@ -61,3 +68,15 @@ def test_packed_sorts_are_stable_lexsorts(rows):
         order, ordered = sort_stable(key)
         assert order.tolist() == np.argsort(key, kind="stable").tolist()
         assert ordered.tolist() == np.sort(key).tolist()
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_shared_codes_agree_with_a_dictionary(storage):
+    keys = _ids(["b", "a", None, "b", "c"], storage)
+    other = _ids(["c", "zz", "a", None, "b"], storage)
+    codes, found = shared_codes(keys, other)
+    assert codes.tolist() == [0, 1, -1, 0, 2]
+    assert found.tolist() == [2, -1, 1, -1, 0]
+    # Nothing among the keys: every value is absent; no keys at all: likewise.
+    assert shared_codes(_ids([None], storage), other)[1].tolist() == [-1] * 5
+    assert shared_codes(_ids([], storage), other)[1].tolist() == [-1] * 5

@@ -106,6 +106,37 @@ def lookup_ids(universe, *columns) -> list[np.ndarray]:
     return [found[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
+def shared_codes(keys, *others) -> list[np.ndarray]:
+    """Integer codes of ``keys`` (whose values may repeat), and the same codes for the
+    values of each of ``others``; -1 for a missing value and for one not among ``keys``.
+
+    One hash pass over all the columns together, in any dtype (Arrow's for text).
+
+    >>> [c.tolist() for c in shared_codes(pd.Series(["b", "a", "b"]), pd.Series(["a", "z", None]))]
+    [[0, 1, 0], [1, -1, -1]]
+    >>> [c.tolist() for c in shared_codes(pd.Series([7, 7, 3]), pd.Series([3, 4]))]
+    [[0, 0, 1], [1, -1]]
+    """
+    columns = [keys, *others]
+    texts = [arrow_text(c) for c in columns]
+    if all(t is not None for t in texts):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Dictionary codes follow first appearance, so the keys' values come first.
+        encoded = pa.concat_arrays(texts).dictionary_encode()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        codes = codes.astype(np.int64)
+    else:
+        parts = [pd.Series(array_of(c), copy=False) for c in columns]
+        codes, _ = pd.factorize(pd.concat(parts, ignore_index=True))
+        codes = codes.astype(np.int64, copy=False)
+    n_keys = int(codes[: len(keys)].max()) + 1 if len(keys) else 0
+    codes[len(keys) :][codes[len(keys) :] >= n_keys] = -1
+    bounds = np.cumsum([0, *(len(c) for c in columns)])
+    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def invoice_positions(invoice_ids, *ids) -> list[np.ndarray]:
     """Position in ``invoice_ids`` of each id of each of ``ids`` (-1: not an invoice).
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._keys import shared_codes
 from .schema import PAYMENTS, dtype_of, round_money
 
 __all__ = ["invoice_balances", "settlements_as_payments", "resolve_payments"]
@@ -129,8 +130,12 @@ def invoice_balances(
     payments = resolve_payments(invoices, payments)
     inv = invoices[invoices["invoice_date"] <= as_of]
     known = payments[payments["payment_date"] <= as_of]
-    paid = known.groupby("invoice_id", observed=True, sort=False)["amount"].sum()
-    paid_to_date = round_money(inv["invoice_id"].map(paid).astype("float64").fillna(0.0).to_numpy())
+    # Sums per invoice on integer positions: a string groupby and map cost 0.8 s at 1M.
+    invoice, paying = shared_codes(inv["invoice_id"], known["invoice_id"])
+    found = paying >= 0
+    amounts = np.nan_to_num(known["amount"].to_numpy(dtype="float64", na_value=np.nan)[found])
+    paid = np.bincount(paying[found], weights=amounts, minlength=len(inv))
+    paid_to_date = round_money(np.where(invoice >= 0, paid[np.maximum(invoice, 0)], 0.0))
     if "written_off_date" in inv:
         written_off = (inv["written_off_date"] <= as_of).to_numpy()
     else:
