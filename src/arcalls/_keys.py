@@ -27,6 +27,10 @@ def arrow_text(values):
     import pyarrow as pa
 
     array = array_of(values)
+    if not (
+        is_arrow_text(array) or array.dtype == object or isinstance(array.dtype, pd.StringDtype)
+    ):
+        return None  # numbers, dates, ...: not text, and not worth a trip through objects
     try:
         if is_arrow_text(array):
             out = pa.array(array)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns
+from ._keys import shared_codes
 from .errors import InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
 from .schema import round_money
@@ -163,9 +164,9 @@ def _prepare(invoices, payments, *, needs: Sequence[str] = (), keep: Sequence[st
     payments = resolve_payments(invoices, payments)
     columns = dict.fromkeys((*_INVOICE_COLUMNS, "disputed", "written_off_date", *keep))
     lean = invoices[[c for c in columns if c in invoices.columns]]
-    codes, uniques = pd.factorize(lean["invoice_id"])
-    # -1 for a payment of an unknown invoice: it matches none, as in the ledger.
-    paid_codes = pd.Index(uniques).get_indexer(payments["invoice_id"])
+    # One hash pass over both id columns; every invoice has an id (checked above), and a
+    # payment of an unknown invoice is -1: it matches none, as in the ledger.
+    codes, paid_codes = shared_codes(lean["invoice_id"], payments["invoice_id"])
     lean_payments = pd.DataFrame(
         {
             "invoice_id": paid_codes,
