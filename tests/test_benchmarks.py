@@ -33,7 +33,18 @@ def test_sizes_read_like_the_issue_writes_them():
 def test_a_small_run_prints_every_stage(tmp_path):
     run = _run_module()
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--size", "2k", "--stages", "all", "--cache", str(tmp_path)],
+        [
+            sys.executable,
+            str(BENCH),
+            "--size",
+            "2k",
+            "--stages",
+            "all",
+            "--cache",
+            str(tmp_path),
+            "--repeat",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -42,3 +53,16 @@ def test_a_small_run_prints_every_stage(tmp_path):
     for name in (*run.STAGES, run.WEEKLY, run.FLOOR):
         assert f"| {name} |" in done.stdout
     assert "weekly run / floor" in done.stdout
+
+
+def test_the_primitives_yardstick_prints_every_primitive():
+    script = BENCH.parent / "primitives.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--sizes", "100", "1000", "10000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 4 and all(line.count("x |") == 2 for line in rows)
