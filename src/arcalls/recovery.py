@@ -206,34 +206,40 @@ def _dollar_events(invoices, payments, *, as_of, by) -> _Dollars:
         _check_columns(payments, ("invoice_id", "payment_date", "amount"), "payments")
     _check_unique_ids(invoices)
     by_names, by_frame = _segments(invoices, by)
-    source = (
-        invoices
-        if by_frame is None
-        else invoices.assign(
-            **{f"__seg_{i}": by_frame[c].to_numpy() for i, c in enumerate(by_names)}
-        )
-    )
-    bal = invoice_balances(source, payments, as_of=as_of)
+    as_of = pd.Timestamp(as_of)
+    # The invoices' state on the as-of date, as arcalls.invoice_balances defines it;
+    # the payments are matched below, by position, so no balances are needed here.
+    issued = (invoices["invoice_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    days_past_due = (as_of - invoices["due_date"]).dt.days.to_numpy(dtype="float64", na_value=-1)
+    amount = invoices["amount"].to_numpy(dtype="float64", na_value=np.nan)
     # Only invoices due by the as-of date: a not-yet-due invoice has not been observed
     # through day 0, so its prepayments would bias the day-0 share. Credit notes and
     # zero invoices carry no dollars to recover.
-    keep = (bal["days_past_due"] >= 0) & (bal["amount"] > 0)
-    if "is_credit" in bal:
-        keep &= ~bal["is_credit"].astype(bool)
-    bal = bal[keep].reset_index(drop=True)
+    keep = issued & (days_past_due >= 0) & (amount > 0)
+    if "is_credit" in invoices:
+        keep &= ~invoices["is_credit"].to_numpy(dtype=bool, na_value=False)
+    rows = np.flatnonzero(keep)
+    if "written_off_date" in invoices:
+        written_off = (invoices["written_off_date"] <= as_of).to_numpy(bool, na_value=False)[rows]
+    else:
+        written_off = np.zeros(len(rows), dtype=bool)
 
-    seg_cols = [f"__seg_{i}" for i in range(len(by_names))]
-    if seg_cols:
-        codes, uniques = pd.MultiIndex.from_frame(bal[seg_cols]).factorize(sort=True)
+    if by_frame is not None:
+        kept = by_frame.iloc[rows].reset_index(drop=True)
+        codes, uniques = pd.MultiIndex.from_frame(kept).factorize(sort=True)
         segments = uniques.to_frame(index=False, name=by_names)
     else:
-        codes, segments = np.zeros(len(bal), dtype=np.int64), pd.DataFrame(index=[0])
-    amount_c = np.rint(bal["amount"].to_numpy() * 100).astype(np.int64)
-    due = bal["due_date"].to_numpy()
+        codes, segments = np.zeros(len(rows), dtype=np.int64), pd.DataFrame(index=[0])
+    amount_c = np.rint(amount[rows] * 100).astype(np.int64)
+    due = invoices["due_date"].to_numpy("datetime64[ns]")[rows]
 
     pays = resolve_payments(invoices, payments)
-    pays = pays[(pays["payment_date"] <= pd.Timestamp(as_of)) & (pays["amount"] > 0)]
-    pos = positions(pays["invoice_id"], bal["invoice_id"])
+    pays = pays[(pays["payment_date"] <= as_of) & (pays["amount"] > 0)]
+    # Position among the kept invoices (-1: a payment of any other invoice). The extra
+    # last slot answers position -1, a payment of no invoice at all.
+    kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
+    kept_at[rows] = np.arange(len(rows))
+    pos = kept_at[positions(pays["invoice_id"], invoices["invoice_id"])]
     mine = np.flatnonzero(pos >= 0)
     paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[mine]
     # By invoice, then date; a stable sort keeps the file's order for same-day payments.
@@ -256,11 +262,10 @@ def _dollar_events(invoices, payments, *, as_of, by) -> _Dollars:
     ev = paid_c > 0
     ev_inv, ev_day, ev_cents = inv[ev], day[ev].astype(np.int64), paid_c[ev]
 
-    paid_total = np.bincount(ev_inv, weights=ev_cents, minlength=len(bal)).astype(np.int64)
+    paid_total = np.bincount(ev_inv, weights=ev_cents, minlength=len(rows)).astype(np.int64)
     rest = amount_c - paid_total
     has_rest = rest > 0
-    written_off = bal["written_off"].to_numpy()
-    censor_day = bal["days_past_due"].to_numpy().astype(np.int64)
+    censor_day = days_past_due[rows].astype(np.int64)
     # Written-off dollars are losses: known never to come back, so they stay at risk on
     # every later day (exit day -1 = never) rather than being censored.
     rest_day = np.where(written_off, -1, censor_day)
