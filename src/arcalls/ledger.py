@@ -128,7 +128,10 @@ def invoice_balances(
     """
     as_of = pd.Timestamp(as_of)
     payments = resolve_payments(invoices, payments)
-    inv = invoices[invoices["invoice_date"] <= as_of]
+    issued = (invoices["invoice_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    # Every invoice is usually issued by the as-of date: then no filtered copy is made
+    # (the result below is the one copy of the invoices, about 0.1 s a million).
+    inv = invoices if issued.all() else invoices[issued]
     known = payments[payments["payment_date"] <= as_of]
     # Sums per invoice on integer positions: a string groupby and map cost 0.8 s at 1M.
     invoice, paying = shared_codes(inv["invoice_id"], known["invoice_id"])
@@ -143,10 +146,12 @@ def invoice_balances(
     open_amount = np.where(written_off, 0.0, round_money(inv["amount"].to_numpy() - paid_to_date))
     # -0.0 would print as "-0.00" in a spreadsheet.
     open_amount = open_amount + 0.0
-    return inv.assign(
+    out = inv.assign(
         paid_to_date=paid_to_date,
         open_amount=open_amount,
         written_off=written_off,
         days_past_due=(as_of - inv["due_date"]).dt.days.astype("int64"),
         is_open=open_amount != 0,
-    ).reset_index(drop=True)
+    )
+    out.index = pd.RangeIndex(len(out))  # what reset_index(drop=True) gives, without a copy
+    return out
