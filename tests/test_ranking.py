@@ -304,3 +304,21 @@ def test_fit_with_snapshot_is_the_two_separate_passes(sample):
     expected = account_snapshots(*sample, as_of_dates=AS_OF, label=False)
     pd.testing.assert_frame_equal(now, expected)
     assert len(now) > 100
+
+
+def test_fit_and_predict_leave_the_callers_data_alone(sample, snapshot):
+    # The pipeline scales in place; what it scales must be the model's own copy.
+    rng = np.random.default_rng(0)
+    X = rng.normal(5.0, 2.0, size=(200, 4))
+    y = X[:, 0] + rng.normal(size=200) > 5.0
+    before = X.copy()
+    model = CallPriorityModel().fit(X, y)
+    model.predict_proba(X)
+    np.testing.assert_array_equal(X, before)
+    train = account_snapshots(*sample, as_of_dates=["2026-01-04", "2026-01-11"])
+    kept = train.copy()
+    model = CallPriorityModel().fit(train)
+    pd.testing.assert_frame_equal(train, kept)
+    now = snapshot.copy()
+    model.rank(now)
+    pd.testing.assert_frame_equal(now, snapshot)
