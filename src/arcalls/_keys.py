@@ -101,13 +101,11 @@ def lookup_ids(universe, *columns) -> list[np.ndarray]:
         found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
         index = pd.Index(array_of(universe))
-        parts = [pd.Series(array_of(c), copy=False) for c in columns]
-        values = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        values = _end_to_end(columns)
         found = index.get_indexer(values).astype(np.int64, copy=False)
         if index.hasnans:
             found[values.isna().to_numpy()] = -1
-    bounds = np.cumsum([0, *(len(c) for c in columns)])
-    return [found[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return _per_column(found, columns)
 
 
 def shared_codes(keys, *others) -> list[np.ndarray]:
@@ -132,13 +130,24 @@ def shared_codes(keys, *others) -> list[np.ndarray]:
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int64)
     else:
-        parts = [pd.Series(array_of(c), copy=False) for c in columns]
-        codes, _ = pd.factorize(pd.concat(parts, ignore_index=True))
+        codes, _ = pd.factorize(_end_to_end(columns))
         codes = codes.astype(np.int64, copy=False)
     n_keys = int(codes[: len(keys)].max()) + 1 if len(keys) else 0
     codes[len(keys) :][codes[len(keys) :] >= n_keys] = -1
+    return _per_column(codes, columns)
+
+
+def _end_to_end(columns) -> pd.Series:
+    """The values of ``columns`` laid end to end, as one Series (pandas' own dtype rules)."""
+    parts = [pd.Series(array_of(c), copy=False) for c in columns]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _per_column(values: np.ndarray, columns) -> list[np.ndarray]:
+    """``values``, one per row of ``columns`` laid end to end, cut back into one array
+    per column."""
     bounds = np.cumsum([0, *(len(c) for c in columns)])
-    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def invoice_positions(invoice_ids, *ids) -> list[np.ndarray]:
