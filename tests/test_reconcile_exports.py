@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import warnings
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import arcalls
 
@@ -79,8 +81,6 @@ def test_udyam_paid_dates_come_from_the_days_column(ledger_path):
 
 
 def test_readme_udyam_figures(ledger_path):
-    from pathlib import Path
-
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     inv = _load_udyam(ledger_path)
     with open(ledger_path, newline="", encoding="utf-8") as fh:
@@ -96,3 +96,81 @@ def test_readme_udyam_figures(ledger_path):
     )
     assert str(arcalls.load_report(inv)).endswith("8753 rows in, 8752 loaded, 1 set aside")
     assert "8753 rows in, 8752 loaded, 1 set aside" in readme
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _printed_total(path: Path, label: str, column: str) -> int:
+    """The export's own grand total line, in cents, read from the file's text."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        lines = list(csv.reader(fh))
+    header = next(line for line in lines if column in line)
+    at = header.index(column)
+    total = next(line for line in lines if line and line[0].strip() == label)
+    text = total[at].replace("$", "").replace(",", "")
+    negative = text.startswith("(")
+    cents = _cents(float(text.strip("()")))
+    return -cents if negative else cents
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["quickbooks_ar_aging_detail.csv", "quickbooks_ar_aging_detail_payments.csv"],
+)
+def test_quickbooks_open_total_is_the_total_line(name):
+    path = DATA / name
+    inv = arcalls.load_invoices(path, preset="quickbooks_aging_detail")
+    as_of = arcalls.load_report(inv).as_of
+    assert _cents(_open_total(inv, as_of=as_of)) == _printed_total(path, "TOTAL", "Open Balance")
+    # Credits stay credits: every credit memo and payment row loaded, negative.
+    credits = inv["transaction_type"].str.lower().isin(["credit memo", "payment"])
+    assert credits.sum() >= 2
+    assert (inv.loc[credits, "amount"] < 0).all()
+
+
+@pytest.mark.parametrize(
+    "name", ["xero_aged_receivables_detail.csv", "xero_aged_receivables_detail_credits.csv"]
+)
+def test_xero_open_total_is_the_total_line(name):
+    path = DATA / name
+    inv = arcalls.load_invoices(path, preset="xero_aged_receivables_detail")
+    as_of = arcalls.load_report(inv).as_of
+    assert _cents(_open_total(inv, as_of=as_of)) == _printed_total(path, "Total", "Total")
+
+
+def test_xero_credit_notes_overpayments_and_prepayments_load():
+    inv = arcalls.load_invoices(
+        DATA / "xero_aged_receivables_detail_credits.csv", preset="xero_aged_receivables_detail"
+    )
+    credits = inv[inv["is_credit"]]
+    assert credits["invoice_id"].tolist() == [
+        "Overpayment row-9",
+        "CN-0003",
+        "Prepayment row-16",
+        "row-18",
+    ]
+    assert credits["customer_id"].tolist() == [
+        "Bayside Club",
+        "City Limousines",
+        "Marine Systems",
+        "Marine Systems",
+    ]
+    # No due date printed: due, and aged, from the transaction's own date.
+    assert credits["due_date"].iloc[0] == pd.Timestamp("2026-10-15")
+
+
+@pytest.mark.parametrize("as_of", ["2012-06-30", "2013-06-30", "2013-12-31"])
+def test_ibm_open_total_is_what_was_unsettled_on_the_date(ibm_ar_path, as_of):
+    """The IBM sample settles every invoice: open on a date = issued, not yet settled."""
+    with open(ibm_ar_path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    t = pd.Timestamp(as_of)
+    expected = sum(
+        _cents(float(r["InvoiceAmount"]))
+        for r in rows
+        if pd.Timestamp(r["InvoiceDate"]) <= t < pd.Timestamp(r["SettledDate"])
+    )
+    inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
+    assert expected > 0
+    assert _cents(_open_total(inv, as_of=t)) == expected

@@ -419,8 +419,8 @@ def check_file(source, *, kind: str, **loader_options) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``file, row, column, value, problem``. Rows a preset sets aside by rule
-        (e.g. a QuickBooks credit memo) are not problems and are not listed.
+        Columns ``file, row, column, value, problem``. Empty exactly when the loader
+        would load every row of the file.
 
     Raises
     ------
