@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import check_one_currency, format_amount
 from .errors import ArcallsError, InputError
 from .schema import Tables
 
@@ -114,8 +115,8 @@ def _check_tables(tables) -> None:
         )
 
 
-def _money(value: float) -> str:
-    return f"${value:,.0f}"
+def _money(value: float, currency: str | None = None) -> str:
+    return format_amount(value, currency, decimals=0)
 
 
 def build_report(
@@ -182,6 +183,7 @@ def build_report(
     from .plots import _report as report_charts
 
     _check_tables(tables)
+    check_one_currency(tables.invoices)
     if isinstance(top, bool) or not isinstance(top, int) or top <= 0:
         raise InputError(f"top must be a positive whole number, got {top!r}.")
     if (
