@@ -693,3 +693,63 @@ def test_a_history_that_cannot_train_the_model_falls_back_to_largest_overdue(ibm
     assert result.ranking_note.startswith("Ranked by largest overdue balance")
     assert "Ranked by largest overdue balance" in result.describe()
     assert "expected dollars" not in result.describe()
+
+
+# -- the two overdue totals: the list's and aging's, reconciled -----------------------
+
+
+def test_the_lists_overdue_reconciles_with_agings_by_hand():
+    # A: 100 past due, a 30 credit note not yet due -> list overdue 70 (30 netted);
+    # B: 200 past due and disputed, 50 past due undisputed -> list 50, disputed 200;
+    # C: 40 past due, do not call -> excluded 40;  D: 25 past due, E: 10 past due.
+    inv = make_invoices(
+        [
+            ("A1", "A", "2025-06-01", 100.0, False),
+            ("A2", "A", "2025-07-15", -30.0, False),
+            ("B1", "B", "2025-05-01", 200.0, True),
+            ("B2", "B", "2025-06-10", 50.0, False),
+            ("C1", "C", "2025-06-20", 40.0, False),
+            ("D1", "D", "2025-06-25", 25.0, False),
+            ("E1", "E", "2025-06-26", 10.0, False),
+        ]
+    )
+    customers = make_customers([("C", "Cee", None, True, None)])
+    week = call_list(inv, None, None, customers, as_of=AS_OF, top=2)
+    parts = week.overdue_reconciliation
+    assert week.calls["customer_id"].tolist() == ["A", "B"]  # the two largest, no model
+    assert parts.to_dict() == {
+        "all_overdue": 425.0,
+        "listed": 120.0,  # A 70 + B 50
+        "beyond_top": 35.0,  # D 25 + E 10
+        "excluded": 40.0,  # C
+        "disputed": 200.0,
+        "credits": 30.0,  # A's credit note not yet due, netted by the list
+    }
+    aging_overdue = arcalls.aging(inv, as_of=AS_OF, by=None)["overdue"].item()
+    assert parts["all_overdue"] == aging_overdue
+    text = week.describe()
+    assert "$120.00 overdue on the listed accounts (undisputed, net of credits)" in text
+    assert (
+        "All overdue receivables (as arcalls aging counts them): $425.00 = $120.00 listed "
+        "+ $35.00 on callable accounts beyond the top + $40.00 on the excluded accounts "
+        "+ $200.00 disputed + $30.00 netted credits." in text
+    )
+
+
+def test_the_samples_two_overdue_totals_reconcile_to_the_cent():
+    s = arcalls.load_sample()
+    as_of = arcalls.SAMPLE_AS_OF
+    week = call_list(*s, as_of=as_of)
+    parts = week.overdue_reconciliation
+    aging_overdue = arcalls.ar_metrics(s.invoices, s.payments, as_of=as_of)["ar_overdue"].item()
+    bal = invoice_balances(s.invoices, s.payments, as_of=as_of)
+    past_due = bal[bal["is_open"] & (bal["days_past_due"] > 0)]
+    disputed = past_due.loc[past_due["disputed"].astype(bool), "open_amount"].sum()
+    listed = week.calls["overdue_balance"].sum()
+    excluded = week.excluded["overdue_balance"].sum()
+    cents = np.round(np.array([aging_overdue, listed + excluded + disputed]) * 100)
+    # The sample has no credit notes: aging overdue = listed + excluded + disputed.
+    assert (past_due["open_amount"] > 0).all()
+    assert cents[0] == cents[1]
+    assert round(parts["all_overdue"] * 100) == cents[0]
+    assert parts["credits"] == 0.0 and parts["beyond_top"] == 0.0

@@ -62,7 +62,7 @@ def test_no_arguments_writes_both_files_here_and_prints_the_top(runs):
     assert lines[0].startswith("Call list as of ")
     assert any(line.startswith("Wrote call_list.csv (") for line in lines)
     assert any(line.startswith("Wrote call_list_excluded.csv (") for line in lines)
-    assert "expected dollars of the list $" in run["stdout"]
+    assert "expected dollars of the list USD " in run["stdout"]
     listed = pd.read_csv(run["folder"] / "call_list.csv", dtype=str)
     excluded = pd.read_csv(run["folder"] / "call_list_excluded.csv", dtype=str)
     assert tuple(listed.columns) == CALL_COLUMNS

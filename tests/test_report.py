@@ -254,8 +254,9 @@ def test_the_headline_figures_match_the_analyses(sample_report):
     s = arcalls.load_sample()
     as_of = arcalls.SAMPLE_AS_OF
     m = arcalls.ar_metrics(s.invoices, s.payments, as_of=as_of).iloc[0]
-    assert f"Open receivables on 31 Oct 2026: ${m['ar_total']:,.0f}, of which " in page
-    assert f"${m['ar_overdue']:,.0f} ({m['ar_overdue'] / m['ar_total']:.0%}) is past due" in page
+    assert f"Open receivables on 31 Oct 2026: USD {m['ar_total']:,.0f}, of which " in page
+    share = m["ar_overdue"] / m["ar_total"]
+    assert f"USD {m['ar_overdue']:,.0f} ({share:.0%}) is past due (disputed included)" in page
     assert f"DSO {m['dso']:.0f} days (industry median 38)" in page
     curve = arcalls.recovery_curve(s.invoices, s.payments, as_of=as_of)
     age = arcalls.handoff_analysis(curve).handoff_age
@@ -296,3 +297,136 @@ def test_build_report_refuses_what_is_not_tables(tmp_path):
 def test_build_report_refuses_bad_counts(tmp_path, option, value):
     with pytest.raises(InputError, match=option):
         build_report(arcalls.load_sample(), as_of="2026-10-31", out_dir=tmp_path, **{option: value})
+
+
+# ------------------------------------------- the page is always produced (#16.4, #17.6)
+
+
+def _not_computed(page: str) -> str:
+    block = re.search(r'<div class="missing">(.*?)</div>', page, re.S)
+    return "" if block is None else block.group(1)
+
+
+def test_the_report_is_produced_when_the_model_cannot_train(ibm_ar_path, tmp_path, capsys):
+    # As of 2013-12-31 every overdue IBM account of the training weeks paid in time.
+    code = main(
+        [
+            "report",
+            str(ibm_ar_path),
+            "--preset",
+            "ibm_ar",
+            "--as-of",
+            "2013-12-31",
+            "--out",
+            str(tmp_path),
+            "--backtest-weeks",
+            "0",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    missing = _not_computed(page)
+    assert (
+        "The call-priority model" in missing and "Cannot train the call-priority model" in missing
+    )
+    # The call list falls back to largest overdue first, as arcalls call-list does.
+    inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
+    week = arcalls.call_list(inv, as_of="2013-12-31")
+    assert week.ranking_note is not None
+    assert html_escape(week.describe()) in page
+    assert "ranking_drivers.png" not in page
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_the_report_of_a_book_of_two_invoices(tmp_path):
+    s = arcalls.load_sample()
+    tables = arcalls.Tables(s.invoices.head(2), None, None, None)
+    page = build_report(tables, as_of="2024-11-01", out_dir=tmp_path).read_text(encoding="utf-8")
+    missing = _not_computed(page)
+    assert "The call-priority model" in missing
+    assert "The backtest" in missing
+
+
+def _first_customers(n: int) -> arcalls.Tables:
+    s = arcalls.load_sample()
+    keep = s.invoices["customer_id"].drop_duplicates().head(n)
+    inv = s.invoices[s.invoices["customer_id"].isin(keep)]
+    return arcalls.Tables(
+        inv,
+        s.payments[s.payments["invoice_id"].isin(inv["invoice_id"])],
+        s.calls[s.calls["customer_id"].isin(keep)],
+        s.customers[s.customers["customer_id"].isin(keep)],
+    )
+
+
+def test_a_broken_promise_rate_of_zero_draws(tmp_path):
+    # Cut to 80 customers, one age bucket has 0 of 5 promises broken: its Wilson lower
+    # bound is a rounding error above 0, which matplotlib refused as a negative error bar.
+    tables = _first_customers(80)
+    outcomes = arcalls.promise_outcomes(
+        tables.calls, tables.payments, tables.invoices, as_of=arcalls.SAMPLE_AS_OF
+    )
+    rates = arcalls.broken_promise_rate(outcomes, by="age_bucket")
+    assert ((rates["broken_rate"] == 0) & (rates["resolved"] > 0)).any()
+    build_report(tables, as_of=arcalls.SAMPLE_AS_OF, out_dir=tmp_path, backtest_weeks=0)
+    assert (tmp_path / "broken_by_age.png").is_file()
+
+
+def test_the_age_chart_draws_a_lower_bound_above_a_zero_rate():
+    rates = pd.DataFrame(
+        {
+            "age_bucket": ["1-30", "31-60"],
+            "broken_rate": [0.0, 0.5],
+            "ci_low": [2.8e-17, 0.3],
+            "ci_high": [0.4, 0.7],
+            "resolved": [5, 10],
+        }
+    )
+    ax = plot_broken_promise_rate_by_age(rates)
+    assert [float(p.get_height()) for p in ax.patches] == [0.0, 0.5]
+
+
+def test_without_names_the_call_table_shows_the_customer_id(tmp_path):
+    s = arcalls.load_sample()
+    tables = arcalls.Tables(s.invoices.drop(columns="customer_name"), s.payments, None, None)
+    page = build_report(
+        tables, as_of=arcalls.SAMPLE_AS_OF, out_dir=tmp_path, backtest_weeks=0, top=5
+    ).read_text(encoding="utf-8")
+    table = re.search(r'<table[^>]*class="dataframe calls">(.*?)</table>', page, re.S).group(1)
+    assert "&lt;NA&gt;" not in table and "<NA>" not in table
+    week = arcalls.call_list(*tables, as_of=arcalls.SAMPLE_AS_OF)
+    for cid in week.calls["customer_id"].head(5):
+        assert f"<td>{cid}</td>" in table
+    assert "The files have no customer names: customers are shown by their id." in page
+
+
+def test_the_headline_shows_the_books_currency(sample_report):
+    _, folder = sample_report
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    s = arcalls.load_sample()
+    m = arcalls.ar_metrics(s.invoices, s.payments, as_of=arcalls.SAMPLE_AS_OF).iloc[0]
+    assert f"Open receivables on 31 Oct 2026: USD {m['ar_total']:,.0f}, of which " in page
+
+
+def test_a_collector_with_no_broken_promise_draws(tmp_path, monkeypatch):
+    # The collector chart gets the same rounding-error lower bound above a rate of 0.
+    from arcalls import promises
+
+    real = promises.broken_promise_rate
+
+    def lower_bound_above_zero(outcomes, by=None, **kw):
+        rates = real(outcomes, by=by, **kw)
+        if by == "collector":
+            rates = rates.assign(broken_rate=0.0, ci_low=2.8e-17)
+        return rates
+
+    monkeypatch.setattr(promises, "broken_promise_rate", lower_bound_above_zero)
+    build_report(
+        arcalls.load_sample(), as_of=arcalls.SAMPLE_AS_OF, out_dir=tmp_path, backtest_weeks=0
+    )
+    assert (tmp_path / "broken_by_collector.png").is_file()

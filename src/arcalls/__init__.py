@@ -9,6 +9,7 @@ import importlib as _importlib
 from . import plots
 from .aging import *  # noqa: F403
 from .calllist import *  # noqa: F403
+from .currency import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import (
     AmbiguousDateError,
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 _MODULES = (
     "aging",
     "calllist",
+    "currency",
     "datasets",
     "features",
     "io",

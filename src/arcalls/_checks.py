@@ -41,3 +41,73 @@ def check_columns(frame, required: Sequence[str], *, what: str) -> None:
             else "Rename the columns, or build it again with the arcalls function that makes it."
         )
         raise SchemaError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}. {fix}")
+
+
+def currency_counts(invoices: pd.DataFrame) -> pd.Series:
+    """Invoices per currency code (blank codes left out), largest first, then by code."""
+    if not isinstance(invoices, pd.DataFrame) or "currency" not in invoices:
+        return pd.Series(dtype="int64", name="invoices")
+    codes = invoices["currency"].dropna().astype(str)
+    counts = codes.value_counts()
+    order = sorted(counts.index, key=lambda code: (-counts[code], code))
+    return counts.reindex(order).astype("int64").rename("invoices")
+
+
+def check_one_currency(invoices: pd.DataFrame, *, what: str = "invoices") -> str | None:
+    """Raise unless the invoices are in at most one currency; return its code.
+
+    Amounts in different currencies are never added up (DESIGN.md): every analysis
+    that sums money calls this first. Blank currency cells do not count as a currency
+    of their own (an export with one code and a few blanks is one book).
+
+    Returns
+    -------
+    str or None
+        The one currency code, or None when the invoices have no ``currency`` column
+        (or only blank codes).
+
+    Raises
+    ------
+    InputError
+        The invoices hold two or more codes; the message lists each with its invoice
+        count and the fix (``--currency CODE``, or :func:`arcalls.select_currency`).
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"currency": ["USD", "EUR", "USD"]})
+    >>> check_one_currency(inv.head(1))
+    'USD'
+    >>> check_one_currency(inv)
+    Traceback (most recent call last):
+    ...
+    arcalls.errors.InputError: invoices are in 2 currencies (USD: 2 invoices, EUR: 1 ...
+    """
+    counts = currency_counts(invoices)
+    if len(counts) <= 1:
+        return str(counts.index[0]) if len(counts) else None
+    listed = ", ".join(
+        f"{code}: {n:,} invoice{'s' if n != 1 else ''}" for code, n in counts.items()
+    )
+    first = counts.index[0]
+    raise InputError(
+        f"{what} are in {len(counts)} currencies ({listed}); amounts in different "
+        "currencies are never added up. Choose one: --currency "
+        f"{first} on the command line, or arcalls.select_currency(invoices, payments, "
+        f"calls, customers, currency={first!r}) in Python (one run per currency)."
+    )
+
+
+def format_amount(value: float, currency: str | None = None, *, decimals: int = 2) -> str:
+    """An amount as the outputs show it: ``$1,234.56``, or ``EUR 1,234.56`` with a code.
+
+    The dollar sign stands for a book with no currency column; a book that names its
+    currency shows the code, so that an amount is never read in the wrong currency.
+
+    Examples
+    --------
+    >>> format_amount(-1234.5), format_amount(1234.5, "EUR", decimals=0)
+    ('-$1,234.50', 'EUR 1,234')
+    """
+    text = f"{abs(value):,.{decimals}f}"
+    sign = "-" if value < 0 and text.strip("0.,") else ""
+    return f"{sign}${text}" if currency is None else f"{currency} {sign}{text}"

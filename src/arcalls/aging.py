@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import check_columns
+from ._checks import check_columns, check_one_currency
 from ._keys import shared_codes
 from .errors import InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
@@ -132,19 +132,14 @@ def _check_period_days(period_days) -> int:
     return int(period_days)
 
 
-def _check_single_currency(invoices: pd.DataFrame) -> None:
-    if "currency" not in invoices:
-        return
-    codes = invoices["currency"].dropna().unique()
-    if len(codes) > 1:
-        raise InputError(
-            f"invoices are in {len(codes)} currencies ({sorted(map(str, codes))[:5]}); "
-            "adding them up would mix money. Filter to one currency first, e.g. "
-            "invoices[invoices['currency'] == 'USD']."
-        )
-
-
-def _prepare(invoices, payments, *, needs: Sequence[str] = (), keep: Sequence[str] = ()):
+def _prepare(
+    invoices,
+    payments,
+    *,
+    needs: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    one_currency: bool = True,
+):
     """Validated, lean copies of the invoices and of the payments to use.
 
     Only the columns the balances need (plus ``keep``) are carried, and invoice ids
@@ -158,7 +153,8 @@ def _prepare(invoices, payments, *, needs: Sequence[str] = (), keep: Sequence[st
         table="invoices",
         dates=("invoice_date", "due_date", "written_off_date"),
     )
-    _check_single_currency(invoices)
+    if one_currency:
+        check_one_currency(invoices)
     if payments is not None:
         _check_columns(payments, _PAYMENT_COLUMNS, table="payments", dates=("payment_date",))
     payments = resolve_payments(invoices, payments)
@@ -352,7 +348,10 @@ def aging(
     labels = bucket_labels(edges)
     needs = ("customer_id",) if by == "customer_id" else ()
     keep = (by, "customer_name") if by == "customer_id" else (by,) if by is not None else ()
-    prepared, payments = _prepare(invoices, payments, needs=needs, keep=keep)
+    # Grouped by currency, every row is one currency's own total: nothing is mixed.
+    prepared, payments = _prepare(
+        invoices, payments, needs=needs, keep=keep, one_currency=by != "currency"
+    )
     if by is not None and by not in invoices.columns:
         raise InputError(
             f"by must be an invoices column or None, got {by!r}; "

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import check_one_currency, format_amount
 from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
@@ -163,6 +164,12 @@ class CallList:
         Days past due from which ``handoff_suggested`` is True.
     ranking_note : str or None
         Set when the list is not ranked by the model: why, and what it is ranked by.
+    currency : str or None
+        The invoices' one currency code (None: no ``currency`` column); every amount
+        the list describes is in it.
+    overdue_totals : Series or None
+        How the listed accounts' overdue dollars reconcile with the overdue total of
+        :func:`arcalls.aging` (see :attr:`overdue_reconciliation`).
     """
 
     calls: pd.DataFrame
@@ -172,6 +179,8 @@ class CallList:
     handoff_age: int | None = None
     consumer: bool = field(default=False)
     ranking_note: str | None = None
+    currency: str | None = None
+    overdue_totals: pd.Series | None = None
 
     @property
     def excluded_by_reason(self) -> pd.Series:
@@ -210,16 +219,75 @@ class CallList:
             if len(self.calls) == self.callable_accounts
             else f"{len(self.calls)} of {self.callable_accounts} callable accounts listed"
         )
-        overdue = f"${self.calls['overdue_balance'].sum():,.2f} overdue"
+
+        def money(value) -> str:
+            return format_amount(float(value), self.currency)
+
+        overdue = (
+            f"{money(round_money(self.calls['overdue_balance'].sum()))} overdue on the "
+            "listed accounts (undisputed, net of credits)"
+        )
         if self.ranking_note:
-            money = f"; {overdue}. {self.ranking_note}"
+            text = f"; {overdue}. {self.ranking_note}"
         else:
-            expected = self.calls["expected_dollars"].sum()
-            money = f"; expected dollars of the list ${expected:,.2f} on {overdue}."
+            expected = round_money(self.calls["expected_dollars"].sum())
+            text = f"; expected dollars of the list {money(expected)} on {overdue}."
         return (
             f"{shown}, {len(self.excluded)} excluded"
             + (f" ({by_reason})" if by_reason else "")
-            + money
+            + text
+            + self._reconciliation_text()
+        )
+
+    @property
+    def overdue_reconciliation(self) -> pd.Series:
+        """The overdue total of :func:`arcalls.aging`, split as the call list sees it.
+
+        ``all_overdue`` (every open dollar past due, disputed and credit notes included,
+        as ``aging`` and ``ar_metrics`` count it) = ``listed`` (overdue balance of the
+        accounts on the list) + ``beyond_top`` (callable accounts cut by ``top``) +
+        ``excluded`` (overdue balance of the accounts not to call) + ``disputed``
+        (disputed dollars past due, which leave the chase) + ``credits`` (credit notes
+        not yet due, which the list nets against the overdue dollars, and balances
+        floored at zero). To the cent.
+        """
+        if self.overdue_totals is not None:
+            return self.overdue_totals
+        listed = float(round_money(self.calls["overdue_balance"].sum()))
+        excluded = float(round_money(self.excluded["overdue_balance"].sum()))
+        return pd.Series(
+            {
+                "all_overdue": listed + excluded,
+                "listed": listed,
+                "beyond_top": 0.0,
+                "excluded": excluded,
+                "disputed": 0.0,
+                "credits": 0.0,
+            },
+            name="overdue",
+        )
+
+    def _reconciliation_text(self) -> str:
+        parts = self.overdue_reconciliation
+        if self.overdue_totals is None:
+            return ""
+        names = {
+            "beyond_top": "on callable accounts beyond the top",
+            "excluded": "on the excluded accounts",
+            "disputed": "disputed",
+            "credits": "netted credits",
+        }
+        extra = [
+            f" {'-' if parts[k] < 0 else '+'} {format_amount(abs(parts[k]), self.currency)} {label}"
+            for k, label in names.items()
+            if abs(parts[k]) >= 0.005
+        ]
+        if not extra:
+            return ""
+        return (
+            " All overdue receivables (as arcalls aging counts them): "
+            f"{format_amount(parts['all_overdue'], self.currency)} = "
+            f"{format_amount(parts['listed'], self.currency)} listed" + "".join(extra) + "."
         )
 
     def _repr_html_(self) -> str:
@@ -307,6 +375,7 @@ def call_list(
     """
     as_of = _check_as_of(as_of)
     _check_table(invoices, INVOICES, "invoices")
+    currency = check_one_currency(invoices)
     for frame, table, name in (
         (payments, PAYMENTS, "payments"),
         (calls, CALLS, "calls"),
@@ -372,6 +441,7 @@ def call_list(
     if top is not None:
         ranked = ranked.head(top)
     ranked = ranked.assign(rank=np.arange(1, len(ranked) + 1, dtype="int64"))
+    overdue_totals = _overdue_totals(accounts, to_call, ranked, excluded)
     return CallList(
         calls=ranked.loc[:, list(CALL_COLUMNS)].reset_index(drop=True),
         excluded=excluded,
@@ -380,6 +450,8 @@ def call_list(
         handoff_age=handoff_age,
         consumer=consumer,
         ranking_note=ranking_note,
+        currency=currency,
+        overdue_totals=overdue_totals,
     )
 
 
@@ -547,7 +619,8 @@ def _account_balances(
     )
     amount = bal["open_amount"]
     positive = amount > 0
-    chased = positive & ~disputed & (bal["days_past_due"] > 0)
+    past_due = bal["days_past_due"] > 0
+    chased = positive & ~disputed & past_due
     frame = pd.DataFrame(
         {
             "customer_id": bal["customer_id"].astype(dtype_of("id")),
@@ -557,6 +630,9 @@ def _account_balances(
             "disputed_balance": amount.where(positive & disputed, 0.0),
             "undisputed_positive": amount.where(positive & ~disputed, 0.0),
             "chased_days": bal["days_past_due"].where(chased, 0),
+            # As aging counts overdue: every open dollar past due, for the reconciliation.
+            "past_due": amount.where(past_due, 0.0),
+            "disputed_past_due": amount.where(positive & disputed & past_due, 0.0),
         }
     )
     per = frame.groupby("customer_id", sort=True, observed=True).agg(
@@ -566,6 +642,8 @@ def _account_balances(
         disputed_balance=("disputed_balance", "sum"),
         undisputed_positive=("undisputed_positive", "sum"),
         oldest_days_past_due=("chased_days", "max"),
+        past_due=("past_due", "sum"),
+        disputed_past_due=("disputed_past_due", "sum"),
     )
     overdue = round_money((per["chased"] + per["credit"]).clip(lower=0.0)) + 0.0
     out = pd.DataFrame(
@@ -578,12 +656,39 @@ def _account_balances(
                 (per["disputed_balance"] > 0) & (round_money(per["undisputed_positive"]) == 0)
             ).to_numpy(),
             "oldest_days_past_due": per["oldest_days_past_due"].astype("int64").to_numpy(),
+            "past_due": per["past_due"].to_numpy(),
+            "disputed_past_due": per["disputed_past_due"].to_numpy(),
         }
     )
     ids = _invoice_ids(bal[chased])
     out = out.assign(overdue_invoices=out["customer_id"].map(ids).fillna("").astype("string"))
     names = _names_from_invoices(invoices, as_of=as_of)
     return out.assign(customer_name=out["customer_id"].map(names).astype("string"))
+
+
+def _overdue_totals(accounts, to_call, ranked, excluded) -> pd.Series:
+    """Aging's overdue total split into listed, cut, excluded, disputed and credits."""
+
+    def total(values) -> float:
+        return float(round_money(np.sum(values))) + 0.0
+
+    all_overdue = total(accounts["past_due"])
+    listed = total(ranked["overdue_balance"])
+    beyond_top = total(to_call["overdue_balance"]) - listed
+    excluded_total = total(excluded["overdue_balance"])
+    disputed = total(accounts["disputed_past_due"])
+    # What is left is the list's netting: credit notes not yet due taken off the
+    # overdue dollars, and accounts whose credits exceed them floored at zero.
+    credits = all_overdue - listed - beyond_top - excluded_total - disputed
+    parts = {
+        "all_overdue": all_overdue,
+        "listed": listed,
+        "beyond_top": beyond_top,
+        "excluded": excluded_total,
+        "disputed": disputed,
+        "credits": credits,
+    }
+    return pd.Series({k: float(round_money(v)) + 0.0 for k, v in parts.items()}, name="overdue")
 
 
 def _invoice_ids(chased: pd.DataFrame) -> pd.Series:

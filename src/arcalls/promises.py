@@ -66,6 +66,7 @@ from ._calls import (
 )
 
 # The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
+from ._checks import check_one_currency
 from ._keys import equals, factorize, invoice_positions, positions, sort_stable, take_text
 from .errors import ArcallsError, IntegrityError
 from .ledger import resolve_payments
@@ -195,6 +196,7 @@ def promise_outcomes(
     _check_columns(
         invoices, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount"], "invoices"
     )
+    check_one_currency(invoices)
     payments = resolve_payments(invoices, payments)
     _check_columns(payments, ["invoice_id", "payment_date", "amount"], "payments")
     as_of_day = _days(np.array([as_of.to_datetime64()])).item()

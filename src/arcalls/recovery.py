@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_columns
+from ._checks import check_columns, check_one_currency
 from ._keys import positions
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
@@ -202,6 +202,7 @@ class _Dollars:
 
 def _dollar_events(invoices, payments, *, as_of, by) -> _Dollars:
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
+    check_one_currency(invoices)
     if payments is not None:
         _check_columns(payments, ("invoice_id", "payment_date", "amount"), "payments")
     _check_unique_ids(invoices)
@@ -557,6 +558,7 @@ def recovery_cohorts(
             f"(default {DEFAULT_BUCKET_EDGES}), got {tuple(edges)}."
         )
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
+    check_one_currency(invoices)
     if cohort_dates is None:
         start = invoices["invoice_date"].min()
         # No invoices, no cohort: the check below then says so instead of date_range failing.
@@ -908,6 +910,7 @@ def accounts_to_hand_off(
         "expected_gain",
     ]
     _check_columns(invoices, ("invoice_id", "customer_id", "due_date", "amount"), "invoices")
+    check_one_currency(invoices)
     as_of = pd.Timestamp(as_of)
     bal = invoice_balances(invoices, payments, as_of=as_of)
     keep = (bal["open_amount"] > 0) & ~bal["written_off"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import check_one_currency, format_amount
 from .errors import ArcallsError, InputError
 from .schema import Tables
 
@@ -114,8 +115,8 @@ def _check_tables(tables) -> None:
         )
 
 
-def _money(value: float) -> str:
-    return f"${value:,.0f}"
+def _money(value: float, currency: str | None = None) -> str:
+    return format_amount(value, currency, decimals=0)
 
 
 def build_report(
@@ -182,6 +183,7 @@ def build_report(
     from .plots import _report as report_charts
 
     _check_tables(tables)
+    currency = check_one_currency(tables.invoices)
     if isinstance(top, bool) or not isinstance(top, int) or top <= 0:
         raise InputError(f"top must be a positive whole number, got {top!r}.")
     if (
@@ -200,6 +202,9 @@ def build_report(
 
     charts_done: list[_Chart] = []
     notes: list[str] = []
+    # Parts that could not be computed, each with why: the page is produced anyway and
+    # says so at the top (a short history, no open invoice on the training dates ...).
+    missing: list[str] = []
 
     def draw(file: str, section: str, plot, data, **options) -> None:
         ax = plot(data, **options)
@@ -209,33 +214,62 @@ def build_report(
         charts_done.append(_Chart(file, title, section))
         plt.close(ax.figure)
 
+    def attempt(part: str, compute):
+        """``compute()``, or None with ``part`` and the reason noted as not computed."""
+        try:
+            return compute()
+        except ArcallsError as exc:
+            missing.append(f"{part}: {exc}")
+            return None
+
     # How bad is it?
-    metrics = ar_metrics(inv, pay, as_of=as_of).iloc[0]
-    by_customer = aging(inv, pay, as_of=as_of)
+    section = "How much is overdue"
+    metrics = attempt("The aging and DSO figures", lambda: ar_metrics(inv, pay, as_of=as_of))
+    metrics = None if metrics is None else metrics.iloc[0]
+    by_customer = attempt("The aging by customer", lambda: aging(inv, pay, as_of=as_of))
     start = as_of - pd.DateOffset(months=TREND_MONTHS)
-    trend = ar_trend(inv, pay, start=start, end=as_of)
-    draw("aging_buckets.png", "How much is overdue", charts.plot_aging_buckets, trend)
-    draw("top_overdue.png", "How much is overdue", charts.plot_top_overdue, by_customer)
-    draw("dso_trend.png", "How much is overdue", charts.plot_ar_metrics_trend, trend)
-    draw("cei_trend.png", "How much is overdue", charts.plot_cei_trend, trend)
+    trend = attempt("The aging trend", lambda: ar_trend(inv, pay, start=start, end=as_of))
+    if trend is not None:
+        draw("aging_buckets.png", section, charts.plot_aging_buckets, trend)
+    if by_customer is not None:
+        draw("top_overdue.png", section, charts.plot_top_overdue, by_customer)
+    if trend is not None:
+        draw("dso_trend.png", section, charts.plot_ar_metrics_trend, trend)
+        draw("cei_trend.png", section, charts.plot_cei_trend, trend)
 
     # How fast does money stop coming back, and when to hand off?
-    curve = recovery.recovery_curve(inv, pay, as_of=as_of)
-    analysis = recovery.handoff_analysis(curve)
-    to_hand_off = recovery.accounts_to_hand_off(inv, pay, customers, as_of=as_of, analysis=analysis)
-    draw("recovery_curve.png", "Recovery and handoff", charts.plot_recovery_curve, curve)
-    draw("handoff.png", "Recovery and handoff", charts.plot_handoff, analysis)
+    section = "Recovery and handoff"
+    curve = attempt("The recovery curve", lambda: recovery.recovery_curve(inv, pay, as_of=as_of))
+    analysis = to_hand_off = None
+    if curve is not None:
+        analysis = attempt("The agency handoff", lambda: recovery.handoff_analysis(curve))
+        draw("recovery_curve.png", section, charts.plot_recovery_curve, curve)
+    if analysis is not None:
+        to_hand_off = attempt(
+            "The accounts to hand off",
+            lambda: recovery.accounts_to_hand_off(
+                inv, pay, customers, as_of=as_of, analysis=analysis
+            ),
+        )
+        draw("handoff.png", section, charts.plot_handoff, analysis)
 
     # Do promises hold?
-    total_rate = None
+    total_rate = outcomes = None
     if calls is not None and len(calls):
-        outcomes = promises.promise_outcomes(calls, pay, inv, as_of=as_of)
+        outcomes = attempt(
+            "The promise outcomes", lambda: promises.promise_outcomes(calls, pay, inv, as_of=as_of)
+        )
+    else:
+        notes.append("No call log was given: the promise charts are left out.")
+    if outcomes is not None:
         total_rate = promises.broken_promise_rate(outcomes).iloc[0]
         section = "Promises to pay"
-        by_month = promises.broken_promise_rate(outcomes, by="month")
+        by_month = _bounds_around_rate(promises.broken_promise_rate(outcomes, by="month"))
         draw("broken_by_month.png", section, charts.plot_broken_promise_rate_by_month, by_month)
         if outcomes["collector"].notna().any():
-            by_collector = promises.broken_promise_rate(outcomes, by="collector")
+            by_collector = _bounds_around_rate(
+                promises.broken_promise_rate(outcomes, by="collector")
+            )
             draw(
                 "broken_by_collector.png",
                 section,
@@ -246,49 +280,54 @@ def build_report(
         draw("broken_by_age.png", section, report_charts.plot_broken_promise_rate_by_age, by_age)
         funnel = promises.outcome_funnel(calls, outcomes)
         draw("outcome_funnel.png", section, charts.plot_outcome_funnel, funnel)
-        times = promises.best_call_times(calls, customers)
-        draw("best_time_to_call.png", section, charts.plot_contact_heatmap, times)
-    else:
-        outcomes = None
-        notes.append("No call log was given: the promise charts are left out.")
+        times = attempt("The best time to call", lambda: promises.best_call_times(calls, customers))
+        if times is not None:
+            draw("best_time_to_call.png", section, charts.plot_contact_heatmap, times)
 
-    # Whom to call first?
+    # Whom to call first? The model is trained as arcalls call-list trains it, and when
+    # the history cannot train one the list falls back the same way (largest overdue).
     section = "Whom to call first"
-    model = ranking.fit_call_priority_model(inv, pay, calls, customers, as_of=as_of)
+    model, now, ranking_note = calllist._model_and_snapshot(
+        inv, pay, calls, customers, as_of=as_of, model=None
+    )
+    if model is None:
+        why = ranking_note or "there are no invoices to learn from."
+        missing.append(f"The call-priority model: {why}")
     week = calllist.call_list(
         inv,
         pay,
         calls,
         customers,
         as_of=as_of,
+        # None: the list tries the same training, and falls back with the same note.
         model=model,
         promises=outcomes,
-        handoff_age=analysis.handoff_age,
+        handoff_age=None if analysis is None else analysis.handoff_age,
     )
     draw("call_list.png", section, report_charts.plot_call_list, week)
     listed = week.calls.head(top)
-    if len(listed):
-        snapshot = features.account_snapshots(
-            inv, pay, calls, customers, as_of_dates=as_of, label=False
-        )
-        snapshot = snapshot[snapshot["customer_id"].isin(listed["customer_id"])]
+    if len(listed) and model is not None and now is not None:
+        # This week's snapshot came with the training pass: the one the list ranked.
+        snapshot = now[now["customer_id"].isin(listed["customer_id"])]
         if len(snapshot):
             drivers = ranking_drivers(model, snapshot)
             draw("ranking_drivers.png", section, report_charts.plot_ranking_drivers, drivers)
-    if backtest_weeks:
+    if backtest_weeks and model is None:
+        missing.append("The backtest: the history cannot train the call-priority model.")
+    elif backtest_weeks:
         horizon = features.DEFAULT_HORIZON_DAYS
         # Only weeks whose 30-day outcome is already known on the as-of date can be scored.
         end = as_of - pd.Timedelta(days=horizon)
         bt_start = end - pd.Timedelta(weeks=backtest_weeks - 1)
-        try:
-            result = ranking.backtest(inv, pay, calls, customers, start=bt_start, end=end)
-        except ArcallsError as exc:
-            notes.append(f"The backtest is left out: {exc}")
-        else:
+        result = attempt(
+            "The backtest",
+            lambda: ranking.backtest(inv, pay, calls, customers, start=bt_start, end=end),
+        )
+        if result is not None:
             draw("backtest.png", section, ranking_charts.plot_backtest, result)
             draw("calibration.png", section, report_charts.plot_calibration, result.reliability)
 
-    headlines = _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of)
+    headlines = _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency)
     page = _render(
         as_of=as_of,
         headlines=headlines,
@@ -297,6 +336,8 @@ def build_report(
         listed=listed,
         week=week,
         notes=notes,
+        missing=missing,
+        currency=currency,
     )
     target = folder / REPORT_FILE
     with atomic_path(target) as tmp:
@@ -304,41 +345,57 @@ def build_report(
     return target
 
 
-def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of) -> list[str]:
+def _bounds_around_rate(rates: pd.DataFrame) -> pd.DataFrame:
+    """Rates whose interval holds the rate: a 0-of-n Wilson lower bound comes out a
+    rounding error above 0 (2.8e-17), which a chart's error bar cannot draw."""
+    rate = rates["broken_rate"]
+    return rates.assign(
+        ci_low=rates["ci_low"].where(~(rates["ci_low"] > rate), rate),
+        ci_high=rates["ci_high"].where(~(rates["ci_high"] < rate), rate),
+    )
+
+
+def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency) -> list[str]:
     """The headline sentences, as plain text (escaped when rendered)."""
     from .aging import INDUSTRY_ADD_RANGE, INDUSTRY_MEDIAN_CEI, INDUSTRY_MEDIAN_DSO
 
-    total, overdue = float(metrics["ar_total"]), float(metrics["ar_overdue"])
-    share = overdue / total if total > 0 else 0.0
-    late_cols = [c for c in ("61-90", "91-120", "120+") if c in metrics.index]
-    late = float(metrics[late_cols].sum()) if late_cols else np.nan
-    lines = [
-        f"Open receivables on {as_of:%d %b %Y}: {_money(total)}, of which {_money(overdue)} "
-        f"({share:.0%}) is past due"
-        + (
-            f" and {_money(late)} ({late / total:.0%}) more than {LATE_DAYS} days past due."
-            if total > 0 and np.isfinite(late)
-            else "."
+    def money(value: float) -> str:
+        return _money(value, currency)
+
+    lines = []
+    if metrics is not None:
+        total, overdue = float(metrics["ar_total"]), float(metrics["ar_overdue"])
+        share = overdue / total if total > 0 else 0.0
+        late_cols = [c for c in ("61-90", "91-120", "120+") if c in metrics.index]
+        late = float(metrics[late_cols].sum()) if late_cols else np.nan
+        lines.append(
+            f"Open receivables on {as_of:%d %b %Y}: {money(total)}, of which {money(overdue)} "
+            f"({share:.0%}) is past due (disputed included)"
+            + (
+                f" and {money(late)} ({late / total:.0%}) more than {LATE_DAYS} days past due."
+                if total > 0 and np.isfinite(late)
+                else "."
+            )
         )
-    ]
 
-    def fmt(value, unit=""):
-        return "n/a" if pd.isna(value) else f"{value:.0f}{unit}"
+        def fmt(value, unit=""):
+            return "n/a" if pd.isna(value) else f"{value:.0f}{unit}"
 
-    lines.append(
-        f"DSO {fmt(metrics['dso'], ' days')} (industry median {INDUSTRY_MEDIAN_DSO:.0f}); "
-        f"CEI {fmt(metrics['cei'])} (median {INDUSTRY_MEDIAN_CEI:.0f}); "
-        f"ADD {fmt(metrics['add'], ' days')} (typical {INDUSTRY_ADD_RANGE[0]:.0f}-"
-        f"{INDUSTRY_ADD_RANGE[1]:.0f})."
-    )
-    if analysis.handoff_age is not None:
-        gain = float(to_hand_off["expected_gain"].clip(lower=0).sum()) if len(to_hand_off) else 0
+        lines.append(
+            f"DSO {fmt(metrics['dso'], ' days')} (industry median {INDUSTRY_MEDIAN_DSO:.0f}); "
+            f"CEI {fmt(metrics['cei'])} (median {INDUSTRY_MEDIAN_CEI:.0f}); "
+            f"ADD {fmt(metrics['add'], ' days')} (typical {INDUSTRY_ADD_RANGE[0]:.0f}-"
+            f"{INDUSTRY_ADD_RANGE[1]:.0f})."
+        )
+    if analysis is not None and analysis.handoff_age is not None:
+        placed = to_hand_off if to_hand_off is not None else pd.DataFrame()
+        gain = float(placed["expected_gain"].clip(lower=0).sum()) if len(placed) else 0
         lines.append(
             f"Hand accounts to a collection agency from {analysis.handoff_age} days past due: "
-            f"{len(to_hand_off)} account(s) are past that age now (expected gain of placing "
-            f"them {_money(gain)})."
+            f"{len(placed)} account(s) are past that age now (expected gain of placing "
+            f"them {money(gain)})."
         )
-    else:
+    elif analysis is not None:
         lines.append("Keeping accounts in-house wins at every age your history covers.")
     if total_rate is not None and total_rate["resolved"] > 0:
         lines.append(
@@ -348,14 +405,26 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of) -> list[
         )
     first = week.calls.head(HEADLINE_CALLS)
     if len(first):
-        names = first["customer_name"].astype("string").fillna(first["customer_id"])
+        names = _customer_labels(first)
         people = ", ".join(
-            f"{n} ({_money(d)})" for n, d in zip(names, first["expected_dollars"], strict=True)
+            f"{n} ({money(d)})" if pd.notna(d) else f"{n} ({money(o)} overdue)"
+            for n, d, o in zip(
+                names, first["expected_dollars"], first["overdue_balance"], strict=True
+            )
         )
-        lines.append(f"Call first (expected dollars): {people}.")
+        label = "expected dollars" if first["expected_dollars"].notna().all() else "ranked"
+        lines.append(f"Call first ({label}): {people}.")
     else:
         lines.append("Nobody can be called this week.")
     return lines
+
+
+def _customer_labels(calls: pd.DataFrame) -> pd.Series:
+    """Each account's name, or its customer id where the files give no name."""
+    ids = calls["customer_id"].astype("string")
+    if "customer_name" not in calls:
+        return ids
+    return calls["customer_name"].astype("string").fillna(ids)
 
 
 _CSS = """
@@ -373,21 +442,28 @@ td.num{text-align:right;white-space:nowrap} th{background:#f4f4f4}
 """
 
 
-def _call_table(listed: pd.DataFrame) -> str:
+def _call_table(listed: pd.DataFrame, currency: str | None) -> str:
     columns = [c for c in _CALL_COLUMNS if c in listed.columns]
     shown = listed[columns].copy()
+    if "customer_name" in shown:
+        shown["customer_name"] = _customer_labels(listed)
     for c in ("overdue_balance", "expected_dollars"):
         if c in shown:
-            shown[c] = shown[c].map("${:,.2f}".format)
+            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else format_amount(v, currency))
     if "p_pay" in shown:
-        shown["p_pay"] = shown["p_pay"].map("{:.0%}".format)
+        shown["p_pay"] = shown["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}")
+    # A missing text cell is blank, never pandas' "<NA>".
+    text = [c for c in shown.columns if c not in ("rank", "oldest_days_past_due")]
+    shown[text] = shown[text].astype("string").fillna("")
     # to_html escapes every cell: names and reasons come from the user's files.
     return shown.rename(columns=_CALL_COLUMNS).to_html(
         index=False, escape=True, border=0, na_rep="", classes="calls"
     )
 
 
-def _render(*, as_of, headlines, charts_done, folder, listed, week, notes) -> str:
+def _render(
+    *, as_of, headlines, charts_done, folder, listed, week, notes, missing, currency
+) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -398,6 +474,10 @@ def _render(*, as_of, headlines, charts_done, folder, listed, week, notes) -> st
         *(f"<li>{html.escape(line)}</li>" for line in headlines),
         "</ul></div>",
     ]
+    if missing:
+        parts.append('<div class="missing"><p class="note">Not computed, and why:</p><ul>')
+        parts += [f'<li class="note">{html.escape(m)}</li>' for m in missing]
+        parts.append("</ul></div>")
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
     section = None
     for chart in charts_done:
@@ -414,7 +494,12 @@ def _render(*, as_of, headlines, charts_done, folder, listed, week, notes) -> st
     parts.append("<h2>This week's call list</h2>")
     parts.append(f"<p>{html.escape(week.describe())}</p>")
     if len(listed):
-        parts.append(_call_table(listed))
+        if "customer_name" not in listed or listed["customer_name"].isna().all():
+            parts.append(
+                '<p class="note">The files have no customer names: customers are shown by '
+                "their id.</p>"
+            )
+        parts.append(_call_table(listed, currency))
     reasons = week.excluded_by_reason
     if len(reasons):
         parts.append("<h3>Not to call, and why</h3>")

@@ -49,6 +49,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the aging table and the metrics; write the table with --out."""
+    from .._checks import check_one_currency
     from .._export import write_csv
     from ..aging import DEFAULT_PERIOD_DAYS, aging, ar_metrics
 
@@ -57,16 +58,18 @@ def run(args: argparse.Namespace) -> int:
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS
+    currency = check_one_currency(tables.invoices)
     table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by])
     metrics = ar_metrics(tables.invoices, tables.payments, as_of=as_of, period_days=period_days)
     shown = table.head(args.top) if args.top else table
     out = sys.stdout
-    out.write(f"Aging of open receivables as of {as_of:%Y-%m-%d}\n\n")
+    in_code = f" (amounts in {currency})" if currency is not None else ""
+    out.write(f"Aging of open receivables as of {as_of:%Y-%m-%d}{in_code}\n\n")
     # The TOTAL line always adds up the whole table, not only the rows shown.
     out.write(_format_table(shown, totals_of=table if args.by == "customer" else None) + "\n")
     if len(table) > len(shown):
         out.write(f"({len(table) - len(shown)} more customer(s) not shown: --top 0 or --out)\n")
-    out.write("\n" + _metrics_line(metrics.iloc[0], period_days) + "\n")
+    out.write("\n" + _metrics_line(metrics.iloc[0], period_days, currency) + "\n")
     if args.out is not None:
         write_csv(table.rename_axis(table.index.name or "scope").reset_index(), args.out)
         out.write(f"\nWrote {args.out}\n")
@@ -100,9 +103,13 @@ def _format_table(table: pd.DataFrame, *, totals_of: pd.DataFrame | None) -> str
     ).to_string()
 
 
-def _metrics_line(row: pd.Series, period_days: int) -> str:
+def _metrics_line(row: pd.Series, period_days: int, currency: str | None = None) -> str:
     """The headline metrics as one readable paragraph."""
+    from .._checks import format_amount
     from ..aging import INDUSTRY_ADD_RANGE, INDUSTRY_MEDIAN_CEI, INDUSTRY_MEDIAN_DSO
+
+    def money(value: float) -> str:
+        return format_amount(value, currency)
 
     def days(value: float) -> str:
         return "n/a" if pd.isna(value) else f"{value:.1f}"
@@ -111,8 +118,9 @@ def _metrics_line(row: pd.Series, period_days: int) -> str:
     cei = "n/a" if pd.isna(row["cei"]) else f"{row['cei']:.1f}"
     lo, hi = INDUSTRY_ADD_RANGE
     return (
-        f"Open A/R ${_money(row['ar_total'])}, overdue ${_money(row['ar_overdue'])} "
-        f"({share:.0%}), disputed ${_money(row['ar_disputed'])}.\n"
+        f"Open A/R {money(row['ar_total'])}, overdue {money(row['ar_overdue'])} "
+        f"({share:.0%}; every open dollar past due, disputed included), "
+        f"disputed {money(row['ar_disputed'])}.\n"
         f"Last {period_days} days: DSO {days(row['dso'])} days "
         f"(count-back {days(row['dso_countback'])}), best possible DSO {days(row['bpdso'])}, "
         f"ADD {days(row['add'])}, CEI {cei}.\n"

@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
             "Fill in called_at, outcome (and new_promise_date/new_promise_amount) while "
             f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
         )
-    out.write(format_top_rows(result.calls, rows=PRINTED_ROWS) + "\n")
+    out.write(format_top_rows(result.calls, rows=PRINTED_ROWS, currency=result.currency) + "\n")
     if len(result.calls) > PRINTED_ROWS:
         out.write(f"({len(result.calls) - PRINTED_ROWS} more in {paths[0]})\n")
     out.write("\n" + result.describe() + "\n")
@@ -276,8 +276,11 @@ def _money(value: float) -> str:
     return "" if pd.isna(value) else f"{value:,.2f}"
 
 
-def format_top_rows(calls: pd.DataFrame, *, rows: int = PRINTED_ROWS) -> str:
-    """The first rows of a call list as a compact terminal table."""
+def format_top_rows(
+    calls: pd.DataFrame, *, rows: int = PRINTED_ROWS, currency: str | None = None
+) -> str:
+    """The first rows of a call list as a compact terminal table (amounts in ``currency``)."""
+    unit = "$" if currency is None else currency
     if calls.empty:
         return "(no account to call on this date)"
     head = calls.head(rows)
@@ -289,10 +292,10 @@ def format_top_rows(calls: pd.DataFrame, *, rows: int = PRINTED_ROWS) -> str:
             ),
             "phone": head["phone"].fillna("").astype(str),
             "best time": head["best_time_to_call"].fillna("").astype(str),
-            "overdue $": head["overdue_balance"].map(_money),
+            f"overdue {unit}": head["overdue_balance"].map(_money),
             "days": head["oldest_days_past_due"].astype(str),
             "p_pay": head["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}"),
-            "expected $": head["expected_dollars"].map(_money),
+            f"expected {unit}": head["expected_dollars"].map(_money),
             "why": head["reasons"].fillna("").astype(str).str.slice(0, 40),
         }
     )

@@ -62,6 +62,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._checks import check_one_currency, format_amount
     from .._export import save_figure, write_csv
     from ..plots import _promises as charts
     from ..promises import (
@@ -137,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         plt.close(ax.figure)
 
     out = sys.stdout
+    currency = check_one_currency(tables.invoices)
     rate = (
         "n/a (nothing resolved yet)"
         if total["resolved"] == 0
@@ -147,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
         f"Promises to pay as of {as_of:%Y-%m-%d}: {count['promises']} promises, "
         f"{count['kept']} kept, {count['partial']} partly kept, {count['broken']} broken, "
         f"{count['pending']} pending.\n"
-        f"Broken-promise rate {rate}; ${total['received']:,.2f} received of "
-        f"${total['promised']:,.2f} promised.\n"
+        f"Broken-promise rate {rate}; {format_amount(total['received'], currency)} received of "
+        f"{format_amount(total['promised'], currency)} promised.\n"
         f"Wrote {len(written)} files to {folder}:\n"
     )
     for path in written:

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")  # files only: never open a window
     import matplotlib.pyplot as plt
 
+    from .._checks import check_one_currency, format_amount
     from .._export import save_figure, write_csv
     from ..plots._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
     from ..recovery import (
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         written.append(save_figure(ax.figure, folder / name))
         plt.close(ax.figure)
     out = sys.stdout
+    currency = check_one_currency(tables.invoices)
     out.write(f"Recovery as of {as_of:%Y-%m-%d} (within {args.horizon_days} days)\n")
     for day in (0, 30, 60, 90, 180):
         row = curve[curve["days_past_due"] == day]
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if len(accounts):
         out.write(
             f"{len(accounts)} account(s) past that age; expected gain of placing them now: "
-            f"${accounts['expected_gain'].clip(lower=0).sum():,.2f}\n"
+            f"{format_amount(accounts['expected_gain'].clip(lower=0).sum(), currency)}\n"
         )
     out.write("Wrote " + ", ".join(str(p) for p in written) + "\n")
     return 0

@@ -74,6 +74,12 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
         action="store_true",
         help="set bad rows aside (counted and reported) instead of stopping",
     )
+    parser.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="use only the invoices in this currency (and their payments, calls and "
+        "customers); needed when the invoices are in more than one",
+    )
     if as_of:
         parser.add_argument(
             "--as-of",
@@ -139,7 +145,7 @@ def load_tables(args: argparse.Namespace) -> Tables:
 
     paths = input_paths(args)
     if not paths:
-        return datasets.load_sample()
+        return _one_currency(args, datasets.load_sample())
     options = {
         "preset": args.preset,
         "columns": _columns_mapping(args.columns),
@@ -172,7 +178,24 @@ def load_tables(args: argparse.Namespace) -> Tables:
             )
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
-    return Tables(**{kind: loaded.get(kind) for kind in KINDS})
+    return _one_currency(args, Tables(**{kind: loaded.get(kind) for kind in KINDS}))
+
+
+def _one_currency(args: argparse.Namespace, tables: Tables) -> Tables:
+    """The tables of the --currency chosen (see arcalls.select_currency), else as loaded."""
+    from .._checks import check_one_currency
+    from ..currency import select_currency
+
+    code = getattr(args, "currency", None)
+    if code is None:
+        # Refused here, before any work, the same way for every command.
+        check_one_currency(tables.invoices)
+        return tables
+
+    chosen = select_currency(*tables, currency=code)
+    # The load report (set-aside rows, an aging report's printed as-of date) stays.
+    chosen.invoices.attrs.update(tables.invoices.attrs)
+    return chosen
 
 
 def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
