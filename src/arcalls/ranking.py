@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
-from .features import DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
+from .features import CHASE_COLUMNS, DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
 from .schema import OUTCOMES, dtype_of, round_money
 
 __all__ = [
@@ -442,7 +442,8 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
 
 
 def _money(values: pd.Series) -> pd.Series:
-    return "$" + values.round(0).map("{:,.0f}".format)
+    """``"$9,990.29"``: dollars to the cent, as the call list shows them."""
+    return "$" + values.round(2).map("{:,.2f}".format)
 
 
 def _whole(values: pd.Series) -> pd.Series:
@@ -462,7 +463,12 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         for c in s.columns
         if c in SNAPSHOT_FEATURES and c != "last_outcome"
     }
-    overdue = f["overdue_balance"]
+    # A reason quotes what a call chases, as the call list's row shows it (disputed
+    # dollars leave the chase): never a figure the row does not show.
+    chase = {c: s[c].astype("float64") for c in CHASE_COLUMNS if c in s.columns}
+    overdue = chase.get("chased_balance", f["overdue_balance"])
+    oldest = chase.get("chased_days_past_due", f["oldest_days_past_due"])
+    n_chased = chase.get("chased_invoices", f["overdue_invoices"])
     large = overdue >= overdue.groupby(s["as_of"]).transform("quantile", _LARGE_BALANCE_QUANTILE)
     settled = f["settled_invoices"]
     late = f["share_paid_late"].fillna(0)
@@ -483,16 +489,13 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             default=_money(overdue) + " overdue",
         ),
         "age": pick(
-            (
-                f["oldest_days_past_due"] > 0,
-                "oldest invoice " + _days(f["oldest_days_past_due"]) + " past due",
-            ),
-            default="nothing past due",
+            (oldest > 0, "oldest invoice " + _days(oldest) + " past due"),
+            default=_NOT_A_REASON,
         ),
         "invoices": _whole(f["open_invoices"])
         + " open invoices ("
-        + _whole(f["overdue_invoices"])
-        + " past due)",
+        + _whole(n_chased)
+        + " to chase)",
         "history": pick(
             (settled == 0, pd.Series("no settled invoices yet", index=s.index)),
             (
@@ -533,7 +536,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 + _whole(f["promises_made"])
                 + " promises",
             ),
-            default="no promise to pay on record",
+            default=_NOT_A_REASON,
         ),
         "contact": pick(
             (
@@ -555,30 +558,36 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         ),
         "last_outcome": pick(
             (outcome.notna(), "last call: " + outcome.fillna("")),
-            default="no calls on record",
+            default=_NOT_A_REASON,
         ),
         "disputes": pick(
             (
                 f["disputed_overdue_balance"] > 0,
-                _money(f["disputed_overdue_balance"]) + " of it disputed",
+                pd.Series("part of the past-due balance is disputed", index=s.index),
             ),
             (f["dispute_calls"] > 0, pd.Series("raised a dispute by phone", index=s.index)),
-            default="no disputes",
+            default=_NOT_A_REASON,
         ),
         "tenure": "customer for " + _whole(f["tenure_days"] / 30.44) + " months",
     }
     return pd.DataFrame(texts, index=s.index)[list(_GROUPS)]
 
 
+#: The phrase of a group with nothing to say for an account ("no disputes", "no calls on
+#: record", ...): the absence of a fact is not a reason to call, so it is never given.
+_NOT_A_REASON = ""
+
+
 def _reasons(snapshot, contributions: pd.DataFrame, model) -> pd.Series:
     """The top groups' phrases per account: positives first, at least two, at most n."""
     n_reasons = max(2, int(model.n_reasons))
     values = contributions[list(_GROUPS)].to_numpy()
-    values = np.where(model.informative_, values, -np.inf)
+    texts = _reason_texts(snapshot).to_numpy(dtype=object)
+    # A group that never varied in training, or has nothing to say here, is no reason.
+    values = np.where(model.informative_ & (texts != _NOT_A_REASON), values, -np.inf)
     # Stable sort on the negated values keeps the group order for ties: deterministic.
     order = np.argsort(-values, axis=1, kind="stable")[:, :n_reasons]
     top = np.take_along_axis(values, order, axis=1)
-    texts = _reason_texts(snapshot).to_numpy(dtype=object)
     chosen = np.take_along_axis(texts, order, axis=1)
     keep = (top > 0) | (np.arange(order.shape[1]) < 2)
     keep &= np.isfinite(top)
