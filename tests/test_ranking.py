@@ -386,3 +386,85 @@ def test_the_absence_of_a_fact_is_never_a_reason(sample_list, snapshot, model):
     fake = SimpleNamespace(n_reasons=3, informative_=np.ones(len(groups), dtype=bool))
     got = _reasons(rows, contrib, fake).iloc[0]
     assert "dispute" not in got and len(got.split("; ")) == 2
+
+
+def _dump_edited(model, path, **changes):
+    """A model file arcalls could have written, made only of trusted types, edited."""
+    import copy
+
+    import skops.io as sio
+
+    from arcalls.ranking import _MODEL_FILE_MARKER, _MODEL_FILE_VERSION
+
+    edited = copy.deepcopy(model)
+    for name, value in changes.items():
+        if value is _DELETE:
+            delattr(edited, name)
+        else:
+            setattr(edited, name, value)
+    payload = {"format": _MODEL_FILE_MARKER, "format_version": _MODEL_FILE_VERSION}
+    sio.dump({**payload, "arcalls_version": "0", "model": edited}, path)
+    return path
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"classes_": _DELETE},
+        {"pipeline_": _DELETE},
+        {"balance_ref_": _DELETE},
+        {"informative_": _DELETE},
+        {"classes_": "xy"},
+        {"pipeline_": "a pipeline"},
+        {"n_features_in_": 3},
+        {"design_columns_": ["a", "b"]},
+        {"balance_ref_": -1.0},
+        {"input_": "dataframe"},
+    ],
+    ids=lambda c: "-".join(f"{k}={'deleted' if v is _DELETE else v!r}" for k, v in c.items()),
+)
+def test_an_edited_model_file_is_refused_not_used(model, tmp_path, changes):
+    """Issue 17.6: a file of trusted types whose fitted state was edited is refused."""
+    path = _dump_edited(model, tmp_path / "edited.skops", **changes)
+    with pytest.raises(ModelFileError, match="not in a usable fitted state"):
+        load_model(path)
+
+
+def test_an_edited_pipeline_inside_the_model_is_refused(model, tmp_path):
+    import copy
+
+    pipeline = copy.deepcopy(model.pipeline_)
+    del pipeline["logit"].coef_
+    path = _dump_edited(model, tmp_path / "nocoef.skops", pipeline_=pipeline)
+    with pytest.raises(ModelFileError, match="not in a usable fitted state"):
+        load_model(path)
+    # The untouched model still loads (the check refuses only what is broken).
+    assert load_model(_dump_edited(model, tmp_path / "same.skops")).classes_.tolist() == [
+        False,
+        True,
+    ]
+
+
+def test_a_zip_bomb_model_file_is_refused_before_it_expands(tmp_path, monkeypatch):
+    """Issue 17.7: the archive's declared sizes are checked before anything is read."""
+    import zipfile
+
+    from arcalls import ranking
+
+    bomb = tmp_path / "bomb.skops"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b"{}")
+        archive.writestr("zeros.npy", bytes(4 * 2**20))
+    assert bomb.stat().st_size < 2**16
+    monkeypatch.setattr(ranking, "MAX_MODEL_UNCOMPRESSED_BYTES", 2**20)
+    read = []
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a, **k: read.append(a))
+    with pytest.raises(ModelFileError, match="would expand to 4,194,3"):
+        load_model(bomb)
+    assert read == []
+    monkeypatch.setattr(ranking, "MAX_MODEL_FILE_BYTES", 1000)
+    with pytest.raises(ModelFileError, match="an arcalls model file is far smaller"):
+        load_model(bomb)

@@ -1176,6 +1176,7 @@ def load_model(path: str | os.PathLike) -> CallPriorityModel:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"No model file at {path}. Save one first with save_model or --model.")
+    _check_model_file_size(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - any failure to read means "not our file"
@@ -1207,4 +1208,89 @@ def load_model(path: str | os.PathLike) -> CallPriorityModel:
             f"{path} was written in model-file format {payload.get('format_version')}; this "
             f"arcalls reads format {_MODEL_FILE_VERSION}. Fit and save the model again."
         )
-    return payload["model"]
+    model = payload["model"]
+    problem = _fitted_state_problem(model)
+    if problem:
+        raise ModelFileError(
+            f"{path} holds an arcalls model that is not in a usable fitted state ({problem}); "
+            "the file was edited or damaged. Fit a model again and save it with save_model "
+            "or --model."
+        )
+    return model
+
+
+#: A model file is a few hundred kilobytes; anything far larger is not one of ours.
+MAX_MODEL_FILE_BYTES = 32 * 2**20
+#: The skops file is a zip archive: its members may expand to at most this much, checked
+#: from the archive's directory before anything is expanded (a zip bomb is refused).
+MAX_MODEL_UNCOMPRESSED_BYTES = 128 * 2**20
+
+
+def _check_model_file_size(path: str) -> None:
+    import zipfile
+
+    size = os.path.getsize(path)
+    if size > MAX_MODEL_FILE_BYTES:
+        raise ModelFileError(
+            f"{path} is {size:,} bytes; an arcalls model file is far smaller (at most "
+            f"{MAX_MODEL_FILE_BYTES:,} bytes are read). It is not a model arcalls wrote: "
+            "fit a model again and save it with save_model or --model."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(
+            f"{path} is not a model file arcalls wrote (not a readable skops file: {exc}). "
+            "Fit a model again and save it with save_model or --model."
+        ) from exc
+    if expanded > MAX_MODEL_UNCOMPRESSED_BYTES:
+        raise ModelFileError(
+            f"{path} would expand to {expanded:,} bytes (a model expands to far less; at "
+            f"most {MAX_MODEL_UNCOMPRESSED_BYTES:,} are allowed): refusing to read it. It "
+            "is not a model arcalls wrote; fit a model again and save it."
+        )
+
+
+def _fitted_state_problem(model: CallPriorityModel) -> str:
+    """What is wrong with a loaded model's fitted state ("" when nothing is).
+
+    A file made only of trusted types can still have been edited: an attribute removed
+    or replaced. Every fitted attribute is checked for its type and shape, then the
+    model predicts one row, so that nothing fails later, in the middle of a run.
+    """
+    try:
+        check_is_fitted(model, "pipeline_")
+        for name in ("horizon_days", "C", "n_reasons", "max_iter"):
+            getattr(model, name)
+        needed = ("classes_", "input_", "n_features_in_", "design_columns_", "informative_")
+        missing = [a for a in (*needed, "balance_ref_") if not hasattr(model, a)]
+        if missing:
+            return f"no {', '.join(missing)}"
+        if not isinstance(model.pipeline_, Pipeline) or [
+            type(step) for _, step in model.pipeline_.steps
+        ] != [StandardScaler, LogisticRegression]:
+            return "pipeline_ is not a StandardScaler and a LogisticRegression"
+        classes = np.asarray(model.classes_)
+        if classes.shape != (2,) or (model.input_ == "snapshot" and classes.dtype != bool):
+            return f"classes_ is {model.classes_!r}, not [False, True]"
+        n = model.n_features_in_
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            return f"n_features_in_ is {n!r}"
+        if model.input_ == "snapshot":
+            if list(model.design_columns_) != list(_DESIGN_COLUMNS) or n != len(_DESIGN_COLUMNS):
+                return "its design columns are not this arcalls version's"
+            groups = np.asarray(model.informative_)
+            if groups.shape != (len(_GROUPS),) or groups.dtype != bool:
+                return "informative_ does not have one flag per reason group"
+        elif model.input_ != "array":
+            return f"input_ is {model.input_!r}"
+        ref = model.balance_ref_
+        if not isinstance(ref, float | np.floating) or not np.isfinite(ref) or ref <= 0:
+            return f"balance_ref_ is {ref!r}"
+        p = model.pipeline_.predict_proba(np.zeros((1, int(n))))
+        if p.shape != (1, 2) or not np.isfinite(p).all():
+            return "it cannot predict"
+    except Exception as exc:  # noqa: BLE001 - any failure means the state is unusable
+        return f"{type(exc).__name__}: {exc}"
+    return ""
