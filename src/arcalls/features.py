@@ -698,9 +698,11 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     received = _cents_known(
         book.cust[pay_inv], book.pay_day[pays], known, pay_cents, p_code, p_made, p_day
     )
-    kept = judged["already_paid"][pos] | (received >= judged["target"][pos])
+    # A promise made when nothing was owed is neither kept nor pending (nothing_owed).
+    owed = ~judged["already_paid"][pos]
+    kept = owed & (received >= judged["target"][pos])
     q_date = np.searchsorted(date_day, qd)
-    for name, hit in (("kept", kept), ("pending", ~kept)):
+    for name, hit in (("kept", kept), ("pending", owed & ~kept)):
         events = _Events(p_code[hit], date_pos[hit])
         extra = events.count_upto(qc, q_date) - events.count_upto(qc, q_date - 1)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
@@ -708,13 +710,13 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
 
 
 def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
-    """Per (promise, date) pair: the customer's payments in cents dated after the promise's
-    call day and known on the date, as :func:`arcalls.promise_outcomes` on that date sees
-    them (payment and its invoice both dated on or before the date)."""
+    """Per (promise, date) pair: the customer's payments in cents dated on or after the
+    promise's call day and known on the date, as :func:`arcalls.promise_outcomes` on that
+    date sees them (payment and its invoice both dated on or before the date)."""
     ok = (cust >= 0) & (day != _NO_DAY)
     same = ok & (known == day)
     events = _Events(cust[same], day[same], cents[same].astype("float64"))
-    total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made)
+    total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made - 1)
     received = np.round(total).astype(np.int64)
     late = ok & (known != day)
     if late.any():
@@ -723,7 +725,7 @@ def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
         pays = pd.DataFrame({"c": cust[late], "d": day[late], "k": known[late], "v": cents[late]})
         pairs = pd.DataFrame({"c": p_code, "m": p_made, "t": p_day, "i": np.arange(len(p_code))})
         both = pairs.merge(pays, on="c")
-        hit = (both["d"] > both["m"]) & (both["k"] <= both["t"])
+        hit = (both["d"] >= both["m"]) & (both["k"] <= both["t"])
         extra = both.loc[hit].groupby("i")["v"].sum()
         received[extra.index.to_numpy()] += extra.to_numpy(np.int64)
     return received
