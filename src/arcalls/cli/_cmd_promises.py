@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     times = best_call_times(calls, tables.customers, business_tz=args.business_tz)
     written.append(write_csv(times.grid, folder / "contact_by_weekday_hour.csv"))
     written.append(write_csv(times.by_customer, folder / "best_call_times.csv"))
+    written.append(write_csv(times.book, folder / "best_call_windows.csv"))
 
     charts_to_draw = [
         ("outcome_funnel.png", charts.plot_outcome_funnel, funnel),
