@@ -967,13 +967,15 @@ def _check_rows(
         frame["is_credit"] = (frame["amount"] < 0).fillna(False).astype(bool)
         _check_settlement_rows(frame, header, cells, problems)
     if table is PAYMENTS and invoices is not None:
-        known = set(invoices["invoice_id"].dropna().astype(str))
+        known = invoices["invoice_id"].dropna().astype(dtype_of("id")).unique()
         unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
+        source = getattr(invoices.attrs.get("load_report"), "source", "the invoices given")
         problems.add(
             unknown,
             header("invoice_id"),
             frame["invoice_id"],
-            "payment to an invoice id not in the invoices given",
+            f"payment to an invoice id not in {source}: money received must belong to an "
+            "invoice (correct the id, or load the invoice file that has it)",
             _INTEGRITY_TAG,
         )
     if table is CUSTOMERS and "timezone" in frame:

@@ -158,17 +158,22 @@ def load_tables(args: argparse.Namespace) -> Tables:
         # The command says what was set aside in its own line below, not as a Python
         # warning with a source line.
         warnings.simplefilter("ignore", RowsSetAsideWarning)
-        loaded = {
-            kind: loaders[kind](path, **options, **(make_ids if kind != "customers" else {}))
-            for kind, path in paths.items()
-        }
+        loaded = {}
+        # Invoices first: a payment to an invoice id not among them is a row problem of
+        # the payments file (never a payment silently left out of every total).
+        for kind in sorted(paths, key=lambda k: k != "invoices"):
+            extra = dict(make_ids) if kind != "customers" else {}
+            if kind == "payments" and "invoices" in loaded:
+                extra["invoices"] = loaded["invoices"]
+            loaded[kind] = loaders[kind](paths[kind], **options, **extra)
     for kind, frame in loaded.items():
         report = io.load_report(frame)
         if len(report.set_aside):
+            against = f" --invoices {paths['invoices']}" if kind == "payments" else ""
             sys.stderr.write(
                 f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
                 f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
-                f"`arcalls check {paths[kind]} --kind {kind}` to see why.\n"
+                f"`arcalls check {paths[kind]} --kind {kind}{against}` to see why.\n"
             )
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
