@@ -82,6 +82,10 @@ _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 #: leading minus, at most cents, and too few digits to reach MAX_ABS_AMOUNT.
 _PLAIN_CENTS = r"^-?\d{1,12}(?:\.\d{1,2})?$"
 _CURRENCY = r"[$€£¥₹\s']|^(?:USD|EUR|GBP|CAD|AUD|NZD|INR)|(?:USD|EUR|GBP)$"
+#: Thousands grouped by the separator that is not the decimal one: 1,234,567.89 and
+#: 1.234.567,89 (a sign may lead).
+_POINT_GROUPS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+_COMMA_DECIMAL_GROUPS = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
 
 
 def normalize_header(name: str) -> str:
@@ -807,11 +811,15 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
         negative = s.str.match(r"^\(.*\)$") | s.str.endswith("-")
         s = s.str.replace(r"^\(|\)$", "", regex=True).str.rstrip("-")
         s = s.str.replace(_CURRENCY, "", regex=True)
+        # A separator that does not group thousands is a misread waiting to happen:
+        # "12,00" in a decimal-point column is not 1,200, nor "1,2,3" 123.
+        group, grouping = (".", _COMMA_DECIMAL_GROUPS) if decimal_comma else (",", _POINT_GROUPS)
+        misgrouped = s.str.contains(group, regex=False) & ~s.str.fullmatch(grouping)
         if decimal_comma:
             s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         else:
             s = s.str.replace(",", "", regex=False)
-        well_formed = s.str.match(_PLAIN_NUMBER) & ~(negative & s.str.startswith("-"))
+        well_formed = s.str.match(_PLAIN_NUMBER) & ~(negative & s.str.startswith("-")) & ~misgrouped
         nums = pd.to_numeric(s.where(well_formed), errors="coerce").astype("float64")
         nums = np.where(negative, -nums, nums)
         absurd = well_formed & ~(np.abs(nums) < MAX_ABS_AMOUNT)
@@ -819,6 +827,14 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
         parsed = pd.Series(np.round(np.where(absurd, np.nan, nums), MONEY_DECIMALS) + 0.0)
         problems = pd.Series(pd.NA, index=u.index, dtype="string")
         problems = problems.mask((u != "") & ~well_formed, "not an amount")
+        problems = problems.mask(
+            misgrouped,
+            "not an amount: points must group thousands in this column, which writes "
+            "decimals with a comma (1.234,56)"
+            if decimal_comma
+            else "not an amount: commas must group thousands in this column, which writes "
+            "decimals with a point (1,234.56); fix the cell, e.g. 12.00 for 12,00",
+        )
         problems = problems.mask(absurd, f"amount too large (not below {MAX_ABS_AMOUNT:,.0f})")
         return parsed, problems
 
@@ -1171,6 +1187,13 @@ def _parse_dates_auto(
     hour = nums["H"].fillna(0)
     pm = parts["p"].str.lower().eq("pm").fillna(False).astype(bool)
     am = parts["p"].str.lower().eq("am").fillna(False).astype(bool)
+    # An impossible time would roll over (25:30 into the next day): refuse it instead.
+    bad_time = (
+        (hour > np.where(pm | am, 12, 23))
+        | ((pm | am) & (hour < 1))
+        | (nums["M"].fillna(0) > 59)
+        | (nums["S"].fillna(0) > 59)
+    ).to_numpy()
     hour = hour.where(~(pm | am), hour % 12 + np.where(pm, 12, 0))
     in_range = year.between(MIN_YEAR, MAX_YEAR)
     stamp = pd.to_datetime(
@@ -1187,8 +1210,10 @@ def _parse_dates_auto(
         errors="coerce",
     )
     problems = pd.Series(pd.NA, index=u.index, dtype="string")
+    stamp = stamp.mask(bad_time)
     problems = problems.mask((u != "") & stamp.isna(), "not a date")
     problems = problems.mask(year.notna() & ~in_range, _OUT_OF_RANGE)
+    problems = problems.mask(bad_time, "not a time of day (hours 00-23, minutes and seconds 00-59)")
     return stamp, problems
 
 

@@ -969,7 +969,8 @@ def _check_rows(
     if table is PAYMENTS and invoices is not None:
         known = invoices["invoice_id"].dropna().astype(dtype_of("id")).unique()
         unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
-        source = getattr(invoices.attrs.get("load_report"), "source", "the invoices given")
+        source = getattr(invoices.attrs.get("load_report"), "source", "<DataFrame>")
+        source = "the invoices given" if source == "<DataFrame>" else source
         problems.add(
             unknown,
             header("invoice_id"),

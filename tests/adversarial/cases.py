@@ -381,6 +381,15 @@ CASES: tuple[Case, ...] = (
         invoices_file="inv_bom.csv",
         lenient=(1, 0),
     ),
+    # A decimal comma in a decimal-point column (and "1,2,3") would read as 1200 and 123.
+    Case(
+        "inv_amount_decimal_comma_among_points.csv",
+        "invoices",
+        ParseError,
+        _row("inv_amount_decimal_comma_among_points.csv", 3, "amount", "€12,00")
+        + r": not an amount: commas must group thousands",
+        lenient=(2, 2),
+    ),
     Case(
         "pay_unknown_invoice.csv",
         "payments",
@@ -520,6 +529,15 @@ CASES: tuple[Case, ...] = (
         rows=2,
         values={"called_at": [T("2026-02-10 09:15"), T("2026-02-13 12:30")]},
         lenient=(2, 0),
+    ),
+    # Impossible times are refused, never rolled over (25:30 is not 01:30 the next day).
+    Case(
+        "calls_impossible_times.csv",
+        "calls",
+        ParseError,
+        _row("calls_impossible_times.csv", 3, "called_at", "2026-01-05 25:30")
+        + r": not a time of day",
+        lenient=(1, 3),
     ),
     # ------------------------------------------------------------------ customers
     Case("cust_header_only.csv", "customers", None, rows=0, lenient=(0, 0)),
