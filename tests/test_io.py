@@ -803,3 +803,27 @@ def test_possible_times_still_load():
     )
     calls = load_calls(raw)
     assert calls["called_at"].dt.strftime("%H:%M").tolist() == ["23:59", "00:00", "12:30"]
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x7f", "\x0b"])
+def test_control_characters_in_text_are_refused_with_the_row(char):
+    raw = pd.DataFrame(
+        {"customer_id": ["A", f"B{char}[2J", "C"], "customer_name": ["ok\tname", "x", "y\nz"]}
+    )
+    problems = check_file(raw, kind="customers")
+    assert problems["row"].tolist() == [3]
+    assert problems["column"].tolist() == ["customer_id"]
+    assert problems["value"].tolist() == [f"B<0x{ord(char):02x}>[2J"]
+    assert problems["problem"].str.contains("control character").all()
+    with pytest.raises(
+        ParseError, match=rf"row 3, column 'customer_id': value 'B<0x{ord(char):02x}>"
+    ):
+        load_customers(raw)
+    with pytest.warns(RowsSetAsideWarning):
+        kept = load_customers(raw, on_bad_rows="skip")
+    # TAB and line breaks are text: kept.
+    assert kept["customer_id"].tolist() == ["A", "C"]
+    assert load_report(kept).rows_in == 3

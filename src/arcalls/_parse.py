@@ -732,6 +732,27 @@ def _merge(
     return out, pd.Series(spread, index=index, dtype="string")
 
 
+#: Control characters no text cell may hold: C0 controls but TAB, LF and CR, and DEL.
+#: They are invisible in a spreadsheet, break Excel files (openpyxl refuses them) and can
+#: drive a terminal (an escape sequence retitles or clears it).
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def control_characters(cells: pd.Series) -> np.ndarray:
+    """Which cells hold a control character (:data:`_CONTROL`)."""
+    arr = _arrow_text(cells)
+    if not len(arr):
+        return np.zeros(0, dtype=bool)
+    return pc.match_substring_regex(arr, _CONTROL).to_numpy(zero_copy_only=False)
+
+
+def escape_controls(values: pd.Series) -> pd.Series:
+    """The cells with each control character written as ``<0xNN>``, safe to print."""
+    return values.astype(object).str.replace(
+        _CONTROL, lambda m: f"<0x{ord(m.group(0)):02x}>", regex=True
+    )
+
+
 def longer_than(cells: pd.Series, limit: int) -> np.ndarray:
     """Which text cells hold more than ``limit`` characters."""
     arr = _arrow_text(cells)

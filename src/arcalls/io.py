@@ -873,6 +873,8 @@ def _parse_column(
     else:  # pragma: no cover - the schema has no other kinds
         raise ArcallsError(f"unknown column kind {kind!r}")
     problems.add(bad.notna(), header, cells, bad)
+    if kind in ("id", "text", "outcome"):
+        _check_controls(cells, header, problems)
     if required:
         empty = values.isna() & bad.isna()
         problems.add(
@@ -883,6 +885,22 @@ def _parse_column(
             _INTEGRITY_TAG,
         )
     return values.astype(dtype_of(kind), copy=False)
+
+
+def _check_controls(cells: pd.Series, header: str, problems: _Problems) -> None:
+    """Control characters in a text cell are a problem of that row (shown escaped)."""
+    found = _parse.control_characters(cells)
+    if not found.any():
+        return
+    shown = pd.Series(pd.NA, index=cells.index, dtype=object)
+    shown[found] = _parse.escape_controls(cells[found]).to_numpy()
+    problems.add(
+        found,
+        header,
+        shown,
+        "control character in the text (shown as <0xNN>; invisible in a spreadsheet, and "
+        "no export could keep it): remove the character",
+    )
 
 
 def _map_outcomes(text: pd.Series, outcomes: dict[str, str]) -> tuple[pd.Series, pd.Series]:

@@ -360,7 +360,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("inv_only_a_quote.csv", "invoices", InputError, r"has no header line"),
     Case("inv_no_header_names.csv", "invoices", InputError, r"has no header line"),
-    # A NUL byte: the id keeps it (it is text), the amount 'xx\0' is not an amount.
+    # A NUL byte: a control character in the id, and the amount 'xx\0' is not an amount.
     Case(
         "inv_nul_byte_in_id.csv",
         "invoices",
@@ -541,6 +541,16 @@ CASES: tuple[Case, ...] = (
     ),
     # ------------------------------------------------------------------ customers
     Case("cust_header_only.csv", "customers", None, rows=0, lenient=(0, 0)),
+    # A terminal escape sequence (retitle: ESC ] 0 ; ... BEL) in a name: refused with the
+    # row, shown escaped; the TAB in row 4 is text and loads.
+    Case(
+        "cust_control_characters.csv",
+        "customers",
+        ParseError,
+        _row("cust_control_characters.csv", 3, "customer_name", "Evil<0x1b>]0;pwned<0x07> Corp")
+        + r": control character in the text",
+        lenient=(2, 1),
+    ),
     Case(
         "cust_unknown_timezone.csv",
         "customers",
