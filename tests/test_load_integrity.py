@@ -78,3 +78,35 @@ def test_check_invoices_option_is_for_payments(book, capsys):
     argv = ["check", str(folder / "calls.csv"), "--kind", "calls"]
     assert main([*argv, "--invoices", str(folder / "invoices.csv")]) == 2
     assert "--invoices is for --kind payments" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "posixrules"])
+def test_a_zone_that_is_no_clock_is_refused_everywhere(book, capsys, zone):
+    import arcalls
+
+    folder, _ = book
+    # Only the payments of the fixture are broken; use the sample's own payments here.
+    shutil.copy(sample_path("payments"), folder / "payments.csv")
+    customers = folder / "customers.csv"
+    lines = customers.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    at = header.index("timezone")
+    cells = lines[5].split(",")
+    cells[at] = zone
+    lines[5] = ",".join(cells)
+    customers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # check, the loader and every command agree: row 6 is refused, naming file and row.
+    problems = arcalls.check_file(customers, kind="customers")
+    assert problems["row"].tolist() == [6]
+    assert problems["problem"].str.contains("unknown time zone").all()
+    with pytest.raises(arcalls.ParseError, match=rf"customers\.csv, row 6, column 'timezone'"):
+        arcalls.load_customers(customers)
+    argv = ["call-list", "--out", str(folder / "list.csv")]
+    argv += _inputs(folder, "invoices", "payments", "calls", "customers")
+    assert main(argv) == 2
+    assert "customers.csv, row 6, column 'timezone'" in capsys.readouterr().err
+    assert main([*argv, "--lenient"]) == 0
+    assert "1 of 400 row(s) of" in capsys.readouterr().err

@@ -1061,11 +1061,26 @@ def _duplicated(ids: pd.Series) -> np.ndarray:
     return (ids.notna() & ids.duplicated(keep="first")).to_numpy()
 
 
+#: Names in the zone database that are no place's clock: "Factory" (a placeholder
+#: without an offset of its own), "localtime" (this machine's zone, a different one on
+#: every machine) and "posixrules" (a rules file).
+NOT_CALL_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @functools.cache
 def _known_time_zones() -> frozenset[str]:
     # Empty when the system has no time-zone database: then nothing is checked here
-    # rather than every zone refused.
-    return frozenset(zoneinfo.available_timezones())
+    # rather than every zone refused. Only zones pandas can put a call in are kept, so
+    # that what loads is what every command can use.
+    return frozenset(z for z in zoneinfo.available_timezones() - NOT_CALL_ZONES if _usable_zone(z))
+
+
+def _usable_zone(zone: str) -> bool:
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(zone)
+    except Exception:  # noqa: BLE001 - pytz, zoneinfo and dateutil raise differently
+        return False
+    return True
 
 
 def _set_aside(

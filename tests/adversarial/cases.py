@@ -541,6 +541,14 @@ CASES: tuple[Case, ...] = (
     ),
     # ------------------------------------------------------------------ customers
     Case("cust_header_only.csv", "customers", None, rows=0, lenient=(0, 0)),
+    # Zone database names that are no place's clock: refused like an unknown zone.
+    Case(
+        "cust_timezone_no_clock.csv",
+        "customers",
+        ParseError,
+        _row("cust_timezone_no_clock.csv", 3, "timezone", "Factory") + r": unknown time zone",
+        lenient=(2, 2),
+    ),
     # A terminal escape sequence (retitle: ESC ] 0 ; ... BEL) in a name: refused with the
     # row, shown escaped; the TAB in row 4 is text and loads.
     Case(
