@@ -102,7 +102,7 @@ def test_a_zone_that_is_no_clock_is_refused_everywhere(book, capsys, zone):
     problems = arcalls.check_file(customers, kind="customers")
     assert problems["row"].tolist() == [6]
     assert problems["problem"].str.contains("unknown time zone").all()
-    with pytest.raises(arcalls.ParseError, match=rf"customers\.csv, row 6, column 'timezone'"):
+    with pytest.raises(arcalls.ParseError, match=r"customers\.csv, row 6, column 'timezone'"):
         arcalls.load_customers(customers)
     argv = ["call-list", "--out", str(folder / "list.csv")]
     argv += _inputs(folder, "invoices", "payments", "calls", "customers")
