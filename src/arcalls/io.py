@@ -798,6 +798,7 @@ def _load(
             required=name in required,
             outcomes=outcomes,
             scan=scans.pop(name, None),
+            preset=found_preset,
         )
     if make_ids and table.key not in positions:
         out[table.key] = pd.Series(
@@ -851,6 +852,7 @@ def _parse_column(
     required: bool,
     outcomes: dict[str, str] | None,
     scan: _parse.DateScan | None = None,
+    preset: Preset | None = None,
 ) -> pd.Series:
     where = f"{raw.name}, column {header!r}"
     if kind in ("id", "text"):
@@ -863,6 +865,7 @@ def _parse_column(
         values, bad = _parse.parse_dates(
             cells, rule=rule, with_time=kind == "datetime", where=where, scan=scan
         )
+        _check_date_order(cells, bad, rule, kind=kind, where=where, preset=preset)
     elif kind == "bool":
         values, bad = _parse.parse_bool(cells)
     elif kind == "int":
@@ -885,6 +888,60 @@ def _parse_column(
             _INTEGRITY_TAG,
         )
     return values.astype(dtype_of(kind), copy=False)
+
+
+def _check_date_order(
+    cells: pd.Series,
+    bad: pd.Series,
+    rule: _parse.DateRule,
+    *,
+    kind: str,
+    where: str,
+    preset: Preset | None,
+) -> None:
+    """Most of a column not a date in a fixed order, yet dates the other way: say so.
+
+    A day-first copy of a month-first export (or the reverse) would otherwise fail row by
+    row, thousands of "not a date" with no word of why.
+    """
+    if rule.dayfirst is None and rule.date_format is None:
+        return  # the order was decided from the column itself
+    failed = bad.notna().to_numpy()
+    filled = int(_parse._nonempty(cells).sum())
+    if not failed.any() or failed.sum() * 2 <= filled:
+        return
+    failing = cells[failed]
+    others = [_parse.DateRule(dayfirst=not rule.dayfirst)] if rule.date_format is None else []
+    others += (
+        [] if rule.date_format is None else [_parse.DateRule(dayfirst=d) for d in (True, False)]
+    )
+    for other in others:
+        values, still = _parse.parse_dates(
+            failing, rule=other, with_time=kind == "datetime", where=where
+        )
+        if still.notna().any():
+            continue
+        given = (
+            f"in the format {rule.date_format!r}"
+            if rule.date_format is not None
+            else ("read day-first" if rule.dayfirst else "read month-first")
+        )
+        if preset is not None and (
+            rule.date_format == preset.date_format and rule.dayfirst == preset.dayfirst
+        ):
+            given += f" (the {preset.name} preset's order)"
+        order = "day-first" if other.dayfirst else "month-first"
+        example = str(failing.iloc[0]).strip()
+        stamp = pd.Timestamp(values.iloc[0])
+        flag = "--dayfirst" if other.dayfirst else "--no-dayfirst"
+        fmt = "%d/%m/%Y" if other.dayfirst else "%m/%d/%Y"
+        raise ParseError(
+            f"{where}: {int(failed.sum()):,} of {filled:,} dates are not dates {given}, "
+            f"but every one of them reads {order} (e.g. {example!r} = "
+            f"{stamp:%d %B %Y}). The file writes its dates {order}: pass {flag} "
+            f"(dayfirst={bool(other.dayfirst)}) or --date-format '{fmt}' "
+            f"(date_format='{fmt}')."
+        )
 
 
 def _check_controls(cells: pd.Series, header: str, problems: _Problems) -> None:

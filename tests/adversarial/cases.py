@@ -600,6 +600,17 @@ CASES: tuple[Case, ...] = (
         r"'Phone'",
     ),
     # ------------------------------------------------------------------ preset ibm_ar
+    # A day-first copy of the month-first export: most dates fail the preset's order
+    # but all read day-first; the message says so and names --dayfirst (2 of 3 fail).
+    Case(
+        "ibm_ar_day_first_copy.csv",
+        "invoices",
+        ParseError,
+        r"ibm_ar_day_first_copy\.csv, column 'InvoiceDate': 2 of 3 dates are not dates read "
+        r"month-first \(the ibm_ar preset's order\), but every one of them reads day-first"
+        r".*pass --dayfirst",
+        preset="ibm_ar",
+    ),
     Case(
         "ibm_ar_ok.csv",
         "invoices",
