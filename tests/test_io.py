@@ -827,3 +827,13 @@ def test_control_characters_in_text_are_refused_with_the_row(char):
     # TAB and line breaks are text: kept.
     assert kept["customer_id"].tolist() == ["A", "C"]
     assert load_report(kept).rows_in == 3
+
+
+def test_a_fixed_format_with_day_and_month_swapped_says_so(tmp_path):
+    path = dates_file(tmp_path, ["26/04/2011", "27/04/2011"])
+    with pytest.raises(
+        ParseError,
+        match=r"2 of 2 dates are not dates in the format '%m/%d/%Y', but every one of them "
+        r"reads in the format '%d/%m/%Y'.*--date-format '%d/%m/%Y'",
+    ):
+        load_invoices(path, date_format="%m/%d/%Y")

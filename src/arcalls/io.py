@@ -911,37 +911,42 @@ def _check_date_order(
     if not failed.any() or failed.sum() * 2 <= filled:
         return
     failing = cells[failed]
-    others = [_parse.DateRule(dayfirst=not rule.dayfirst)] if rule.date_format is None else []
-    others += (
-        [] if rule.date_format is None else [_parse.DateRule(dayfirst=d) for d in (True, False)]
-    )
-    for other in others:
-        values, still = _parse.parse_dates(
-            failing, rule=other, with_time=kind == "datetime", where=where
-        )
-        if still.notna().any():
-            continue
-        given = (
-            f"in the format {rule.date_format!r}"
-            if rule.date_format is not None
-            else ("read day-first" if rule.dayfirst else "read month-first")
-        )
-        if preset is not None and (
-            rule.date_format == preset.date_format and rule.dayfirst == preset.dayfirst
-        ):
-            given += f" (the {preset.name} preset's order)"
-        order = "day-first" if other.dayfirst else "month-first"
-        example = str(failing.iloc[0]).strip()
-        stamp = pd.Timestamp(values.iloc[0])
-        flag = "--dayfirst" if other.dayfirst else "--no-dayfirst"
+    if rule.date_format is None:
+        other = _parse.DateRule(dayfirst=not rule.dayfirst)
         fmt = "%d/%m/%Y" if other.dayfirst else "%m/%d/%Y"
-        raise ParseError(
-            f"{where}: {int(failed.sum()):,} of {filled:,} dates are not dates {given}, "
-            f"but every one of them reads {order} (e.g. {example!r} = "
-            f"{stamp:%d %B %Y}). The file writes its dates {order}: pass {flag} "
-            f"(dayfirst={bool(other.dayfirst)}) or --date-format '{fmt}' "
-            f"(date_format='{fmt}')."
+    elif "%d" in rule.date_format and "%m" in rule.date_format:
+        # The same format with day and month swapped.
+        fmt = rule.date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+        other = _parse.DateRule(date_format=fmt)
+    else:
+        return
+    values, still = _parse.parse_dates(
+        failing, rule=other, with_time=kind == "datetime", where=where
+    )
+    if still.notna().any():
+        return
+    if rule.date_format is not None:
+        given = f"in the format {rule.date_format!r}"
+        order = f"in the format {fmt!r}"
+        flag = f"--date-format '{fmt}' (date_format='{fmt}')"
+    else:
+        given = "read day-first" if rule.dayfirst else "read month-first"
+        order = "day-first" if other.dayfirst else "month-first"
+        flag = (
+            f"{'--dayfirst' if other.dayfirst else '--no-dayfirst'} "
+            f"(dayfirst={bool(other.dayfirst)}) or --date-format '{fmt}' (date_format='{fmt}')"
         )
+    if preset is not None and (
+        rule.date_format == preset.date_format and rule.dayfirst == preset.dayfirst
+    ):
+        given += f" (the {preset.name} preset's order)"
+    example = str(failing.iloc[0]).strip()
+    raise ParseError(
+        f"{where}: {int(failed.sum()):,} of {filled:,} dates are not dates {given}, but "
+        f"every one of them reads {order} (e.g. {example!r} = "
+        f"{pd.Timestamp(values.iloc[0]):%d %B %Y}). The file writes its dates {order}: "
+        f"pass {flag}."
+    )
 
 
 def _check_controls(cells: pd.Series, header: str, problems: _Problems) -> None:
