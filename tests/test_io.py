@@ -837,3 +837,16 @@ def test_a_fixed_format_with_day_and_month_swapped_says_so(tmp_path):
         r"reads in the format '%d/%m/%Y'.*--date-format '%d/%m/%Y'",
     ):
         load_invoices(path, date_format="%m/%d/%Y")
+
+
+def test_one_columns_mapping_serves_every_file(tmp_path):
+    # The command line passes one --columns to every loader: a header the file does not
+    # have is another file's mapping, not an error.
+    columns = _SETTLED_MAP | {"days": "days_to_pay", "Pay Date": "payment_date"}
+    inv = load_invoices(_settled_csv(tmp_path), columns=columns)
+    assert len(inv) == 2
+    pay = tmp_path / "payments.csv"
+    pay.write_text("payment_id,id,Pay Date,amount\nP1,A1,2026-01-20,5.00\n", encoding="utf-8")
+    assert load_payments(pay, columns=columns)["payment_date"].tolist() == [
+        pd.Timestamp("2026-01-20")
+    ]

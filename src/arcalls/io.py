@@ -528,7 +528,11 @@ def _map_headers(
     """Canonical name -> position of the file column that holds it."""
     extras = dict(preset.extra_columns) if preset else {}
     allowed = set(table.names) | set(extras) | set(DERIVED_INPUTS.get(table.name, {}))
-    known_anywhere = {n for t in TABLES.values() for n in t.names} | allowed
+    known_anywhere = (
+        {n for t in TABLES.values() for n in t.names}
+        | {n for names in DERIVED_INPUTS.values() for n in names}
+        | allowed
+    )
     # A mapping key names the headers equal to it; failing that, those equal to it once
     # case, spaces, "_" and "-" are ignored.
     by_position: dict[int, str | None] = {}
@@ -548,9 +552,19 @@ def _map_headers(
                 f"columns= maps {header!r} to {target!r}, which is not a canonical column. "
                 f"{table.name} columns: {', '.join(_mappable(table))}."
             )
-        if target is not None and target not in allowed:
-            # A column of another table would be dropped here without a word.
-            owner = next(t.name for t in TABLES.values() if target in t.names)
+        present = any(
+            h == str(header).strip() or k == _parse.normalize_header(header)
+            for h, k in zip(raw.headers, keys, strict=True)
+        )
+        if target is not None and target not in allowed and present:
+            # A column of this file mapped to another table's column would be dropped
+            # here without a word. (One --columns mapping serves every file of a run:
+            # a header this file does not have is another file's business.)
+            owner = next(
+                name
+                for name, table_ in TABLES.items()
+                if target in table_.names or target in DERIVED_INPUTS.get(name, {})
+            )
             raise SchemaError(
                 f"columns= maps {header!r} to {target!r}, a {owner} column: a {table.name} "
                 f"file cannot use it, so it would be dropped. {table.name} columns: "
