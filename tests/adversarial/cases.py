@@ -390,6 +390,27 @@ CASES: tuple[Case, ...] = (
         + r": not an amount: commas must group thousands",
         lenient=(2, 2),
     ),
+    # A settlement amount with nothing saying when it was paid would be ignored: refused.
+    Case(
+        "inv_amount_paid_without_date.csv",
+        "invoices",
+        SchemaError,
+        r"inv_amount_paid_without_date\.csv: column 'amount_paid' maps to amount_paid, but "
+        r"no column says when it was paid",
+    ),
+    # Days from invoice to payment make the paid date (a prepayment may be negative).
+    Case(
+        "inv_days_to_pay.csv",
+        "invoices",
+        None,
+        options={"columns": {"Days to pay": "days_to_pay"}},
+        rows=3,
+        values={
+            "paid_date": [T("2026-01-15"), T("2026-01-03"), pd.NaT],
+            "amount_paid": [100.0, 20.0, float("nan")],
+        },
+        lenient=(3, 0),
+    ),
     Case(
         "pay_unknown_invoice.csv",
         "payments",
@@ -669,6 +690,21 @@ CASES: tuple[Case, ...] = (
             "due_date": [T("2026-12-20"), T("2026-10-30")],
         },
         lenient=(2, 0),
+    ),
+    # Overpayments and prepayments are credits of their contact, due on their own date:
+    # 234.00 - 120.00 - 300.00 = -186.00, the Total line.
+    Case(
+        "xero_aged_overpayments.csv",
+        "invoices",
+        None,
+        preset="xero_aged_receivables_detail",
+        rows=3,
+        values={
+            "invoice_id": ["INV-0041", "Overpayment row-8", "Prepayment row-9"],
+            "open_balance": [234.0, -120.0, -300.0],
+            "due_date": [T("2026-12-20"), T("2026-10-15"), T("2026-11-10")],
+        },
+        lenient=(3, 0),
     ),
     Case(
         "qb_aging_total_mismatch.csv",
