@@ -174,3 +174,23 @@ def test_ibm_open_total_is_what_was_unsettled_on_the_date(ibm_ar_path, as_of):
     inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
     assert expected > 0
     assert _cents(_open_total(inv, as_of=t)) == expected
+
+
+def test_udyam_on_the_command_line(ledger_path, capsys):
+    """The README's mapping as --columns JSON: the same open total, and a check hint that
+    reads the file the same way."""
+    import json
+    import shlex
+
+    from arcalls.cli import main
+
+    columns = json.dumps(UDYAM_COLUMNS)
+    argv = ["aging", "--invoices", str(ledger_path), "--columns", columns]
+    argv += ["--date-format", "%d-%b-%y", "--make-ids", "--lenient", "--as-of", "2017-11-30"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    total = _open_total(_load_udyam(ledger_path), as_of="2017-11-30")
+    assert f"{total:,.2f}" in captured.out
+    hint = captured.err.split("run `", 1)[1].split("`", 1)[0]
+    assert main(shlex.split(hint)[1:]) == 1
+    assert "1 problem(s) in 1 of 8753 rows" in capsys.readouterr().out

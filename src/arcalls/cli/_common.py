@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -169,7 +170,10 @@ def load_tables(args: argparse.Namespace) -> Tables:
     for kind, frame in loaded.items():
         report = io.load_report(frame)
         if len(report.set_aside):
-            against = f" --invoices {paths['invoices']}" if kind == "payments" else ""
+            # The same reading options, so that check sees the file as this run did.
+            against = _format_options(args, kind)
+            if kind == "payments":
+                against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
                 f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
                 f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
@@ -178,6 +182,23 @@ def load_tables(args: argparse.Namespace) -> Tables:
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
     return Tables(**{kind: loaded.get(kind) for kind in KINDS})
+
+
+def _format_options(args: argparse.Namespace, kind: str) -> str:
+    """The reading options of a run, as ``arcalls check`` takes them."""
+    words = []
+    for flag, value in (
+        ("--preset", args.preset),
+        ("--columns", args.columns),
+        ("--date-format", args.date_format),
+    ):
+        if value is not None:
+            words += [flag, shlex.quote(str(value))]
+    if args.dayfirst is not None:
+        words.append("--dayfirst" if args.dayfirst else "--no-dayfirst")
+    if args.make_ids and kind != "customers":
+        words.append("--make-ids")
+    return "".join(" " + w for w in words)
 
 
 def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
