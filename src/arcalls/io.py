@@ -190,6 +190,10 @@ def load_invoices(
         Your header -> canonical name, e.g. ``{"Vendor_Name": "customer_id"}``. Headers
         match case-, space-, ``_``- and ``-``-insensitively; canonical names match
         themselves; map a header to None to ignore it. Overrides the preset's mapping.
+        Besides the canonical columns, a days column may map to ``days_to_pay``: the
+        loader makes ``paid_date = invoice_date + days``. ``amount_paid`` needs a
+        ``paid_date`` (or ``days_to_pay``), and a header mapped to another table's
+        column is refused: neither would be used, and nothing is dropped in silence.
     date_format : str, optional
         strftime format of every date column (wins over any guess), e.g. ``"%d-%b-%y"``.
     dayfirst : bool, optional
