@@ -737,3 +737,116 @@ def test_open_balance_must_match_amount_less_amount_paid(tmp_path):
     problems = arcalls.check_file(path, kind="invoices", columns=columns)
     assert problems["row"].tolist() == [3]
     assert problems["problem"].str.contains("amount - amount_paid = 30.00").all()
+
+
+# --------------------------------------------------------------------------- silent misreads
+
+
+def test_decimal_comma_among_decimal_points_is_refused():
+    raw = pd.DataFrame(
+        {
+            "invoice_id": ["a", "b", "c", "d", "e"],
+            "customer_id": ["A"] * 5,
+            "invoice_date": ["2026-01-05"] * 5,
+            "due_date": ["2026-01-05"] * 5,
+            "amount": ["€12,00", "1,2,3", "1,234.50", "5.25", "1,234,567.00"],
+        }
+    )
+    problems = arcalls.check_file(raw, kind="invoices")
+    assert problems["row"].tolist() == [2, 3]
+    assert problems["value"].tolist() == ["€12,00", "1,2,3"]
+    assert problems["problem"].str.contains("not an amount: commas must group thousands").all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", arcalls.RowsSetAsideWarning)
+        inv = load_invoices(raw, on_bad_rows="skip")
+    assert inv["amount"].tolist() == [1234.5, 5.25, 1234567.0]
+
+
+def test_decimal_point_among_decimal_commas_is_refused():
+    text = (
+        "invoice_id;customer_id;invoice_date;due_date;amount\n"
+        "a;A;2026-01-05;2026-01-05;1.234,50\n"
+        "b;A;2026-01-05;2026-01-05;12,00\n"
+        "c;A;2026-01-05;2026-01-05;1.5\n"
+    )
+    problems = arcalls.check_file(io.StringIO(text), kind="invoices")
+    assert problems["row"].tolist() == [4]
+    assert problems["problem"].str.contains("points must group thousands").all()
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2026-01-05 25:30", "2026-01-05 10:61", "2026/01/05 99:99", "05/01/2026 24:00"]
+)
+def test_impossible_times_are_refused(stamp):
+    raw = pd.DataFrame(
+        {
+            "call_id": ["c1", "c2"],
+            "customer_id": ["A", "A"],
+            "called_at": ["2026-01-05 10:30", stamp],
+            "outcome": ["no_answer"] * 2,
+        }
+    )
+    problems = arcalls.check_file(raw, kind="calls", dayfirst=True)
+    assert problems["row"].tolist() == [3]
+    assert problems["value"].tolist() == [stamp]
+    assert problems["problem"].str.contains("not a time of day").all()
+
+
+def test_possible_times_still_load():
+    raw = pd.DataFrame(
+        {
+            "call_id": ["c1", "c2", "c3"],
+            "customer_id": ["A"] * 3,
+            "called_at": ["2026/01/05 23:59", "2026/01/05 12:00 AM", "2026/01/05 12:30 pm"],
+            "outcome": ["no_answer"] * 3,
+        }
+    )
+    calls = load_calls(raw)
+    assert calls["called_at"].dt.strftime("%H:%M").tolist() == ["23:59", "00:00", "12:30"]
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x7f", "\x0b"])
+def test_control_characters_in_text_are_refused_with_the_row(char):
+    raw = pd.DataFrame(
+        {"customer_id": ["A", f"B{char}[2J", "C"], "customer_name": ["ok\tname", "x", "y\nz"]}
+    )
+    problems = check_file(raw, kind="customers")
+    assert problems["row"].tolist() == [3]
+    assert problems["column"].tolist() == ["customer_id"]
+    assert problems["value"].tolist() == [f"B<0x{ord(char):02x}>[2J"]
+    assert problems["problem"].str.contains("control character").all()
+    with pytest.raises(
+        ParseError, match=rf"row 3, column 'customer_id': value 'B<0x{ord(char):02x}>"
+    ):
+        load_customers(raw)
+    with pytest.warns(RowsSetAsideWarning):
+        kept = load_customers(raw, on_bad_rows="skip")
+    # TAB and line breaks are text: kept.
+    assert kept["customer_id"].tolist() == ["A", "C"]
+    assert load_report(kept).rows_in == 3
+
+
+def test_a_fixed_format_with_day_and_month_swapped_says_so(tmp_path):
+    path = dates_file(tmp_path, ["26/04/2011", "27/04/2011"])
+    with pytest.raises(
+        ParseError,
+        match=r"2 of 2 dates are not dates in the format '%m/%d/%Y', but every one of them "
+        r"reads in the format '%d/%m/%Y'.*--date-format '%d/%m/%Y'",
+    ):
+        load_invoices(path, date_format="%m/%d/%Y")
+
+
+def test_one_columns_mapping_serves_every_file(tmp_path):
+    # The command line passes one --columns to every loader: a header the file does not
+    # have is another file's mapping, not an error.
+    columns = _SETTLED_MAP | {"days": "days_to_pay", "Pay Date": "payment_date"}
+    inv = load_invoices(_settled_csv(tmp_path), columns=columns)
+    assert len(inv) == 2
+    pay = tmp_path / "payments.csv"
+    pay.write_text("payment_id,id,Pay Date,amount\nP1,A1,2026-01-20,5.00\n", encoding="utf-8")
+    assert load_payments(pay, columns=columns)["payment_date"].tolist() == [
+        pd.Timestamp("2026-01-20")
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from arcalls import IntegrityError, SchemaError
+from arcalls import IntegrityError, ParseError, SchemaError
 from arcalls.io import PRESETS, load_invoices, load_report
 
 DATA = Path(__file__).parent / "data"
@@ -174,3 +174,41 @@ def test_quickbooks_partly_applied_payment_and_journal_entry():
         2000.0,
     ]
     assert round(float(table["total"].iloc[0]), 2) == 3400.00
+
+
+def _day_first_copy(ibm_ar_path, tmp_path):
+    with open(ibm_ar_path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    dates = [rows[0].index(h) for h in ("PaperlessDate", "InvoiceDate", "DueDate", "SettledDate")]
+    for row in rows[1:]:
+        for i in dates:
+            m, d, y = row[i].split("/")
+            row[i] = f"{d}/{m}/{y}"
+    path = tmp_path / "ar_dayfirst.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def test_ibm_day_first_copy_names_dayfirst(ibm_ar_path, tmp_path):
+    path = _day_first_copy(ibm_ar_path, tmp_path)
+    with pytest.raises(
+        ParseError,
+        match=r"column 'InvoiceDate': \d[\d,]* of 2,466 dates are not dates read month-first "
+        r"\(the ibm_ar preset's order\), but every one of them reads day-first.*--dayfirst",
+    ) as info:
+        load_invoices(path, preset="ibm_ar")
+    assert "--date-format" in str(info.value)
+    # Read day-first, the copy is the original file.
+    assert load_invoices(path, preset="ibm_ar", dayfirst=True).equals(
+        load_invoices(ibm_ar_path, preset="ibm_ar")
+    )
+
+
+def test_a_few_bad_dates_under_a_preset_stay_row_problems(ibm_ar_path, tmp_path):
+    lines = ibm_ar_path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",1/2/2013,", ",13/2/2013,", 1)
+    path = tmp_path / "ar.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"row 2, column 'InvoiceDate': value '13/2/2013'"):
+        load_invoices(path, preset="ibm_ar")

@@ -174,3 +174,44 @@ def test_ibm_open_total_is_what_was_unsettled_on_the_date(ibm_ar_path, as_of):
     inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
     assert expected > 0
     assert _cents(_open_total(inv, as_of=t)) == expected
+
+
+def test_udyam_on_the_command_line(ledger_path, capsys):
+    """The README's mapping as --columns JSON: the same open total, and a check hint that
+    reads the file the same way."""
+    import json
+    import shlex
+
+    from arcalls.cli import main
+
+    columns = json.dumps(UDYAM_COLUMNS)
+    argv = ["aging", "--invoices", str(ledger_path), "--columns", columns]
+    argv += ["--date-format", "%d-%b-%y", "--make-ids", "--lenient", "--as-of", "2017-11-30"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    total = _open_total(_load_udyam(ledger_path), as_of="2017-11-30")
+    assert f"{total:,.2f}" in captured.out
+    hint = captured.err.split("run `", 1)[1].split("`", 1)[0]
+    assert main(shlex.split(hint)[1:]) == 1
+    assert "1 problem(s) in 1 of 8753 rows" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "preset"),
+    [
+        ("quickbooks_ar_aging_detail.csv", "quickbooks_aging_detail"),
+        ("quickbooks_ar_aging_detail_payments.csv", "quickbooks_aging_detail"),
+        ("xero_aged_receivables_detail_credits.csv", "xero_aged_receivables_detail"),
+    ],
+)
+def test_the_ledger_and_aging_agree_per_customer(name, preset):
+    """Per customer, the ledger's open amounts add up to aging's total, credits included."""
+    inv = arcalls.load_invoices(DATA / name, preset=preset)
+    as_of = arcalls.load_report(inv).as_of
+    balances = arcalls.invoice_balances(inv, as_of=as_of)
+    by_customer = balances.groupby("customer_id")["open_amount"].sum().round(2)
+    table = arcalls.aging(inv, as_of=as_of)
+    assert table["total"].round(2).sort_index().to_dict() == by_customer.sort_index().to_dict()
+    # And each customer's open amount is what the report's own rows print for it.
+    printed = inv.groupby("customer_id")["open_balance"].sum().round(2)
+    assert by_customer.sort_index().to_dict() == printed.sort_index().to_dict()

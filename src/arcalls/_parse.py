@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,16 @@ MAX_COLUMNS = 16_384
 #: A cell longer than a spreadsheet cell may be (Excel: 32,767 characters) is a problem:
 #: it cannot come from a spreadsheet and could not go back into one in our exports.
 MAX_CELL_CHARS = 32_767
+
+#: Input files larger than this are refused before they are read (2 GiB: a ten-million
+#: row export is about 1 GB). Override with the environment variable
+#: ``ARCALLS_MAX_FILE_BYTES`` (a number of bytes) for a bigger book.
+MAX_FILE_BYTES = int(os.environ.get("ARCALLS_MAX_FILE_BYTES", 2 << 30))
+#: A line longer than this (8 MiB) is refused before the file is parsed: no spreadsheet
+#: row is that long (a cell holds at most MAX_CELL_CHARS characters), and reading it
+#: would cost many times its size in memory. Lines up to it are read, and their cells
+#: longer than MAX_CELL_CHARS are row problems. ``ARCALLS_MAX_LINE_BYTES`` overrides it.
+MAX_LINE_BYTES = int(os.environ.get("ARCALLS_MAX_LINE_BYTES", 8 << 20))
 
 _OUT_OF_RANGE = f"date outside {MIN_YEAR}..{MAX_YEAR} (a typo?)"
 _FAST_STR = "string[pyarrow]"
@@ -82,6 +93,10 @@ _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 #: leading minus, at most cents, and too few digits to reach MAX_ABS_AMOUNT.
 _PLAIN_CENTS = r"^-?\d{1,12}(?:\.\d{1,2})?$"
 _CURRENCY = r"[$€£¥₹\s']|^(?:USD|EUR|GBP|CAD|AUD|NZD|INR)|(?:USD|EUR|GBP)$"
+#: Thousands grouped by the separator that is not the decimal one: 1,234,567.89 and
+#: 1.234.567,89 (a sign may lead).
+_POINT_GROUPS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+_COMMA_DECIMAL_GROUPS = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
 
 
 def normalize_header(name: str) -> str:
@@ -166,6 +181,9 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
     if isinstance(source, str | Path):
         path = _check_path(source)
         name = str(path)
+        if path.is_file():
+            _check_size(path.stat().st_size, name)
+            _check_line_lengths(_FileContent(path), name)
         # A file is streamed to pyarrow, never held whole in memory next to its table
         # (a pipe or device is read once, into memory, below).
         streamed = find_header is None and path.is_file()
@@ -175,6 +193,7 @@ def read_raw(source, *, find_header: HeaderFinder | None = None) -> RawTable:
         data = path.read_bytes()
     else:
         name, data = _read_bytes(source)
+        _check_line_lengths(_BytesContent(data), name)
         raw = _read_utf8(_BytesContent(data), name) if find_header is None else None
         if raw is not None:
             return raw
@@ -471,12 +490,73 @@ def _check_path(source: str | Path) -> Path:
 
 def _read_bytes(source) -> tuple[str, bytes]:
     if hasattr(source, "read"):
-        data = source.read()
+        # One byte (or character) past the cap is enough to know it is too big.
+        data = source.read(MAX_FILE_BYTES + 1)
         name = str(getattr(source, "name", "<file-like>"))
-        return name, data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        _check_size(len(data), name)
+        return name, data
     raise InputError(
         f"source must be a file path, an open file or a DataFrame, got {type(source).__name__}."
     )
+
+
+def _check_size(size: int, name: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name} is larger than {MAX_FILE_BYTES:,} bytes, the most arcalls reads "
+            f"({MAX_FILE_BYTES / (1 << 30):.1f} GiB): is it the right file? For a bigger "
+            "export, set the environment variable ARCALLS_MAX_FILE_BYTES to its size."
+        )
+
+
+def _check_line_lengths(content: _BytesContent | _FileContent, name: str) -> None:
+    """Refuse a line longer than MAX_LINE_BYTES before anything parses it.
+
+    Aligned windows of half that size are searched for a line end (C speed, and each
+    search stops at the first one): a line of MAX_LINE_BYTES or more leaves one window
+    without any, and only then is the line measured and its number counted.
+    """
+    window = max(1, MAX_LINE_BYTES // 2)
+    if content.size <= MAX_LINE_BYTES:
+        return
+    for start in range(0, content.size, window):
+        block = content.read(start, min(content.size, start + window))
+        if b"\n" in block or b"\r" in block or len(block) < window:
+            continue
+        begin, end, line = _line_around(content, start)
+        if end - begin > MAX_LINE_BYTES:
+            raise InputError(
+                f"{name}, row {line}: the line is {end - begin:,} bytes long, more than the "
+                f"{MAX_LINE_BYTES:,} arcalls reads in one line (a spreadsheet cell holds at "
+                f"most {MAX_CELL_CHARS:,} characters): a paste gone wrong, or not a table "
+                "export? Fix that row (or set ARCALLS_MAX_LINE_BYTES to read it)."
+            )
+
+
+def _line_around(content: _BytesContent | _FileContent, at: int) -> tuple[int, int, int]:
+    """The start and end byte of the line holding byte ``at``, and its line number."""
+    step = 1 << 20
+    begin = at
+    while begin > 0:
+        block = content.read(max(0, begin - step), begin)
+        nl = block.rfind(b"\n")
+        if nl >= 0:
+            begin = begin - len(block) + nl + 1
+            break
+        begin -= len(block)
+    end = at
+    while end < content.size:
+        block = content.read(end, min(content.size, end + step))
+        nl = block.find(b"\n")
+        if nl >= 0:
+            end += nl
+            break
+        end += len(block)
+    lines = 1
+    for start in range(0, begin, step):
+        lines += content.read(start, min(begin, start + step)).count(b"\n")
+    return begin, end, lines
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
@@ -728,6 +808,27 @@ def _merge(
     return out, pd.Series(spread, index=index, dtype="string")
 
 
+#: Control characters no text cell may hold: C0 controls but TAB, LF and CR, and DEL.
+#: They are invisible in a spreadsheet, break Excel files (openpyxl refuses them) and can
+#: drive a terminal (an escape sequence retitles or clears it).
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def control_characters(cells: pd.Series) -> np.ndarray:
+    """Which cells hold a control character (:data:`_CONTROL`)."""
+    arr = _arrow_text(cells)
+    if not len(arr):
+        return np.zeros(0, dtype=bool)
+    return pc.match_substring_regex(arr, _CONTROL).to_numpy(zero_copy_only=False)
+
+
+def escape_controls(values: pd.Series) -> pd.Series:
+    """The cells with each control character written as ``<0xNN>``, safe to print."""
+    return values.astype(object).str.replace(
+        _CONTROL, lambda m: f"<0x{ord(m.group(0)):02x}>", regex=True
+    )
+
+
 def longer_than(cells: pd.Series, limit: int) -> np.ndarray:
     """Which text cells hold more than ``limit`` characters."""
     arr = _arrow_text(cells)
@@ -807,11 +908,15 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
         negative = s.str.match(r"^\(.*\)$") | s.str.endswith("-")
         s = s.str.replace(r"^\(|\)$", "", regex=True).str.rstrip("-")
         s = s.str.replace(_CURRENCY, "", regex=True)
+        # A separator that does not group thousands is a misread waiting to happen:
+        # "12,00" in a decimal-point column is not 1,200, nor "1,2,3" 123.
+        group, grouping = (".", _COMMA_DECIMAL_GROUPS) if decimal_comma else (",", _POINT_GROUPS)
+        misgrouped = s.str.contains(group, regex=False) & ~s.str.fullmatch(grouping)
         if decimal_comma:
             s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         else:
             s = s.str.replace(",", "", regex=False)
-        well_formed = s.str.match(_PLAIN_NUMBER) & ~(negative & s.str.startswith("-"))
+        well_formed = s.str.match(_PLAIN_NUMBER) & ~(negative & s.str.startswith("-")) & ~misgrouped
         nums = pd.to_numeric(s.where(well_formed), errors="coerce").astype("float64")
         nums = np.where(negative, -nums, nums)
         absurd = well_formed & ~(np.abs(nums) < MAX_ABS_AMOUNT)
@@ -819,6 +924,14 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
         parsed = pd.Series(np.round(np.where(absurd, np.nan, nums), MONEY_DECIMALS) + 0.0)
         problems = pd.Series(pd.NA, index=u.index, dtype="string")
         problems = problems.mask((u != "") & ~well_formed, "not an amount")
+        problems = problems.mask(
+            misgrouped,
+            "not an amount: points must group thousands in this column, which writes "
+            "decimals with a comma (1.234,56)"
+            if decimal_comma
+            else "not an amount: commas must group thousands in this column, which writes "
+            "decimals with a point (1,234.56); fix the cell, e.g. 12.00 for 12,00",
+        )
         problems = problems.mask(absurd, f"amount too large (not below {MAX_ABS_AMOUNT:,.0f})")
         return parsed, problems
 
@@ -1171,6 +1284,13 @@ def _parse_dates_auto(
     hour = nums["H"].fillna(0)
     pm = parts["p"].str.lower().eq("pm").fillna(False).astype(bool)
     am = parts["p"].str.lower().eq("am").fillna(False).astype(bool)
+    # An impossible time would roll over (25:30 into the next day): refuse it instead.
+    bad_time = (
+        (hour > np.where(pm | am, 12, 23))
+        | ((pm | am) & (hour < 1))
+        | (nums["M"].fillna(0) > 59)
+        | (nums["S"].fillna(0) > 59)
+    ).to_numpy()
     hour = hour.where(~(pm | am), hour % 12 + np.where(pm, 12, 0))
     in_range = year.between(MIN_YEAR, MAX_YEAR)
     stamp = pd.to_datetime(
@@ -1187,8 +1307,10 @@ def _parse_dates_auto(
         errors="coerce",
     )
     problems = pd.Series(pd.NA, index=u.index, dtype="string")
+    stamp = stamp.mask(bad_time)
     problems = problems.mask((u != "") & stamp.isna(), "not a date")
     problems = problems.mask(year.notna() & ~in_range, _OUT_OF_RANGE)
+    problems = problems.mask(bad_time, "not a time of day (hours 00-23, minutes and seconds 00-59)")
     return stamp, problems
 
 

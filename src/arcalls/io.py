@@ -190,6 +190,10 @@ def load_invoices(
         Your header -> canonical name, e.g. ``{"Vendor_Name": "customer_id"}``. Headers
         match case-, space-, ``_``- and ``-``-insensitively; canonical names match
         themselves; map a header to None to ignore it. Overrides the preset's mapping.
+        Besides the canonical columns, a days column may map to ``days_to_pay``: the
+        loader makes ``paid_date = invoice_date + days``. ``amount_paid`` needs a
+        ``paid_date`` (or ``days_to_pay``), and a header mapped to another table's
+        column is refused: neither would be used, and nothing is dropped in silence.
     date_format : str, optional
         strftime format of every date column (wins over any guess), e.g. ``"%d-%b-%y"``.
     dayfirst : bool, optional
@@ -528,7 +532,11 @@ def _map_headers(
     """Canonical name -> position of the file column that holds it."""
     extras = dict(preset.extra_columns) if preset else {}
     allowed = set(table.names) | set(extras) | set(DERIVED_INPUTS.get(table.name, {}))
-    known_anywhere = {n for t in TABLES.values() for n in t.names} | allowed
+    known_anywhere = (
+        {n for t in TABLES.values() for n in t.names}
+        | {n for names in DERIVED_INPUTS.values() for n in names}
+        | allowed
+    )
     # A mapping key names the headers equal to it; failing that, those equal to it once
     # case, spaces, "_" and "-" are ignored.
     by_position: dict[int, str | None] = {}
@@ -548,9 +556,19 @@ def _map_headers(
                 f"columns= maps {header!r} to {target!r}, which is not a canonical column. "
                 f"{table.name} columns: {', '.join(_mappable(table))}."
             )
-        if target is not None and target not in allowed:
-            # A column of another table would be dropped here without a word.
-            owner = next(t.name for t in TABLES.values() if target in t.names)
+        present = any(
+            h == str(header).strip() or k == _parse.normalize_header(header)
+            for h, k in zip(raw.headers, keys, strict=True)
+        )
+        if target is not None and target not in allowed and present:
+            # A column of this file mapped to another table's column would be dropped
+            # here without a word. (One --columns mapping serves every file of a run:
+            # a header this file does not have is another file's business.)
+            owner = next(
+                name
+                for name, table_ in TABLES.items()
+                if target in table_.names or target in DERIVED_INPUTS.get(name, {})
+            )
             raise SchemaError(
                 f"columns= maps {header!r} to {target!r}, a {owner} column: a {table.name} "
                 f"file cannot use it, so it would be dropped. {table.name} columns: "
@@ -798,6 +816,7 @@ def _load(
             required=name in required,
             outcomes=outcomes,
             scan=scans.pop(name, None),
+            preset=found_preset,
         )
     if make_ids and table.key not in positions:
         out[table.key] = pd.Series(
@@ -851,6 +870,7 @@ def _parse_column(
     required: bool,
     outcomes: dict[str, str] | None,
     scan: _parse.DateScan | None = None,
+    preset: Preset | None = None,
 ) -> pd.Series:
     where = f"{raw.name}, column {header!r}"
     if kind in ("id", "text"):
@@ -863,6 +883,7 @@ def _parse_column(
         values, bad = _parse.parse_dates(
             cells, rule=rule, with_time=kind == "datetime", where=where, scan=scan
         )
+        _check_date_order(cells, bad, rule, kind=kind, where=where, preset=preset)
     elif kind == "bool":
         values, bad = _parse.parse_bool(cells)
     elif kind == "int":
@@ -873,6 +894,8 @@ def _parse_column(
     else:  # pragma: no cover - the schema has no other kinds
         raise ArcallsError(f"unknown column kind {kind!r}")
     problems.add(bad.notna(), header, cells, bad)
+    if kind in ("id", "text", "outcome"):
+        _check_controls(cells, header, problems)
     if required:
         empty = values.isna() & bad.isna()
         problems.add(
@@ -883,6 +906,81 @@ def _parse_column(
             _INTEGRITY_TAG,
         )
     return values.astype(dtype_of(kind), copy=False)
+
+
+def _check_date_order(
+    cells: pd.Series,
+    bad: pd.Series,
+    rule: _parse.DateRule,
+    *,
+    kind: str,
+    where: str,
+    preset: Preset | None,
+) -> None:
+    """Most of a column not a date in a fixed order, yet dates the other way: say so.
+
+    A day-first copy of a month-first export (or the reverse) would otherwise fail row by
+    row, thousands of "not a date" with no word of why.
+    """
+    if rule.dayfirst is None and rule.date_format is None:
+        return  # the order was decided from the column itself
+    failed = bad.notna().to_numpy()
+    filled = int(_parse._nonempty(cells).sum())
+    if not failed.any() or failed.sum() * 2 <= filled:
+        return
+    failing = cells[failed]
+    if rule.date_format is None:
+        other = _parse.DateRule(dayfirst=not rule.dayfirst)
+        fmt = "%d/%m/%Y" if other.dayfirst else "%m/%d/%Y"
+    elif "%d" in rule.date_format and "%m" in rule.date_format:
+        # The same format with day and month swapped.
+        fmt = rule.date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+        other = _parse.DateRule(date_format=fmt)
+    else:
+        return
+    values, still = _parse.parse_dates(
+        failing, rule=other, with_time=kind == "datetime", where=where
+    )
+    if still.notna().any():
+        return
+    if rule.date_format is not None:
+        given = f"in the format {rule.date_format!r}"
+        order = f"in the format {fmt!r}"
+        flag = f"--date-format '{fmt}' (date_format='{fmt}')"
+    else:
+        given = "read day-first" if rule.dayfirst else "read month-first"
+        order = "day-first" if other.dayfirst else "month-first"
+        flag = (
+            f"{'--dayfirst' if other.dayfirst else '--no-dayfirst'} "
+            f"(dayfirst={bool(other.dayfirst)}) or --date-format '{fmt}' (date_format='{fmt}')"
+        )
+    if preset is not None and (
+        rule.date_format == preset.date_format and rule.dayfirst == preset.dayfirst
+    ):
+        given += f" (the {preset.name} preset's order)"
+    example = str(failing.iloc[0]).strip()
+    raise ParseError(
+        f"{where}: {int(failed.sum()):,} of {filled:,} dates are not dates {given}, but "
+        f"every one of them reads {order} (e.g. {example!r} = "
+        f"{pd.Timestamp(values.iloc[0]):%d %B %Y}). The file writes its dates {order}: "
+        f"pass {flag}."
+    )
+
+
+def _check_controls(cells: pd.Series, header: str, problems: _Problems) -> None:
+    """Control characters in a text cell are a problem of that row (shown escaped)."""
+    found = _parse.control_characters(cells)
+    if not found.any():
+        return
+    shown = pd.Series(pd.NA, index=cells.index, dtype=object)
+    shown[found] = _parse.escape_controls(cells[found]).to_numpy()
+    problems.add(
+        found,
+        header,
+        shown,
+        "control character in the text (shown as <0xNN>; invisible in a spreadsheet, and "
+        "no export could keep it): remove the character",
+    )
 
 
 def _map_outcomes(text: pd.Series, outcomes: dict[str, str]) -> tuple[pd.Series, pd.Series]:
@@ -967,13 +1065,16 @@ def _check_rows(
         frame["is_credit"] = (frame["amount"] < 0).fillna(False).astype(bool)
         _check_settlement_rows(frame, header, cells, problems)
     if table is PAYMENTS and invoices is not None:
-        known = set(invoices["invoice_id"].dropna().astype(str))
+        known = invoices["invoice_id"].dropna().astype(dtype_of("id")).unique()
         unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
+        source = getattr(invoices.attrs.get("load_report"), "source", "<DataFrame>")
+        source = "the invoices given" if source == "<DataFrame>" else source
         problems.add(
             unknown,
             header("invoice_id"),
             frame["invoice_id"],
-            "payment to an invoice id not in the invoices given",
+            f"payment to an invoice id not in {source}: money received must belong to an "
+            "invoice (correct the id, or load the invoice file that has it)",
             _INTEGRITY_TAG,
         )
     if table is CUSTOMERS and "timezone" in frame:
@@ -1040,11 +1141,26 @@ def _duplicated(ids: pd.Series) -> np.ndarray:
     return (ids.notna() & ids.duplicated(keep="first")).to_numpy()
 
 
+#: Names in the zone database that are no place's clock: "Factory" (a placeholder
+#: without an offset of its own), "localtime" (this machine's zone, a different one on
+#: every machine) and "posixrules" (a rules file).
+NOT_CALL_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @functools.cache
 def _known_time_zones() -> frozenset[str]:
     # Empty when the system has no time-zone database: then nothing is checked here
-    # rather than every zone refused.
-    return frozenset(zoneinfo.available_timezones())
+    # rather than every zone refused. Only zones pandas can put a call in are kept, so
+    # that what loads is what every command can use.
+    return frozenset(z for z in zoneinfo.available_timezones() - NOT_CALL_ZONES if _usable_zone(z))
+
+
+def _usable_zone(zone: str) -> bool:
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(zone)
+    except Exception:  # noqa: BLE001 - pytz, zoneinfo and dateutil raise differently
+        return False
+    return True
 
 
 def _set_aside(

@@ -360,7 +360,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("inv_only_a_quote.csv", "invoices", InputError, r"has no header line"),
     Case("inv_no_header_names.csv", "invoices", InputError, r"has no header line"),
-    # A NUL byte: the id keeps it (it is text), the amount 'xx\0' is not an amount.
+    # A NUL byte: a control character in the id, and the amount 'xx\0' is not an amount.
     Case(
         "inv_nul_byte_in_id.csv",
         "invoices",
@@ -381,12 +381,42 @@ CASES: tuple[Case, ...] = (
         invoices_file="inv_bom.csv",
         lenient=(1, 0),
     ),
+    # A decimal comma in a decimal-point column (and "1,2,3") would read as 1200 and 123.
+    Case(
+        "inv_amount_decimal_comma_among_points.csv",
+        "invoices",
+        ParseError,
+        _row("inv_amount_decimal_comma_among_points.csv", 3, "amount", "€12,00")
+        + r": not an amount: commas must group thousands",
+        lenient=(2, 2),
+    ),
+    # A settlement amount with nothing saying when it was paid would be ignored: refused.
+    Case(
+        "inv_amount_paid_without_date.csv",
+        "invoices",
+        SchemaError,
+        r"inv_amount_paid_without_date\.csv: column 'amount_paid' maps to amount_paid, but "
+        r"no column says when it was paid",
+    ),
+    # Days from invoice to payment make the paid date (a prepayment may be negative).
+    Case(
+        "inv_days_to_pay.csv",
+        "invoices",
+        None,
+        options={"columns": {"Days to pay": "days_to_pay"}},
+        rows=3,
+        values={
+            "paid_date": [T("2026-01-15"), T("2026-01-03"), pd.NaT],
+            "amount_paid": [100.0, 20.0, float("nan")],
+        },
+        lenient=(3, 0),
+    ),
     Case(
         "pay_unknown_invoice.csv",
         "payments",
         IntegrityError,
         _row("pay_unknown_invoice.csv", 3, "invoice_id", "INV-404")
-        + ": payment to an invoice id not in the invoices given",
+        + r": payment to an invoice id not in \S*inv_bom\.csv: money received must belong",
         invoices_file="inv_bom.csv",
         lenient=(1, 1),
     ),
@@ -521,8 +551,35 @@ CASES: tuple[Case, ...] = (
         values={"called_at": [T("2026-02-10 09:15"), T("2026-02-13 12:30")]},
         lenient=(2, 0),
     ),
+    # Impossible times are refused, never rolled over (25:30 is not 01:30 the next day).
+    Case(
+        "calls_impossible_times.csv",
+        "calls",
+        ParseError,
+        _row("calls_impossible_times.csv", 3, "called_at", "2026-01-05 25:30")
+        + r": not a time of day",
+        lenient=(1, 3),
+    ),
     # ------------------------------------------------------------------ customers
     Case("cust_header_only.csv", "customers", None, rows=0, lenient=(0, 0)),
+    # Zone database names that are no place's clock: refused like an unknown zone.
+    Case(
+        "cust_timezone_no_clock.csv",
+        "customers",
+        ParseError,
+        _row("cust_timezone_no_clock.csv", 3, "timezone", "Factory") + r": unknown time zone",
+        lenient=(2, 2),
+    ),
+    # A terminal escape sequence (retitle: ESC ] 0 ; ... BEL) in a name: refused with the
+    # row, shown escaped; the TAB in row 4 is text and loads.
+    Case(
+        "cust_control_characters.csv",
+        "customers",
+        ParseError,
+        _row("cust_control_characters.csv", 3, "customer_name", "Evil<0x1b>]0;pwned<0x07> Corp")
+        + r": control character in the text",
+        lenient=(2, 1),
+    ),
     Case(
         "cust_unknown_timezone.csv",
         "customers",
@@ -564,6 +621,17 @@ CASES: tuple[Case, ...] = (
         r"'Phone'",
     ),
     # ------------------------------------------------------------------ preset ibm_ar
+    # A day-first copy of the month-first export: most dates fail the preset's order
+    # but all read day-first; the message says so and names --dayfirst (2 of 3 fail).
+    Case(
+        "ibm_ar_day_first_copy.csv",
+        "invoices",
+        ParseError,
+        r"ibm_ar_day_first_copy\.csv, column 'InvoiceDate': 2 of 3 dates are not dates read "
+        r"month-first \(the ibm_ar preset's order\), but every one of them reads day-first"
+        r".*pass --dayfirst",
+        preset="ibm_ar",
+    ),
     Case(
         "ibm_ar_ok.csv",
         "invoices",
@@ -622,6 +690,21 @@ CASES: tuple[Case, ...] = (
             "due_date": [T("2026-12-20"), T("2026-10-30")],
         },
         lenient=(2, 0),
+    ),
+    # Overpayments and prepayments are credits of their contact, due on their own date:
+    # 234.00 - 120.00 - 300.00 = -186.00, the Total line.
+    Case(
+        "xero_aged_overpayments.csv",
+        "invoices",
+        None,
+        preset="xero_aged_receivables_detail",
+        rows=3,
+        values={
+            "invoice_id": ["INV-0041", "Overpayment row-8", "Prepayment row-9"],
+            "open_balance": [234.0, -120.0, -300.0],
+            "due_date": [T("2026-12-20"), T("2026-10-15"), T("2026-11-10")],
+        },
+        lenient=(3, 0),
     ),
     Case(
         "qb_aging_total_mismatch.csv",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from .. import io
+from ..errors import InputError, RowsSetAsideWarning
 from . import EXIT_OK, EXIT_PROBLEMS
 from ._common import KINDS, _columns_mapping, add_format_arguments
 
@@ -22,8 +24,36 @@ MAX_PRINTED = 200
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the CSV file to check")
     parser.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
+    parser.add_argument(
+        "--invoices",
+        type=Path,
+        metavar="FILE",
+        help="with --kind payments: the invoices file every payment must belong to",
+    )
     add_format_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _invoices_to_check_against(args: argparse.Namespace, options: dict) -> pd.DataFrame:
+    if args.kind != "payments":
+        raise InputError(
+            f"--invoices is for --kind payments (the payments are checked against it), "
+            f"not --kind {args.kind}."
+        )
+    preset = options["preset"]
+    if preset is not None and io.PRESETS.get(preset) and io.PRESETS[preset].table != "invoices":
+        preset = None
+    with warnings.catch_warnings():
+        # Its bad rows are that file's own problems (check it on its own); the payments
+        # are checked against the rows that load.
+        warnings.simplefilter("ignore", RowsSetAsideWarning)
+        return io.load_invoices(
+            args.invoices,
+            preset=preset,
+            date_format=options["date_format"],
+            dayfirst=options["dayfirst"],
+            on_bad_rows="skip",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.make_ids:
         options["make_ids"] = True
+    if args.invoices is not None:
+        options["invoices"] = _invoices_to_check_against(args, options)
     loaded = io._load(io._check_kind(args.kind), args.file, **options)
     out = sys.stdout
     for note in loaded.report.notes:

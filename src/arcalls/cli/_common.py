@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -164,17 +165,25 @@ def load_tables(args: argparse.Namespace) -> Tables:
         # The command says what was set aside in its own line below, not as a Python
         # warning with a source line.
         warnings.simplefilter("ignore", RowsSetAsideWarning)
-        loaded = {
-            kind: loaders[kind](path, **options, **(make_ids if kind != "customers" else {}))
-            for kind, path in paths.items()
-        }
+        loaded = {}
+        # Invoices first: a payment to an invoice id not among them is a row problem of
+        # the payments file (never a payment silently left out of every total).
+        for kind in sorted(paths, key=lambda k: k != "invoices"):
+            extra = dict(make_ids) if kind != "customers" else {}
+            if kind == "payments" and "invoices" in loaded:
+                extra["invoices"] = loaded["invoices"]
+            loaded[kind] = loaders[kind](paths[kind], **options, **extra)
     for kind, frame in loaded.items():
         report = io.load_report(frame)
         if len(report.set_aside):
+            # The same reading options, so that check sees the file as this run did.
+            against = _format_options(args, kind)
+            if kind == "payments":
+                against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
                 f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
                 f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
-                f"`arcalls check {paths[kind]} --kind {kind}` to see why.\n"
+                f"`arcalls check {paths[kind]} --kind {kind}{against}` to see why.\n"
             )
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
@@ -196,6 +205,23 @@ def _one_currency(args: argparse.Namespace, tables: Tables) -> Tables:
     # The load report (set-aside rows, an aging report's printed as-of date) stays.
     chosen.invoices.attrs.update(tables.invoices.attrs)
     return chosen
+
+
+def _format_options(args: argparse.Namespace, kind: str) -> str:
+    """The reading options of a run, as ``arcalls check`` takes them."""
+    words = []
+    for flag, value in (
+        ("--preset", args.preset),
+        ("--columns", args.columns),
+        ("--date-format", args.date_format),
+    ):
+        if value is not None:
+            words += [flag, shlex.quote(str(value))]
+    if args.dayfirst is not None:
+        words.append("--dayfirst" if args.dayfirst else "--no-dayfirst")
+    if args.make_ids and kind != "customers":
+        words.append("--make-ids")
+    return "".join(" " + w for w in words)
 
 
 def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:

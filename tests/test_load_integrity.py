@@ -1,0 +1,112 @@
+"""Across tables and commands, nothing a file holds vanishes (issue 16, items 12 and 15).
+
+A payment to an invoice id the invoices do not have is refused naming its file and row
+(or, lenient, set aside and counted) by every command and by ``arcalls check``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from arcalls.cli import main
+from arcalls.datasets import sample_path
+
+
+@pytest.fixture
+def book(tmp_path):
+    for kind in ("invoices", "payments", "calls", "customers"):
+        shutil.copy(sample_path(kind), tmp_path / f"{kind}.csv")
+    payments = tmp_path / "payments.csv"
+    lines = payments.read_text(encoding="utf-8").splitlines()
+    lines.append("PX1,NOPE-1,2025-03-01,500.00,")
+    payments.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path, len(lines)
+
+
+def _inputs(folder, *kinds):
+    argv = []
+    for kind in kinds:
+        argv += [f"--{kind}", str(folder / f"{kind}.csv")]
+    return argv
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["aging"],
+        ["call-list", "--out", "{out}/list.csv"],
+        ["promises"],
+        ["recovery"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_command_refuses_a_payment_to_an_unknown_invoice(book, capsys, command):
+    folder, last_row = book
+    argv = [c.format(out=folder) for c in command]
+    argv += _inputs(folder, "invoices", "payments", "calls", "customers")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"payments.csv, row {last_row}, column 'invoice_id': value 'NOPE-1'" in err
+    assert "payment to an invoice id not in" in err and "invoices.csv" in err
+
+
+def test_lenient_sets_the_payment_aside_and_says_so(book, capsys):
+    folder, _ = book
+    argv = ["aging", "--lenient", *_inputs(folder, "invoices", "payments")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "1 of 3788 row(s) of" in err and "payments.csv set aside (3787 loaded)" in err
+    assert f"--kind payments --invoices {folder / 'invoices.csv'}" in err
+
+
+def test_check_payments_against_invoices(book, capsys):
+    folder, last_row = book
+    payments, invoices = str(folder / "payments.csv"), str(folder / "invoices.csv")
+    # On its own, the payments file is well formed.
+    assert main(["check", payments, "--kind", "payments"]) == 0
+    capsys.readouterr()
+    assert main(["check", payments, "--kind", "payments", "--invoices", invoices]) == 1
+    out = capsys.readouterr().out
+    assert f"{last_row} invoice_id NOPE-1" in " ".join(out.split())
+    assert "1 problem(s) in 1 of 3788 rows" in out
+
+
+def test_check_invoices_option_is_for_payments(book, capsys):
+    folder, _ = book
+    argv = ["check", str(folder / "calls.csv"), "--kind", "calls"]
+    assert main([*argv, "--invoices", str(folder / "invoices.csv")]) == 2
+    assert "--invoices is for --kind payments" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "posixrules"])
+def test_a_zone_that_is_no_clock_is_refused_everywhere(book, capsys, zone):
+    import arcalls
+
+    folder, _ = book
+    # Only the payments of the fixture are broken; use the sample's own payments here.
+    shutil.copy(sample_path("payments"), folder / "payments.csv")
+    customers = folder / "customers.csv"
+    lines = customers.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    at = header.index("timezone")
+    cells = lines[5].split(",")
+    cells[at] = zone
+    lines[5] = ",".join(cells)
+    customers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # check, the loader and every command agree: row 6 is refused, naming file and row.
+    problems = arcalls.check_file(customers, kind="customers")
+    assert problems["row"].tolist() == [6]
+    assert problems["problem"].str.contains("unknown time zone").all()
+    with pytest.raises(arcalls.ParseError, match=r"customers\.csv, row 6, column 'timezone'"):
+        arcalls.load_customers(customers)
+    argv = ["call-list", "--out", str(folder / "list.csv")]
+    argv += _inputs(folder, "invoices", "payments", "calls", "customers")
+    assert main(argv) == 2
+    assert "customers.csv, row 6, column 'timezone'" in capsys.readouterr().err
+    assert main([*argv, "--lenient"]) == 0
+    assert "1 of 400 row(s) of" in capsys.readouterr().err
