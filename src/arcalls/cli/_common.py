@@ -262,6 +262,25 @@ def _refuse_outlier(found, as_of: pd.Timestamp, next_latest: pd.Timestamp) -> No
     )
 
 
+def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
+    """The open and overdue totals every command prints, the same figures as ``aging``.
+
+    One line, so that the commands run on the same files can be seen (and tested) to
+    agree to the cent: open A/R, its invoice count, and overdue as aging counts it.
+    """
+    from .._checks import check_one_currency, format_amount
+    from ..aging import aging
+
+    currency = check_one_currency(tables.invoices)
+    total = aging(tables.invoices, tables.payments, as_of=as_of, by=None).iloc[0]
+    return (
+        f"Open A/R on {as_of:%Y-%m-%d}: {format_amount(total['total'], currency)} in "
+        f"{int(total['open_invoices']):,} open invoice(s); overdue "
+        f"{format_amount(total['overdue'], currency)} (every open dollar past due, "
+        "disputed included).\n"
+    )
+
+
 def output_dir(path: Path | None, default: str = ".") -> Path:
     """The --out folder, created if missing."""
     folder = Path(path) if path is not None else Path(default)
