@@ -54,7 +54,8 @@ def test_preset_and_options(tmp_path, capsys):
         )
         == 0
     )
-    assert "clean: 5 rows" in capsys.readouterr().out
+    # Five invoices, a credit memo and a payment: all of them load, and check says so.
+    assert "clean: 7 rows" in capsys.readouterr().out
     path = tmp_path / "ledger.csv"
     path.write_text("Vendor,Date,Due,Total\nACME,03/04/2026,05/04/2026,10\n")
     columns = json.dumps(
@@ -67,15 +68,28 @@ def test_preset_and_options(tmp_path, capsys):
     assert main([*argv, "--date-format", "%m/%d/%Y"]) == 0
 
 
+LEDGER_COLUMNS = {
+    "Vendor_Name": "customer_id",
+    "Invoice_Date": "invoice_date",
+    "Due_Date": "due_date",
+    "Amount": "amount",
+    "Settled": "amount_paid",
+}
+
+
+def test_ledger_settlement_without_its_date_is_refused(ledger_path, capsys):
+    argv = ["check", str(ledger_path), "--kind", "invoices", "--columns"]
+    argv += [json.dumps(LEDGER_COLUMNS), "--date-format", "%d-%b-%y", "--make-ids"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "column 'Settled' maps to amount_paid, but no column says when it was paid" in err
+    assert "columns={'Number_of_Days_until_Payment': 'days_to_pay'}" in err
+
+
 def test_ledger_check(ledger_path, capsys):
     columns = json.dumps(
-        {
-            "Vendor_Name": "customer_id",
-            "Invoice_Date": "invoice_date",
-            "Due_Date": "due_date",
-            "Amount": "amount",
-            "Settled": "amount_paid",
-        }
+        LEDGER_COLUMNS
+        | {"Number_of_Days_until_Payment": "days_to_pay", "Outstanding": "open_balance"}
     )
     argv = [
         "check",

@@ -125,6 +125,10 @@ def test_hand_worked_snapshot_on_mar_10(tables):
     # b1 7 days past due, all of it disputed; the dispute call of Mar 12 is not known yet.
     assert (b["overdue_balance"], b["disputed_overdue_balance"]) == (300.0, 300.0)
     assert b["dispute_calls"] == 0 and b["call_attempts"] == 0
+    # What a call chases leaves the disputed invoice out (issue 16.6): A's $600 of a1,
+    # 38 days past due; nothing for B.
+    assert (a["chased_balance"], a["chased_days_past_due"], a["chased_invoices"]) == (600, 38, 1)
+    assert (b["chased_balance"], b["chased_days_past_due"], b["chased_invoices"]) == (0, 0, 0)
     # Data ends Mar 20 (last payment); Mar 10 + 30 days is after it: label unknown.
     assert np.isnan(a["dollars_within_horizon"])
     assert pd.isna(a["paid_within_horizon"])
@@ -149,6 +153,9 @@ def test_columns_and_no_label(tables):
         "as_of",
         "customer_id",
         *SNAPSHOT_FEATURES,
+        "chased_balance",
+        "chased_days_past_due",
+        "chased_invoices",
         "do_not_call",
         "placed_with_agency",
     ]
@@ -559,3 +566,26 @@ def test_calls_all_after_the_date_say_no_call(tables):
     snap = account_snapshots(inv, pay, calls, as_of_dates="2025-01-31", label=False)
     assert (snap["call_attempts"] == 0).all()
     assert snap["last_outcome"].isna().all() and snap["days_since_last_call"].isna().all()
+
+
+def test_chase_columns_are_the_call_list_s_overdue_figures():
+    """The chase columns count as the call list does: credits in, disputed out."""
+    sample = arcalls.load_sample()
+    as_of = pd.Timestamp(arcalls.SAMPLE_AS_OF)
+    inv = sample.invoices.copy()
+    # A credit note not yet due, and a disputed invoice, on one customer each.
+    credit = inv.iloc[[0]].assign(
+        invoice_id="CN-1", amount=-125.5, due_date=as_of + pd.Timedelta(days=10)
+    )
+    inv = pd.concat([inv, credit], ignore_index=True).astype(sample.invoices.dtypes)
+    listed = arcalls.call_list(inv, *sample[1:], as_of=as_of)
+    accounts = pd.concat([listed.calls, listed.excluded])
+    snap = account_snapshots(inv, *sample[1:], as_of_dates=as_of, label=False)
+    both = snap.merge(accounts, on="customer_id", suffixes=("", "_list"))
+    assert len(both) == len(snap)
+    np.testing.assert_array_equal(both["chased_balance"], both["overdue_balance_list"])
+    called = both[both["customer_id"].isin(listed.calls["customer_id"])]
+    np.testing.assert_array_equal(
+        called["chased_days_past_due"], called["oldest_days_past_due_list"]
+    )
+    assert (snap["chased_balance"] < snap["overdue_balance"]).any()

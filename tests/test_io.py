@@ -608,6 +608,8 @@ LEDGER_COLUMNS = {
     "Due_Date": "due_date",
     "Amount": "amount",
     "Settled": "amount_paid",
+    "Number_of_Days_until_Payment": "days_to_pay",
+    "Outstanding": "open_balance",
 }
 
 
@@ -647,3 +649,91 @@ def test_ledger_worked_example(ledger_path):
     assert inv["invoice_id"].iloc[0] == "row-2"
     assert inv["invoice_date"].iloc[0] == pd.Timestamp("2011-04-26")
     assert inv["customer_id"].nunique() == len({r["Vendor_Name"] for r in raw})
+
+
+# --------------------------------------------------------------------------- settlements
+
+
+def _settled_csv(tmp_path, header="id,cust,inv,due,amt,paid,days", rows=None):
+    rows = rows or [
+        "A1,C,2026-01-05,2026-02-04,100.00,100.00,10",
+        "A2,C,2026-01-06,2026-02-05,50.00,20.00,40",
+    ]
+    path = tmp_path / "invoices.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+_SETTLED_MAP = {
+    "id": "invoice_id",
+    "cust": "customer_id",
+    "inv": "invoice_date",
+    "due": "due_date",
+    "amt": "amount",
+    "paid": "amount_paid",
+}
+
+
+def test_days_to_pay_derives_the_paid_date(tmp_path):
+    inv = load_invoices(_settled_csv(tmp_path), columns=_SETTLED_MAP | {"days": "days_to_pay"})
+    assert inv["paid_date"].tolist() == [pd.Timestamp("2026-01-15"), pd.Timestamp("2026-02-15")]
+    assert "days_to_pay" not in inv
+    balances = arcalls.invoice_balances(inv, as_of="2026-03-01")
+    assert balances["open_amount"].tolist() == [0.0, 30.0]
+
+
+def test_amount_paid_without_a_date_is_refused(tmp_path):
+    with pytest.raises(
+        SchemaError,
+        match=r"'paid' maps to amount_paid, but no column says when.*'days': 'days_to_pay'",
+    ):
+        load_invoices(_settled_csv(tmp_path), columns=_SETTLED_MAP)
+
+
+def test_amount_paid_without_a_date_is_refused_by_check_too(tmp_path):
+    with pytest.raises(SchemaError, match="maps to amount_paid"):
+        arcalls.check_file(_settled_csv(tmp_path), kind="invoices", columns=_SETTLED_MAP)
+
+
+def test_paid_date_and_days_to_pay_together_are_refused(tmp_path):
+    path = _settled_csv(
+        tmp_path,
+        header="id,cust,inv,due,amt,paid,days,when",
+        rows=["A1,C,2026-01-05,2026-02-04,100.00,100.00,10,2026-01-15"],
+    )
+    with pytest.raises(SchemaError, match="both paid_date .* and days_to_pay"):
+        load_invoices(path, columns=_SETTLED_MAP | {"days": "days_to_pay", "when": "paid_date"})
+
+
+def test_a_settlement_row_without_its_date_is_a_row_problem(tmp_path):
+    path = _settled_csv(
+        tmp_path,
+        rows=["A1,C,2026-01-05,2026-02-04,100.00,100.00,", "A2,C,2026-01-06,2026-02-05,50.00,0,"],
+    )
+    problems = arcalls.check_file(
+        path, kind="invoices", columns=_SETTLED_MAP | {"days": "days_to_pay"}
+    )
+    assert problems["row"].tolist() == [2]
+    assert problems["problem"].str.contains("amount_paid without a paid date").all()
+
+
+def test_a_column_mapped_to_another_tables_column_is_refused(tmp_path):
+    with pytest.raises(SchemaError, match=r"'days' to 'payment_date', a payments column"):
+        load_invoices(
+            _settled_csv(tmp_path), columns=_SETTLED_MAP | {"days": "payment_date", "paid": None}
+        )
+
+
+def test_open_balance_must_match_amount_less_amount_paid(tmp_path):
+    path = _settled_csv(
+        tmp_path,
+        header="id,cust,inv,due,amt,paid,days,left",
+        rows=[
+            "A1,C,2026-01-05,2026-02-04,100.00,100.00,10,0",
+            "A2,C,2026-01-06,2026-02-05,50.00,20.00,40,25.00",
+        ],
+    )
+    columns = _SETTLED_MAP | {"days": "days_to_pay", "left": "open_balance"}
+    problems = arcalls.check_file(path, kind="invoices", columns=columns)
+    assert problems["row"].tolist() == [3]
+    assert problems["problem"].str.contains("amount - amount_paid = 30.00").all()

@@ -66,20 +66,39 @@ def test_ibm_ar_days_late_mismatch_names_the_row(ibm_ar_path, tmp_path):
 
 def test_quickbooks_aging_detail():
     inv = load_invoices(QB, preset="quickbooks_aging_detail")
-    # Five Invoice rows; hand totals: amounts 1200 + 250.50 + 2000 + 629.10 + 3.50 = 4083.10,
-    # open balances 1200 + 250.50 + 800 + 629.10 + 3.50 = 2883.10.
-    assert inv["invoice_id"].tolist() == ["1042", "1043", "1035", "0991", "0874"]
-    assert inv["amount"].sum() == pytest.approx(4083.10, abs=0.005)
-    assert inv["open_balance"].sum() == pytest.approx(2883.10, abs=0.005)
+    # Every transaction row is part of the receivable: five invoices, a credit memo and
+    # an unapplied payment. Hand totals: amounts 1200 + 250.50 + 2000 - 75 + 629.10 + 3.50
+    # - 100 = 3908.10 (the TOTAL line's Amount); open balances 1200 + 250.50 + 800 - 75
+    # + 629.10 + 3.50 - 100 = 2708.10 (its Open Balance).
+    assert inv["invoice_id"].tolist() == ["1042", "1043", "1035", "1038", "0991", "0874", "row-19"]
+    assert inv["transaction_type"].tolist() == ["Invoice"] * 3 + ["Credit Memo"] + [
+        "Invoice"
+    ] * 2 + ["Payment"]
+    assert round(inv["amount"].sum(), 2) == 3908.10
+    assert round(inv["open_balance"].sum(), 2) == 2708.10
+    assert inv["is_credit"].tolist() == [False] * 3 + [True] + [False] * 2 + [True]
     assert inv["customer_id"].tolist()[:2] == ["Amy's Bird Sanctuary", "Cool Cars"]
     assert (inv["customer_name"] == inv["customer_id"]).all()
     assert inv["due_date"].iloc[2] == pd.Timestamp("2026-11-09")
+    # A credit memo or a payment has no due date: it is due (and aged) from its own date.
+    assert inv["due_date"].iloc[3] == inv["invoice_date"].iloc[3] == pd.Timestamp("2026-10-30")
+    assert inv["due_date"].iloc[6] == pd.Timestamp("2026-06-20")
     report = load_report(inv)
     assert report.as_of == pd.Timestamp("2026-11-25")
-    # The credit memo (line 12) and the payment (line 19) are set aside by rule.
-    assert (report.rows_in, report.rows_loaded) == (7, 5)
-    assert report.set_aside["row"].tolist() == [12, 19]
-    assert report.set_aside["problem"].str.contains("not an invoice").all()
+    assert (report.rows_in, report.rows_loaded, len(report.set_aside)) == (7, 7, 0)
+
+
+def test_quickbooks_credits_land_in_the_bucket_of_their_date():
+    import arcalls
+
+    inv = load_invoices(QB, preset="quickbooks_aging_detail")
+    table = arcalls.aging(inv, as_of="2026-11-25", by=None)
+    # The report's own section totals: Current 1,450.50; 1-30 725.00 (800 - 75);
+    # 31-60 629.10; 91 and over -96.50 (3.50 - 100, 120+ here: both rows are older).
+    assert table[["current", "1-30", "31-60", "61-90", "91-120", "120+"]].iloc[0].round(
+        2
+    ).tolist() == [1450.50, 725.00, 629.10, 0.0, 0.0, -96.50]
+    assert round(float(table["total"].iloc[0]), 2) == 2708.10
 
 
 def test_quickbooks_total_mismatch(tmp_path):
@@ -128,3 +147,30 @@ def test_xero_bad_invoice_row_is_set_aside_with_its_line_number(tmp_path):
 def test_preset_columns_can_be_overridden(ibm_ar_path):
     with pytest.raises(SchemaError, match="missing required invoices column"):
         load_invoices(ibm_ar_path, preset="ibm_ar", columns={"invoiceNumber": None})
+
+
+def test_quickbooks_partly_applied_payment_and_journal_entry():
+    import arcalls
+
+    inv = load_invoices(
+        DATA / "quickbooks_ar_aging_detail_payments.csv", preset="quickbooks_aging_detail"
+    )
+    assert inv["invoice_id"].tolist() == [
+        "1101",
+        "row-10",
+        "1090",
+        "1095",
+        "row-13",
+        "JE-7",
+        "1050",
+    ]
+    table = arcalls.aging(inv, as_of=load_report(inv).as_of, by=None)
+    # Hand totals, as the report's sections print them: Current 1,500.00; 1-30 -400.00
+    # + 450.00 - 60.00 - 125.00 = -135.00; 61-90 35.00; 91+ 2,000.00 (122 days: 120+).
+    assert table[["current", "1-30", "61-90", "120+"]].iloc[0].round(2).tolist() == [
+        1500.0,
+        -135.0,
+        35.0,
+        2000.0,
+    ]
+    assert round(float(table["total"].iloc[0]), 2) == 3400.00

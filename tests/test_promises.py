@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from arcalls.errors import ArcallsError, InputError, IntegrityError, SchemaError
 from arcalls.ledger import invoice_balances
 from arcalls.promises import (
+    PROMISE_STATUSES,
     best_call_times,
     broken_promise_rate,
     call_local_times,
@@ -75,9 +76,9 @@ def invoices():
 def payments():
     rows = [
         ("pA", "A2", "2026-02-15", 300.00),  # to the invoice the promise did not name
-        ("pB0", "B1", "2026-02-10", 100.00),  # on b1's call day: in its balance, not its window
+        ("pB0", "B1", "2026-02-10", 100.00),  # on b1's call day: paid during the call
         ("pB1", "B1", "2026-02-18", 150.00),
-        ("pB2", "B1", "2026-02-20", 50.00),  # on b2's call day: still b1's window
+        ("pB2", "B1", "2026-02-20", 50.00),  # on b2's call day: b2's window
         ("pB3", "B1", "2026-03-05", 100.00),  # after b2's deadline
         ("pC", "C1", "2026-02-05", 250.00),  # before c1's call: already paid
         ("pD0", "D1", "2026-03-12", 399.50),
@@ -182,36 +183,47 @@ def test_early_payment_to_another_invoice_keeps_a_promise(outcomes):
 
 def test_a_later_promise_replaces_an_open_one_and_windows_do_not_overlap(outcomes):
     b1, b2 = _row(outcomes, "b1"), _row(outcomes, "b2")
-    # b1 on 02-10, 500.00 given (open then 1000 - pB0 100 = 900, so not capped),
-    # deadline 02-25 + 3 = 02-28. b2 on 02-20 falls before it: b1 closes on 02-20 and
-    # gets pB1 150 (02-18) + pB2 50 (02-20, b2's call day) = 200 < 500 -> partial.
+    # b1 on 02-10, 500.00 given (open at the start of the call day 1000, so not capped),
+    # deadline 02-25 + 3 = 02-28. b2 on 02-20 falls before it: b1 closes the day before,
+    # 02-19, and gets pB0 100 (02-10, paid during the call) + pB1 150 (02-18) = 250 <
+    # 500: renegotiated before its deadline -> rescheduled.
     assert b1["promised_amount"] == 500.00
-    assert b1["window_end"] == pd.Timestamp("2026-02-20")
+    assert b1["open_at_call"] == 1000.00
+    assert b1["window_end"] == pd.Timestamp("2026-02-19")
     assert b1["replaced_by"] == "b2"
-    assert b1["received"] == 200.00
-    assert b1["status"] == "partial"
-    assert b1["shortfall"] == 300.00
+    assert b1["received"] == 250.00
+    assert b1["status"] == "rescheduled"
+    assert b1["shortfall"] == 250.00
     # b2: no date -> 02-20 + 7 = 02-27, deadline 03-02; no amount -> overdue balance at
-    # the call = 1000 - 100 - 150 - 50 = 700.00 (payments dated <= the call day).
-    # Nothing in (02-20, 03-02]; pB3 on 03-05 is late -> broken.
+    # the start of the call day = 1000 - 100 - 150 = 750.00. In [02-20, 03-02]: pB2 50
+    # (02-20, b2's call day); pB3 on 03-05 is late -> partial.
     assert b2["date_source"] == "default"
     assert b2["promise_date"] == pd.Timestamp("2026-02-27")
     assert b2["deadline"] == pd.Timestamp("2026-03-02")
     assert b2["amount_source"] == "overdue_balance"
-    assert b2["promised_amount"] == 700.00
-    assert b2["received"] == 0.00
-    assert b2["status"] == "broken"
+    assert b2["promised_amount"] == 750.00
+    assert b2["received"] == 50.00
+    assert b2["status"] == "partial"
     assert pd.isna(b2["replaced_by"])
 
 
-def test_promise_after_the_customer_paid_is_kept_and_flagged(outcomes):
+def test_strict_rule_judges_a_renegotiated_promise(calls, payments, invoices):
+    strict = promise_outcomes(calls, payments, invoices, as_of=AS_OF, renegotiated="strict")
+    # b1 judged on what arrived by 02-19: 250 of 500 -> partial; b2 is not affected.
+    assert _row(strict, "b1")["status"] == "partial"
+    assert _row(strict, "b1")["received"] == 250.00
+    assert _row(strict, "b2")["status"] == "partial"
+
+
+def test_promise_after_the_customer_paid_is_nothing_owed_and_flagged(outcomes):
     c1 = _row(outcomes, "c1")
-    # C1 (250) was paid on 02-05, the day before the call: nothing overdue at the call.
+    # C1 (250) was paid on 02-05, the day before the call: nothing overdue at the call,
+    # so the promise is for nothing: its own status, out of the broken-promise rate.
     assert c1["overdue_at_call"] == 0.00
     assert c1["promised_amount"] == 0.00
     assert bool(c1["already_paid"])
     assert c1["received"] == 0.00
-    assert c1["status"] == "kept"
+    assert c1["status"] == "nothing_owed"
     # 02-06 + 7 days default = 02-13, deadline 02-16.
     assert c1["deadline"] == pd.Timestamp("2026-02-16")
 
@@ -241,17 +253,30 @@ def test_pending_until_the_deadline_and_nothing_after_as_of(outcomes):
     assert e3["status"] == "pending"
 
 
-def test_same_day_relog_is_not_a_second_promise(outcomes):
+def test_two_different_promises_on_one_day_are_both_judged(outcomes):
     e1, e2 = _row(outcomes, "e1"), _row(outcomes, "e2")
-    # e2 is logged later on e1's day: e1 is a correction, not counted, receives nothing
-    # and shows e2's fate. e2: 300 by 03-09 (+3 = 03-12); pE 300 on 03-10 -> kept.
-    assert not bool(e1["counted"])
-    assert e1["replaced_by"] == "e2"
-    assert e1["received"] == 0.00
-    assert e1["status"] == "kept"
-    assert bool(e2["counted"])
-    assert e2["received"] == 300.00
-    assert e2["status"] == "kept"
+    # e1 (600 by 03-06, deadline 03-09) and e2 (300 by 03-09, deadline 03-12) are made
+    # on one day with different amounts and dates: two promises. In order of deadline:
+    # e1 gets what arrived by 03-09, nothing -> broken; e2 gets the rest of what arrived
+    # by 03-12, pE 300 on 03-10 -> kept.
+    assert bool(e1["counted"]) and bool(e2["counted"])
+    assert pd.isna(e1["replaced_by"])
+    assert (e1["received"], e1["status"]) == (0.00, "broken")
+    assert (e2["received"], e2["status"]) == (300.00, "kept")
+
+
+def test_an_exact_duplicate_counts_once(calls, payments, invoices):
+    # e2 logged again at 15:10 with the same date and amount: one promise, the last.
+    twin = calls[calls["call_id"] == "e2"].assign(
+        call_id="e2b", called_at=pd.Timestamp("2026-03-02 15:10")
+    )
+    out = promise_outcomes(pd.concat([calls, twin]), payments, invoices, as_of=AS_OF)
+    e2, e2b = _row(out, "e2"), _row(out, "e2b")
+    assert not bool(e2["counted"]) and bool(e2b["counted"])
+    assert e2["replaced_by"] == "e2b"
+    assert (e2["received"], e2["status"]) == (0.00, "kept")
+    assert (e2b["received"], e2b["status"]) == (300.00, "kept")
+    assert broken_promise_rate(out).iloc[0]["promises"] == 10
 
 
 def test_promise_date_before_call_and_amount_above_balance(outcomes):
@@ -274,14 +299,17 @@ def test_no_payment_counts_for_two_promises(outcomes, payments, invoices):
     known = payments["payment_date"] <= AS_OF
     paid = payments[known].groupby(cust[known])["amount"].sum()
     assert (received <= paid.reindex(received.index).fillna(0) + 0.005).all()
-    # B: 200 (b1) + 0 (b2) of its 400 known; pB0 and pB3 fall outside every window.
-    assert received["B"] == 200.00
+    # B: 250 (b1) + 50 (b2) of its 400 known; pB3 falls outside every window.
+    assert received["B"] == 300.00
 
 
 def test_overdue_at_call_agrees_with_the_ledger(outcomes, payments, invoices):
-    # The vectorised balance must equal invoice_balances on each call day, to the cent.
+    # The vectorised balance must equal invoice_balances on each call day, to the cent,
+    # without the payments made that day (they count towards the promise instead).
     for rec in outcomes.itertuples():
-        bal = invoice_balances(invoices, payments, as_of=rec.called_at.normalize())
+        day = rec.called_at.normalize()
+        before = payments[payments["payment_date"] < day]
+        bal = invoice_balances(invoices, before, as_of=day)
         mine = bal[bal["customer_id"] == rec.customer_id]
         overdue = mine.loc[mine["days_past_due"] > 0, "open_amount"].sum()
         assert rec.overdue_at_call == pytest.approx(overdue, abs=0.005), rec.call_id
@@ -328,29 +356,42 @@ def test_random_histories_agree_with_a_slow_reference():
     as_of = pd.Timestamp("2026-03-20")
     out = promise_outcomes(calls, payments, invoices, as_of=as_of, grace_days=2)
     cust_of = payments["invoice_id"].map(invoices.set_index("invoice_id")["customer_id"])
-    # Reference: one promise at a time, in plain Python (fine in a test).
-    for rec in out.itertuples():
-        day = rec.called_at.normalize()
-        later = out[(out["customer_id"] == rec.customer_id) & (out["called_at"] > rec.called_at)]
-        nxt = later["called_at"].min()
-        end = rec.deadline
-        if pd.notna(nxt) and nxt.normalize() <= rec.deadline:
-            end = nxt.normalize()
-        window = (
-            (cust_of == rec.customer_id)
-            & (payments["payment_date"] > day)
-            & (payments["payment_date"] <= min(end, as_of))
+    # Reference: one customer's day at a time, in plain Python (fine in a test).
+    out = out.assign(day=out["called_at"].dt.normalize())
+    for (customer, day), todays in out.groupby(["customer_id", "day"]):
+        later = out.loc[(out["customer_id"] == customer) & (out["day"] > day), "day"].min()
+        # Exact duplicates (same promise date: no amounts or invoices here): the last.
+        counted = ~todays.duplicated("promise_date", keep="last")
+        assert (todays["counted"] == counted).all(), (customer, day)
+        bal = invoice_balances(invoices, payments[payments["payment_date"] < day], as_of=day)
+        mine = bal[(bal["customer_id"] == customer) & (bal["days_past_due"] > 0)]
+        amount = max(mine["open_amount"].sum(), 0)
+        assert todays["promised_amount"].to_numpy() == pytest.approx(amount, abs=0.005)
+        taken = 0.0
+        judged = todays[counted]
+        renegotiated = later <= judged["deadline"]
+        judged = judged.assign(
+            end=judged["deadline"].where(~renegotiated, later - pd.Timedelta(days=1))
         )
-        expected = payments.loc[window, "amount"].sum() if rec.counted else 0.0
-        assert rec.received == pytest.approx(expected, abs=0.005), rec.call_id
-        bal = invoice_balances(invoices, payments, as_of=day)
-        mine = bal[(bal["customer_id"] == rec.customer_id) & (bal["days_past_due"] > 0)]
-        assert rec.promised_amount == pytest.approx(max(mine["open_amount"].sum(), 0), abs=0.005)
-        if rec.counted:
-            if rec.received >= rec.promised_amount - 0.005:
+        judged = judged.sort_values(["end", "called_at", "call_id"], kind="stable")
+        for i, rec in enumerate(judged.itertuples()):
+            window = (
+                (cust_of == customer)
+                & (payments["payment_date"] >= day)
+                & (payments["payment_date"] <= min(rec.end, as_of))
+            )
+            arrived = payments.loc[window, "amount"].sum() - taken
+            got = arrived if i == len(judged) - 1 else min(rec.promised_amount, arrived)
+            taken += got
+            assert rec.received == pytest.approx(got, abs=0.005), rec.call_id
+            if amount <= 0.005:
+                assert rec.status == "nothing_owed"
+            elif rec.received >= rec.promised_amount - 0.005:
                 assert rec.status == "kept"
-            elif end > as_of:
+            elif rec.end > as_of:
                 assert rec.status == "pending"
+            elif rec.end < rec.deadline:
+                assert rec.status == "rescheduled"
             else:
                 assert rec.status == ("partial" if rec.received > 0 else "broken")
 
@@ -366,37 +407,34 @@ def test_settlement_columns_stand_in_for_payments(calls, invoices):
 
 def test_broken_promise_rate_counts_and_wilson_interval(outcomes):
     total = broken_promise_rate(outcomes).iloc[0]
-    # Counted: kept a1 c1 e2 f1 = 4; partial b1 d0 = 2; broken b2 = 1; pending d1 e3 = 2.
-    assert total[["promises", "kept", "partial", "broken", "pending", "resolved"]].tolist() == [
-        9,
-        4,
-        2,
-        1,
-        2,
-        7,
-    ]
-    assert total["broken_rate"] == pytest.approx(3 / 7)
-    # Wilson 95 % for 3/7 (z = 1.95996): centre 0.45388, half-width 0.29566.
-    assert total["ci_low"] == pytest.approx(0.15822, abs=1e-4)
-    assert total["ci_high"] == pytest.approx(0.74954, abs=1e-4)
-    # Resolved dollars: promised 300 + 500 + 700 + 0 + 400 + 300 + 200 = 2400.00,
-    # received 300 + 200 + 0 + 0 + 399.50 + 300 + 200 = 1399.50; pending 400.50 + 300.
-    assert total["promised"] == 2400.00
-    assert total["received"] == 1399.50
+    # Counted: kept a1 e2 f1 = 3; partial b2 d0 = 2; broken e1 = 1; pending d1 e3 = 2;
+    # rescheduled b1 = 1; nothing owed c1 = 1. Resolved 3 + 2 + 1 = 6.
+    columns = ["promises", "kept", "partial", "broken", "pending", "rescheduled", "nothing_owed"]
+    assert total[[*columns, "resolved"]].tolist() == [10, 3, 2, 1, 2, 1, 1, 6]
+    assert total["broken_rate"] == pytest.approx(3 / 6)
+    # Wilson 95 % for 3/6 (z = 1.95996): centre 0.5, half-width
+    # z * sqrt(0.25 / 6 + z^2 / 144) / (1 + z^2 / 6) = 0.31236.
+    assert total["ci_low"] == pytest.approx(0.18764, abs=1e-4)
+    assert total["ci_high"] == pytest.approx(0.81236, abs=1e-4)
+    # Resolved dollars: promised a1 300 + b2 750 + d0 400 + e1 600 + e2 300 + f1 200 =
+    # 2550.00, received 300 + 50 + 399.50 + 0 + 300 + 200 = 1249.50; pending 400.50 + 300.
+    assert total["promised"] == 2550.00
+    assert total["received"] == 1249.50
     assert total["pending_promised"] == 700.50
 
 
 def test_broken_promise_rate_by_collector_and_month(outcomes):
     by = broken_promise_rate(outcomes, by="collector").set_index("collector")
-    # ann: a1 kept, c1 kept, e2 kept (e1 not counted), e3 pending -> 0 / 3.
-    # bob: b1 partial, b2 broken, d0 partial, f1 kept, d1 pending -> 3 / 4.
-    assert by.loc["ann", "broken_rate"] == 0.0
-    assert by.loc["bob", "broken_rate"] == 0.75
-    assert by.loc["ann", "ci_low"] == 0.0
+    # ann: a1 kept, c1 nothing owed, e1 broken, e2 kept, e3 pending -> 1 / 3.
+    # bob: b1 rescheduled, b2 partial, d0 partial, f1 kept, d1 pending -> 2 / 3.
+    assert by.loc["ann", "broken_rate"] == pytest.approx(1 / 3)
+    assert by.loc["bob", "broken_rate"] == pytest.approx(2 / 3)
+    assert by.loc["ann", "rescheduled"] == 0 and by.loc["bob", "rescheduled"] == 1
     monthly = broken_promise_rate(outcomes, by=["month"]).set_index("month")
-    # February: a1, b1, b2, c1 resolved, 2 failed; March: d0, e2, f1 resolved, 1 failed.
+    # February: a1, b2 resolved (b1 rescheduled, c1 nothing owed), 1 failed;
+    # March: d0, e1, e2, f1 resolved, 2 failed.
     assert monthly.loc["2026-02", "broken_rate"] == 0.5
-    assert monthly.loc["2026-03", "broken_rate"] == pytest.approx(1 / 3)
+    assert monthly.loc["2026-03", "broken_rate"] == 0.5
     assert set(broken_promise_rate(outcomes, by="size_band")["size_band"]) <= {
         "<$500",
         "$500-2k",
@@ -417,9 +455,9 @@ def test_rate_with_nothing_resolved_is_nan():
 def test_outcome_funnel(calls, outcomes):
     funnel = outcome_funnel(calls[calls["called_at"] <= AS_OF + pd.Timedelta(days=1)], outcomes)
     # 12 calls up to the as-of date (g1 is after it); 10 promises are right-party;
-    # 9 counted promises; kept: a1 c1 e2 f1 = 4.
-    assert funnel["count"].tolist() == [12, 10, 9, 4]
-    assert funnel["share_of_previous"].tolist() == [1.0, 0.83, 0.9, 0.44]
+    # 10 counted promises; kept: a1 e2 f1 = 3.
+    assert funnel["count"].tolist() == [12, 10, 10, 3]
+    assert funnel["share_of_previous"].tolist() == [1.0, 0.83, 1.0, 0.3]
 
 
 @pytest.mark.parametrize(
@@ -550,9 +588,9 @@ def test_unknown_time_zone_names_customer_and_zone():
     assert info.value.problems["value"].tolist() == ["Mars/Olympus"]
 
 
-def test_best_call_times_own_history_else_segment():
-    # "busy" has 12 attempts: reached only at 14:00-15:00. "new" has 2 attempts, so it
-    # gets the segment's best window. The segment (both) is reached best at 14:00 too.
+def test_best_call_times_grid_and_first_contact():
+    # "busy" has 12 attempts: reached only at 14:00-15:00. "new" has 2 attempts. (The
+    # window rules themselves are hand-worked in tests/test_best_call_times.py.)
     rows = []
     for day in range(1, 7):
         rows.append((f"b9{day}", "busy", f"2026-01-{day:02d} 09:00", "no_answer"))
@@ -566,13 +604,13 @@ def test_best_call_times_own_history_else_segment():
     assert by.loc["busy", "source"] == "own"
     assert by.loc["busy", "best_window_start"] == 14
     assert by.loc["busy", "best_window_end"] == 15
-    assert by.loc["new", "source"] == "segment"
+    assert by.loc["new", "source"] == "none"
     # Segment windows: 09h 1/7 contacts, 14h 6/6, 16h 0/1; overall 7/14 = 0.5.
-    # Shrunk (k = 10): 09h (1 + 5) / 17 = 0.353, 14h (6 + 5) / 16 = 0.6875 -> 14h.
+    # Shrunk (k = 10): 09h (1 + 5) / 17 = 0.353, 14h (6 + 5) / 16 = 0.6875.
     seg = times.segments.set_index("window_start")
     assert seg.loc[14, "estimate"] == pytest.approx(11 / 16)
     assert seg.loc[9, "estimate"] == pytest.approx(6 / 17)
-    assert by.loc["new", "best_window_start"] == 14
+    assert bool(seg.loc[14, "best"])
     # Attempts to first contact: busy's first call (09:00) fails, the second works.
     assert by.loc["busy", "attempts_to_first_contact"] == 2
     assert by.loc["new", "attempts_to_first_contact"] == 1
@@ -622,30 +660,9 @@ def test_broken_promise_rate_tracks_latent_promise_keeping(simulated):
     assert rho > 0.35, report
     # Measured: 89.8 %. Call by call, our status agrees with the generator's draw for most promises.
     drawn = out.merge(simulated.truth.calls[["call_id", "promise_result"]], on="call_id")
-    resolved = drawn[drawn["status"] != "pending"]
+    resolved = drawn[drawn["status"].isin(["kept", "partial", "broken"])]
     agree = (resolved["status"] == resolved["promise_result"].astype("string")).mean()
     assert agree > 0.85, f"status agrees with the generator's draw for {agree:.1%}"
-
-
-def test_best_call_times_find_the_generators_best_hours(simulated):
-    _, _, calls, customers = simulated.tables
-    times = best_call_times(calls, customers)
-    truth = simulated.truth.customers[["customer_id", "best_hour_start", "best_hour_end"]]
-    found = times.by_customer.merge(truth, on="customer_id")
-    own = found[found["source"] == "own"]
-    middle = own["best_window_start"] + (own["best_window_end"] - own["best_window_start"]) / 2
-    hit = (middle >= own["best_hour_start"]) & (middle <= own["best_hour_end"])
-    # Chance level: the same guesses scored against another customer's true window.
-    shuffled = own.sample(frac=1.0, random_state=0)
-    chance = (
-        (middle.to_numpy() >= shuffled["best_hour_start"].to_numpy())
-        & (middle.to_numpy() <= shuffled["best_hour_end"].to_numpy())
-    ).mean()
-    report = f"best window inside the true one: {hit.mean():.1%} (chance {chance:.1%})"
-    # Measured: 67 % against 36 % by chance for the 360 customers with >= 20 calls.
-    assert len(own) >= 200, report
-    assert hit.mean() > 0.55, report
-    assert hit.mean() > 1.5 * chance, report
 
 
 # --- command line ------------------------------------------------------------------
@@ -662,6 +679,7 @@ def test_cli_writes_tables_and_charts_for_the_sample(tmp_path, capsys):
         "broken_promise_rate_by_collector.csv",
         "contact_by_weekday_hour.csv",
         "best_call_times.csv",
+        "best_call_windows.csv",
         "outcome_funnel.png",
         "contact_heatmap.png",
         "broken_promise_rate_by_month.png",
@@ -738,19 +756,21 @@ def test_windows_are_disjoint_and_receipts_never_double_count(
     as_of = _DAY0 + pd.Timedelta(days=as_of_day)
     out = promise_outcomes(calls, payments, invoices, as_of=as_of)
     counted = out[out["counted"]].sort_values("called_at")
-    starts = counted["called_at"].dt.normalize().to_numpy()
-    ends = counted["window_end"].to_numpy()
-    # Each window (call day, window end] ends no later than the next one starts.
-    assert (ends[:-1] <= starts[1:]).all()
+    days = counted["called_at"].dt.normalize()
+    # Each window [call day, window end] ends before the next day's promises start.
+    first_of_day = days.drop_duplicates().to_numpy()
+    last_end = counted.groupby(days)["window_end"].max().to_numpy()
+    assert (last_end[:-1] < first_of_day[1:]).all()
     assert (out["deadline"] >= out["called_at"].dt.normalize()).all()
     known = payments.loc[payments["payment_date"] <= as_of, "amount"].sum()
     assert out["received"].sum() <= known + 0.005
-    assert set(out["status"]) <= {"kept", "partial", "broken", "pending"}
-    # Pending only while the window is still open on the as-of date; a same-day
-    # re-logged promise (not counted) shows the status of the day's last promise.
+    assert set(out["status"]) <= set(PROMISE_STATUSES)
+    # Pending only while the window is still open on the as-of date; a duplicate (not
+    # counted) shows the status of the promise it repeats.
     assert (counted.loc[counted["status"] == "pending", "window_end"] > as_of).all()
-    day_last = out.groupby(out["called_at"].dt.normalize())["status"].transform("last")
-    assert (out["status"] == day_last).all()
+    twins = out[~out["counted"]]
+    status = out.set_index("call_id")["status"]
+    assert (twins["status"].to_numpy() == status[twins["replaced_by"]].to_numpy()).all()
 
 
 # --- the same answer whatever the strings are stored in ----------------------------
@@ -786,9 +806,13 @@ def test_duplicate_invoice_ids_are_refused(calls, payments, invoices):
 
 def test_same_time_promises_follow_the_call_id(calls, payments, invoices):
     """Two promises of one customer logged at the same minute: the call id orders them
-    (as a sort by call time then call id would), whatever their order in the log."""
+    (as a sort by call time then call id would), whatever their order in the log. e0 and
+    e1 share a deadline; e0's 50.00 comes first, but nothing arrived by 03-09."""
     twin = calls[calls["call_id"] == "e1"].assign(call_id="e0", promise_amount=50.0)
+    results = []
     for log in (pd.concat([calls, twin]), pd.concat([twin, calls])):
         out = promise_outcomes(log.reset_index(drop=True), payments, invoices, as_of=AS_OF)
-        replaced_by = out.set_index("call_id")["replaced_by"]
-        assert (replaced_by["e0"], replaced_by["e1"]) == ("e1", "e2")
+        results.append(out)
+        assert out["call_id"].tolist().index("e0") < out["call_id"].tolist().index("e1")
+        assert _row(out, "e0")["status"] == "broken"
+    pd.testing.assert_frame_equal(results[0], results[1])

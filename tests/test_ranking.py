@@ -100,9 +100,10 @@ def test_every_account_gets_two_or_three_reasons(model, snapshot):
 
 def test_first_reason_is_the_largest_contribution(model, snapshot):
     """Reasons come from the model: the top phrase is the top contributing group."""
-    contributions = model.contributions(snapshot)
-    top_group = contributions.idxmax(axis=1)
     texts = _reason_texts(snapshot)
+    # Among the groups that have something to say about the account.
+    contributions = model.contributions(snapshot).where(texts != "")
+    top_group = contributions.idxmax(axis=1)
     expected = pd.Series(
         texts.to_numpy()[np.arange(len(texts)), texts.columns.get_indexer(top_group)],
         index=snapshot.index,
@@ -114,14 +115,14 @@ def test_first_reason_is_the_largest_contribution(model, snapshot):
 
 def test_reason_templates_fill_the_account_values(snapshot):
     rows = snapshot.iloc[:2].copy()
-    rows.loc[rows.index[0], ["overdue_balance", "promises_broken", "promises_pending"]] = [
+    rows.loc[rows.index[0], ["chased_balance", "promises_broken", "promises_pending"]] = [
         5000.0,
         1,
         0,
     ]
     rows.loc[rows.index[0], ["days_since_broken_promise", "settled_invoices"]] = [12.0, 10]
     rows.loc[rows.index[0], ["share_paid_late", "mean_days_late"]] = [0.7, 9.0]
-    rows.loc[rows.index[1], ["overdue_balance", "tenure_days"]] = [100.0, 365]
+    rows.loc[rows.index[1], ["chased_balance", "tenure_days"]] = [100.0, 365]
     groups = list(_GROUPS)
     contrib = pd.DataFrame(-3.0, index=rows.index, columns=groups)
     # Account 0: promises, then history, then balance raise the score.
@@ -132,10 +133,10 @@ def test_reason_templates_fill_the_account_values(snapshot):
     got = _reasons(rows, contrib, fake).tolist()
     assert got[0] == (
         "promise broken 12 days ago; pays late but pays (70% of 10 invoices late, "
-        "9 days on average); one of the largest overdue balances ($5,000)"
+        "9 days on average); one of the largest overdue balances ($5,000.00)"
     )
     # 365 days / 30.44 = 11.99 -> 12 months.
-    assert got[1] == "customer for 12 months; $100 overdue"
+    assert got[1] == "customer for 12 months; $100.00 overdue"
 
 
 def test_uninformative_groups_are_never_reasons(snapshot):
@@ -322,3 +323,148 @@ def test_fit_and_predict_leave_the_callers_data_alone(sample, snapshot):
     now = snapshot.copy()
     model.rank(now)
     pd.testing.assert_frame_equal(now, snapshot)
+
+
+@pytest.fixture(scope="module")
+def sample_list(sample):
+    return arcalls.call_list(*sample, as_of=arcalls.SAMPLE_AS_OF).calls
+
+
+def _dollars(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+def test_every_figure_in_a_reason_is_the_row_s_own(sample, sample_list):
+    """Issue 16.6: over the whole sample list, a reason quotes the row's own figures."""
+    assert len(sample_list) > 100
+    reasons = sample_list["reasons"].str.split("; ").explode()
+    overdue = reasons.str.extract(
+        r"^(?:one of the largest overdue balances \((\$[\d,.]+)\)|(\$[\d,.]+) overdue)$"
+    )
+    quoted = overdue[0].fillna(overdue[1]).dropna().map(_dollars)
+    assert quoted.index.is_unique and len(quoted) >= 30  # 46 of the 115 rows, today
+    np.testing.assert_array_equal(
+        quoted.to_numpy(), sample_list.loc[quoted.index, "overdue_balance"]
+    )
+    # Money quoted for a payment is what the payments table says, summed here by hand.
+    paid = reasons.str.extract(r"^paid (\$[\d,.]+) in the last 30 days$")[0].dropna()
+    _, payments, _, _ = sample
+    as_of = pd.Timestamp(arcalls.SAMPLE_AS_OF)
+    inv = sample[0].set_index("invoice_id")["customer_id"]
+    window = payments[
+        (payments["payment_date"] > as_of - pd.Timedelta(days=30))
+        & (payments["payment_date"] <= as_of)
+    ]
+    by_customer = window.groupby(window["invoice_id"].map(inv))["amount"].sum().round(2)
+    for at, text in paid.items():
+        assert _dollars(text) == by_customer[sample_list.loc[at, "customer_id"]]
+    # Every other money figure would be unchecked: there is none.
+    assert reasons.str.contains("$", regex=False).sum() == len(quoted) + len(paid)
+    # Days past due, too: the row's oldest (undisputed) invoice.
+    oldest = reasons.str.extract(r"^oldest invoice (\d+) days? past due$")[0].dropna()
+    assert len(oldest) > 30
+    np.testing.assert_array_equal(
+        oldest.astype(int).to_numpy(), sample_list.loc[oldest.index, "oldest_days_past_due"]
+    )
+
+
+def test_the_absence_of_a_fact_is_never_a_reason(sample_list, snapshot, model):
+    """Issue 18.11: 'no disputes' (and the like) is not a reason to call."""
+    groups = list(_GROUPS)
+    for ranked in (sample_list["reasons"], model.rank(snapshot)["reasons"]):
+        parts = set(ranked.str.split("; ").explode())
+        assert "" not in parts
+        assert not parts & {"no disputes", "no calls on record", "nothing past due"}
+        assert not parts & {"no promise to pay on record"}
+    # Even where the disputes group raises the score most, an undisputed account is not
+    # told "no disputes": the next groups are given instead.
+    rows = snapshot[
+        (snapshot["disputed_overdue_balance"] == 0) & (snapshot["dispute_calls"] == 0)
+    ].iloc[:1]
+    contrib = pd.DataFrame(-1.0, index=rows.index, columns=groups)
+    contrib["disputes"] = 5.0
+    fake = SimpleNamespace(n_reasons=3, informative_=np.ones(len(groups), dtype=bool))
+    got = _reasons(rows, contrib, fake).iloc[0]
+    assert "dispute" not in got and len(got.split("; ")) == 2
+
+
+def _dump_edited(model, path, **changes):
+    """A model file arcalls could have written, made only of trusted types, edited."""
+    import copy
+
+    import skops.io as sio
+
+    from arcalls.ranking import _MODEL_FILE_MARKER, _MODEL_FILE_VERSION
+
+    edited = copy.deepcopy(model)
+    for name, value in changes.items():
+        if value is _DELETE:
+            delattr(edited, name)
+        else:
+            setattr(edited, name, value)
+    payload = {"format": _MODEL_FILE_MARKER, "format_version": _MODEL_FILE_VERSION}
+    sio.dump({**payload, "arcalls_version": "0", "model": edited}, path)
+    return path
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"classes_": _DELETE},
+        {"pipeline_": _DELETE},
+        {"balance_ref_": _DELETE},
+        {"informative_": _DELETE},
+        {"classes_": "xy"},
+        {"pipeline_": "a pipeline"},
+        {"n_features_in_": 3},
+        {"design_columns_": ["a", "b"]},
+        {"balance_ref_": -1.0},
+        {"input_": "dataframe"},
+    ],
+    ids=lambda c: "-".join(f"{k}={'deleted' if v is _DELETE else v!r}" for k, v in c.items()),
+)
+def test_an_edited_model_file_is_refused_not_used(model, tmp_path, changes):
+    """Issue 17.6: a file of trusted types whose fitted state was edited is refused."""
+    path = _dump_edited(model, tmp_path / "edited.skops", **changes)
+    with pytest.raises(ModelFileError, match="not in a usable fitted state"):
+        load_model(path)
+
+
+def test_an_edited_pipeline_inside_the_model_is_refused(model, tmp_path):
+    import copy
+
+    pipeline = copy.deepcopy(model.pipeline_)
+    del pipeline["logit"].coef_
+    path = _dump_edited(model, tmp_path / "nocoef.skops", pipeline_=pipeline)
+    with pytest.raises(ModelFileError, match="not in a usable fitted state"):
+        load_model(path)
+    # The untouched model still loads (the check refuses only what is broken).
+    assert load_model(_dump_edited(model, tmp_path / "same.skops")).classes_.tolist() == [
+        False,
+        True,
+    ]
+
+
+def test_a_zip_bomb_model_file_is_refused_before_it_expands(tmp_path, monkeypatch):
+    """Issue 17.7: the archive's declared sizes are checked before anything is read."""
+    import zipfile
+
+    from arcalls import ranking
+
+    bomb = tmp_path / "bomb.skops"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b"{}")
+        archive.writestr("zeros.npy", bytes(4 * 2**20))
+    assert bomb.stat().st_size < 2**16
+    monkeypatch.setattr(ranking, "MAX_MODEL_UNCOMPRESSED_BYTES", 2**20)
+    read = []
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a, **k: read.append(a))
+    with pytest.raises(ModelFileError, match="would expand to 4,194,3"):
+        load_model(bomb)
+    assert read == []
+    monkeypatch.setattr(ranking, "MAX_MODEL_FILE_BYTES", 1000)
+    with pytest.raises(ModelFileError, match="an arcalls model file is far smaller"):
+        load_model(bomb)

@@ -11,6 +11,7 @@ silently shift every hour of that customer, so it must be fixed, not guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,14 @@ from .schema import OUTCOMES, RIGHT_PARTY_OUTCOMES
 DEFAULT_BUSINESS_TZ = "America/New_York"
 #: Width of a "best time" window, in hours of the customer's local day.
 DEFAULT_WINDOW_HOURS = 2
-#: A customer with at least this many attempts gets a best window of its own.
-DEFAULT_MIN_OWN_ATTEMPTS = 20
+#: A customer's own hours are judged only once it has this many attempts.
+DEFAULT_MIN_OWN_ATTEMPTS = 10
+#: A window is a candidate only with at least this many attempts in it.
+MIN_WINDOW_ATTEMPTS = 3
+#: One-sided confidence that a window's contact rate beats the rate at the other hours.
+DEFAULT_BEST_TIME_CONFIDENCE = 0.95
+#: What the best-time text says where the evidence supports no window.
+NO_EVIDENCE = "no evidence yet"
 #: Pseudo-attempts that pull a thin window's rate towards its segment's (or everyone's)
 #: rate, so that 1 contact in 1 attempt does not beat 30 in 60.
 DEFAULT_PRIOR_ATTEMPTS = 10
@@ -46,18 +53,32 @@ class CallTimes:
     segments : DataFrame
         ``segment``, ``window_start``, ``window_end`` (local hours), ``attempts``,
         ``contacts``, ``contact_rate`` (raw), ``estimate`` (shrunk towards the overall
-        rate) and ``best`` (the segment's best window).
+        rate), ``ci_low`` / ``ci_high`` (Wilson interval of the rate, two-sided at
+        ``2 * confidence - 1``), ``other_rate`` (the segment's rate at its other hours),
+        ``lift_low`` (one-sided lower confidence bound of rate - other_rate,
+        Agresti-Caffo), ``supported`` (``lift_low > 0`` with at least
+        :data:`MIN_WINDOW_ATTEMPTS` attempts), ``rank`` (1 = strongest evidence: highest
+        ``lift_low``) and ``best`` (rank 1).
     by_customer : DataFrame
         ``customer_id``, ``segment``, ``attempts``, ``contacts``, ``contact_rate``,
         ``attempts_to_first_contact`` (attempts up to and including the first
-        right-party contact; NA if never reached), ``best_window_start``,
-        ``best_window_end``, ``best_estimate`` and ``source`` (``own`` when the
-        customer has enough history, else ``segment``).
+        right-party contact; NA if never reached), ``best_window_start`` and
+        ``best_window_end`` (NA without evidence), ``best_time`` (``"14:00-16:00"``
+        or :data:`NO_EVIDENCE`), ``window_attempts``, ``window_contacts``,
+        ``best_estimate`` (contact rate in that window), ``ci_low`` / ``ci_high`` (its
+        interval), ``lift_low`` and ``source`` (``own``: the customer's own history
+        supports the window; ``segment``: its segment's does; ``none``: no evidence
+        yet).
+    book : DataFrame
+        The whole book's windows ranked by evidence, strongest first: the columns of
+        ``segments`` without ``segment`` and ``best``. Advice for a customer without
+        evidence of its own, never shown as that customer's window.
     """
 
     grid: pd.DataFrame
     segments: pd.DataFrame
     by_customer: pd.DataFrame
+    book: pd.DataFrame
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -272,15 +293,23 @@ def best_call_times(
     window_hours: int = DEFAULT_WINDOW_HOURS,
     min_attempts: int = DEFAULT_MIN_OWN_ATTEMPTS,
     prior_attempts: float = DEFAULT_PRIOR_ATTEMPTS,
+    confidence: float = DEFAULT_BEST_TIME_CONFIDENCE,
 ) -> CallTimes:
     """Right-party contact rate by the customer's local hour and weekday, and the best
     window to call each customer.
 
-    A window's rate is shrunk towards a wider rate with ``prior_attempts`` pseudo
-    attempts (a segment window towards the overall rate, a customer window towards its
-    segment's window), so that thin cells do not win by luck. A customer with at least
-    ``min_attempts`` calls gets the best window of its own shrunk rates; others get
-    their segment's.
+    A window is advice only where the evidence supports it: its contact rate must be
+    above the rate at the other hours of the same calls with one-sided ``confidence``
+    (the lower bound of the Agresti-Caffo interval of the difference is above zero),
+    with at least :data:`MIN_WINDOW_ATTEMPTS` attempts in it. Among a customer's (or
+    segment's) windows the candidate is the one with the highest such bound. A customer
+    with at least ``min_attempts`` calls whose own history supports a window gets it
+    (``source`` ``own``); else, when ``segment`` names a real grouping (industry, size,
+    ``timezone``...), the segment's supported window (``segment``); else no window and
+    ``best_time`` says :data:`NO_EVIDENCE` (``none``). The whole book is not a segment
+    a customer belongs to: its windows are ranked apart, in ``book``, each with its
+    interval. The segment ``estimate`` (rate shrunk towards the overall rate with
+    ``prior_attempts`` pseudo attempts) is kept for reading the table.
 
     Parameters
     ----------
@@ -296,14 +325,19 @@ def best_call_times(
     window_hours : int, default :data:`DEFAULT_WINDOW_HOURS`
         Width of a window; windows start at multiples of it (0, 2, 4... by default).
     min_attempts : int, default :data:`DEFAULT_MIN_OWN_ATTEMPTS`
-        Attempts a customer needs for a window of its own.
+        Attempts a customer needs before its own hours are judged.
     prior_attempts : float, default :data:`DEFAULT_PRIOR_ATTEMPTS`
-        Strength of the shrinkage, in attempts.
+        Strength of the shrinkage of the segment ``estimate``, in attempts.
+    confidence : float, default :data:`DEFAULT_BEST_TIME_CONFIDENCE`
+        One-sided confidence that a window beats the other hours; intervals shown are
+        two-sided at ``2 * confidence - 1`` (90 % by default), whose lower edge is
+        that one-sided bound.
 
     Returns
     -------
     CallTimes
-        ``grid``, ``segments`` and ``by_customer`` tables (see :class:`CallTimes`).
+        ``grid``, ``segments``, ``by_customer`` and ``book`` tables (see
+        :class:`CallTimes`).
 
     Raises
     ------
@@ -318,14 +352,21 @@ def best_call_times(
     ...                                  "2026-01-07 15:00", "2026-01-08 15:30"]),
     ...     "outcome": ["contact", "promise", "no_answer", "voicemail"]})
     >>> times = best_call_times(calls, business_tz=None, min_attempts=1)
-    >>> times.by_customer[["customer_id", "best_window_start", "best_window_end", "source"]]
-      customer_id  best_window_start  best_window_end source
-    0           a                  8               10    own
+    >>> times.by_customer[["customer_id", "best_time", "source"]]
+      customer_id        best_time source
+    0           a  no evidence yet   none
+    >>> times.book[["window_start", "window_end", "attempts", "contacts", "rank"]]
+       window_start  window_end  attempts  contacts  rank
+    0             8          10         2         2     1
+    1            14          16         2         0     2
     """
     _check_int_option("window_hours", window_hours, low=1, high=24)
     _check_int_option("min_attempts", min_attempts, low=0, high=None)
     if not np.isfinite(prior_attempts) or prior_attempts < 0:
         raise InputError(f"prior_attempts must be a number >= 0, got {prior_attempts!r}.")
+    if not (isinstance(confidence, float | int) and 0.5 < confidence < 1):
+        raise InputError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence!r}.")
+    z = NormalDist().inv_cdf(confidence)
     _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
     _check_outcomes(calls)
     # Integer codes for customers, zones and segments: the grouping below is bincounts
@@ -361,44 +402,31 @@ def best_call_times(
     grid["contact_rate"] = grid["contacts"] / grid["attempts"]
 
     overall = contact.mean() if len(contact) else np.nan
-    seg_cell = seg_code * n_windows + window
-    n_cells = len(seg_names) * n_windows
-    s_attempts = np.bincount(seg_cell, minlength=n_cells)
-    s_contacts = np.bincount(seg_cell, weights=contact, minlength=n_cells).astype(np.int64)
-    s_tried = np.flatnonzero(s_attempts)
-    segs = pd.DataFrame(
-        {
-            "segment": pd.array(np.asarray(seg_names, dtype=object)[s_tried // n_windows]),
-            "window_start": (s_tried % n_windows) * window_hours,
-            "attempts": s_attempts[s_tried],
-            "contacts": s_contacts[s_tried],
-        }
-    ).astype({"segment": "string"})
-    segs["contact_rate"] = segs["contacts"] / segs["attempts"]
-    segs["estimate"] = (segs["contacts"] + prior_attempts * overall) / (
-        segs["attempts"] + prior_attempts
+    segs = _window_table(seg_code, window, contact, len(seg_names), n_windows, window_hours, z=z)
+    seg_of_row = segs.pop("group").to_numpy()
+    segs.insert(0, "segment", pd.array(np.asarray(seg_names, dtype=object)[seg_of_row]))
+    segs = segs.astype({"segment": "string"})
+    segs.insert(
+        6,
+        "estimate",
+        (segs["contacts"] + prior_attempts * overall) / (segs["attempts"] + prior_attempts),
     )
-    # Segment names are sorted, so their codes sort like the names.
-    seg_of_row = s_tried // n_windows
-    by_estimate = np.lexsort(
-        (segs["window_start"], -segs["attempts"], -segs["estimate"], seg_of_row)
-    )
-    best = np.zeros(len(segs), dtype=bool)
-    ordered = seg_of_row[by_estimate]
-    best[by_estimate[np.r_[True, ordered[1:] != ordered[:-1]]] if len(segs) else []] = True
-    segs["best"] = best
-    segs.insert(2, "window_end", np.minimum(segs["window_start"] + window_hours, 24))
+    segs["best"] = segs["rank"] == 1
+    book = _window_table(
+        np.zeros(len(window), dtype=np.int64), window, contact, 1, n_windows, window_hours, z=z
+    ).drop(columns="group")
+    book = book.sort_values("rank", kind="stable").reset_index(drop=True)
 
     by_customer = _customer_windows(
         _CodedCalls(codes, ids, calls["called_at"].to_numpy(), contact, window, seg_code),
-        segs.assign(seg=seg_of_row, win=s_tried % n_windows),
+        segs.assign(seg=seg_of_row, win=segs["window_start"] // window_hours),
         seg_of_customer,
         seg_names,
         window_hours=window_hours,
-        prior_attempts=prior_attempts,
         min_attempts=min_attempts,
+        z=z,
     )
-    return CallTimes(grid=grid, segments=segs, by_customer=by_customer)
+    return CallTimes(grid=grid, segments=segs, by_customer=by_customer, book=book)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -554,8 +582,8 @@ def _customer_windows(
     seg_names: list[str],
     *,
     window_hours: int,
-    prior_attempts: float,
     min_attempts: int,
+    z: float,
 ) -> pd.DataFrame:
     n_windows = -(-24 // window_hours)
     has = calls.customer >= 0
@@ -585,42 +613,106 @@ def _customer_windows(
     per_customer["contact_rate"] = per_customer["contacts"] / per_customer["attempts"]
     per_customer["attempts_to_first_contact"] = first_contact
 
-    # Every customer against every window its segment has tried, so an untried window
-    # that the segment finds good can still be a customer's best.
-    cell = cust * n_windows + calls.window[has]
-    c_attempts = np.bincount(cell, minlength=n * n_windows).astype("float64")
-    c_contacts = np.bincount(cell, weights=contact, minlength=n * n_windows)
-    tried = np.zeros((len(seg_names), n_windows), dtype=bool)
-    tried[segs["seg"].to_numpy(), segs["win"].to_numpy()] = True
-    estimate = np.zeros((len(seg_names), n_windows))
-    estimate[segs["seg"].to_numpy(), segs["win"].to_numpy()] = segs["estimate"].to_numpy()
-    pair_cust, pair_win = np.nonzero(tried[seg_of_customer])
-    pair_cell = pair_cust * n_windows + pair_win
-    a, c = c_attempts[pair_cell], c_contacts[pair_cell]
-    own_estimate = (c + prior_attempts * estimate[seg_of_customer[pair_cust], pair_win]) / (
-        a + prior_attempts
-    )
-    # Best first: highest shrunk rate, then most attempts, then the earliest window.
-    order = np.lexsort((pair_win, -a, -own_estimate, pair_cust))
-    firsts = (
-        order[np.r_[True, pair_cust[order][1:] != pair_cust[order][:-1]]] if len(order) else order
-    )
-    own_best_win = np.full(n, -1, dtype=np.int64)
-    own_best_est = np.full(n, np.nan)
-    own_best_win[pair_cust[firsts]] = pair_win[firsts]
-    own_best_est[pair_cust[firsts]] = own_estimate[firsts]
-    seg_best = segs[segs["best"]]
-    seg_best_win = np.full(len(seg_names), -1, dtype=np.int64)
-    seg_best_est = np.full(len(seg_names), np.nan)
-    seg_best_win[seg_best["seg"].to_numpy()] = seg_best["win"].to_numpy()
-    seg_best_est[seg_best["seg"].to_numpy()] = seg_best["estimate"].to_numpy()
-    own = attempts >= min_attempts
-    win = np.where(own, own_best_win, seg_best_win[seg_of_customer])
-    start = win * window_hours
-    per_customer["best_window_start"] = start.astype("int64")
-    per_customer["best_window_end"] = np.minimum(start + window_hours, 24).astype("int64")
-    per_customer["best_estimate"] = np.where(
-        own, own_best_est, seg_best_est[seg_of_customer]
-    ).astype("float64")
-    per_customer["source"] = pd.array(np.where(own, "own", "segment"), dtype="string")
+    # Each customer's own windows, each against the customer's other hours.
+    own = _window_table(cust, calls.window[has], contact, n, n_windows, window_hours, z=z)
+    candidate = own[own["rank"] == 1]
+    who = candidate["group"].to_numpy()
+    judged = np.zeros(n, dtype=bool)
+    judged[who] = (attempts[who] >= min_attempts) & candidate["supported"].to_numpy()
+    # Else the segment's supported best window, for a real segment only.
+    seg_best = segs[segs["best"] & segs["supported"]]
+    seg_row = np.full(len(seg_names), -1, dtype=np.int64)
+    seg_row[seg_best["seg"].to_numpy()] = np.arange(len(seg_best))
+    if _NO_SEGMENT in seg_names:
+        seg_row[seg_names.index(_NO_SEGMENT)] = -1
+    lend = ~judged & (seg_row[seg_of_customer] >= 0) if n else np.zeros(0, dtype=bool)
+
+    columns = ["window_start", "window_end", "attempts", "contacts", "contact_rate"]
+    columns += ["ci_low", "ci_high", "lift_low"]
+    values = {c: np.full(n, np.nan) for c in columns}
+    mine = candidate.set_index("group")
+    lent = seg_best.iloc[seg_row[seg_of_customer[lend]]] if lend.any() else seg_best.iloc[[]]
+    for c in columns:
+        values[c][who] = mine[c].to_numpy(float)
+        values[c][~judged] = np.nan
+        values[c][lend] = lent[c].to_numpy(float)
+    shown = judged | lend
+    start = pd.array(values["window_start"], dtype="Float64").astype("Int64")
+    end = pd.array(values["window_end"], dtype="Float64").astype("Int64")
+    per_customer["best_window_start"] = start
+    per_customer["best_window_end"] = end
+    text = pd.Series(start, dtype="Int64").astype("string").str.zfill(2) + ":00-"
+    text = text + pd.Series(end, dtype="Int64").astype("string").str.zfill(2) + ":00"
+    per_customer["best_time"] = text.fillna(NO_EVIDENCE).astype("string").to_numpy()
+    per_customer["window_attempts"] = pd.array(values["attempts"], dtype="Float64").astype("Int64")
+    per_customer["window_contacts"] = pd.array(values["contacts"], dtype="Float64").astype("Int64")
+    per_customer["best_estimate"] = values["contact_rate"]
+    per_customer["ci_low"] = values["ci_low"]
+    per_customer["ci_high"] = values["ci_high"]
+    per_customer["lift_low"] = values["lift_low"]
+    source = np.where(judged, "own", np.where(shown, "segment", "none"))
+    per_customer["source"] = pd.array(source, dtype="string")
     return per_customer
+
+
+def _window_table(group, window, contact, n_groups, n_windows, window_hours, *, z) -> pd.DataFrame:
+    """Per (group, window) with calls: attempts, contacts, rate, its Wilson interval, the
+    group's rate at its other hours, the one-sided lower bound of the difference
+    (Agresti-Caffo: one success and one failure added to each side), whether it is
+    supported, and its rank within the group (highest bound first, then higher rate,
+    more attempts, earlier window)."""
+    ok = group >= 0
+    cell = group[ok] * n_windows + window[ok]
+    hit = contact[ok]
+    size = n_groups * n_windows
+    attempts = np.bincount(cell, minlength=size)
+    contacts = np.bincount(cell, weights=hit, minlength=size).astype(np.int64)
+    tried = np.flatnonzero(attempts)
+    g = tried // n_windows
+    a, c = attempts[tried], contacts[tried]
+    total_a = np.bincount(g, weights=a, minlength=n_groups)[g]
+    total_c = np.bincount(g, weights=c, minlength=n_groups)[g]
+    other_a, other_c = total_a - a, total_c - c
+    p1, p2 = (c + 1) / (a + 2), (other_c + 1) / (other_a + 2)
+    se = np.sqrt(p1 * (1 - p1) / (a + 2) + p2 * (1 - p2) / (other_a + 2))
+    lift_low = p1 - p2 - z * se
+    rate = c / a
+    low, high = _wilson_interval(c, a, z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        other_rate = np.where(other_a > 0, other_c / np.maximum(other_a, 1), np.nan)
+    start = (tried % n_windows) * window_hours
+    order = np.lexsort((start, -a, -rate, -lift_low, g))
+    rank = np.empty(len(tried), dtype=np.int64)
+    if len(order):
+        first = np.r_[True, g[order][1:] != g[order][:-1]]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        rank[order] = np.arange(len(order)) - run_start + 1
+    return pd.DataFrame(
+        {
+            "group": g,
+            "window_start": start,
+            "window_end": np.minimum(start + window_hours, 24),
+            "attempts": a,
+            "contacts": c,
+            "contact_rate": rate,
+            "ci_low": low,
+            "ci_high": high,
+            "other_rate": other_rate,
+            "lift_low": lift_low,
+            "supported": (lift_low > 0) & (a >= MIN_WINDOW_ATTEMPTS),
+            "rank": rank,
+        }
+    )
+
+
+def _wilson_interval(successes: np.ndarray, trials: np.ndarray, z: float):
+    """Wilson score interval at normal quantile ``z`` (trials > 0)."""
+    n = trials.astype("float64")
+    p = successes / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    # Exactly 0 and 1 at the ends (no rounding residue).
+    low = np.where(successes == 0, 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(successes == n, 1.0, np.clip(centre + half, 0, 1))
+    return low, high

@@ -2,14 +2,21 @@
 
 A preset is the same machinery as ``columns=`` plus, for report-shaped exports, a
 ``prepare`` step that finds the header under the title lines, drops section and total
-lines, sets aside rows that are not invoices (by rule, reported, not errors) and reads
-the report date; ``derive`` fills canonical columns the export implies; ``check``
-compares figures the export carries twice (a printed total, days late) with the rows.
+lines (layout, not rows), keeps every transaction row (credit memos, payments,
+overpayments: credits of their customer, so the loaded open total is the report's own
+TOTAL line) and reads the report date; ``derive`` fills canonical columns the export
+implies; ``check`` compares figures the export carries twice (a printed total, days
+late) with the rows.
 
 Extra (non-canonical) columns a preset keeps are listed in its ``extra_columns``:
 
 - ``ibm_ar``: ``country`` (text, from ``countryCode``: a useful segment) and
   ``paperless`` (bool, from ``PaperlessBill``: Electronic = True).
+- ``quickbooks_aging_detail``: ``transaction_type`` (text: Invoice, Credit Memo,
+  Payment, Journal Entry...). A row without a ``Num`` gets the id ``row-<n>``.
+- ``xero_aged_receivables_detail``: a row whose Invoice Number is empty or a label
+  (``Overpayment``, ``Prepayment``) gets the id ``row-<n>`` (``Overpayment row-<n>``) and,
+  without a due date, is due on its own date.
 """
 
 from __future__ import annotations
@@ -228,24 +235,66 @@ def _qb_prepare(raw: _parse.RawTable) -> Prepared:
     transaction = (kind != "").to_numpy() & ~stamp
     total_row = (~transaction) & (label == "total").to_numpy()
     _check_total(raw, transaction, total_row, "Open Balance")
-    invoice = transaction & (kind.str.lower() == "invoice").to_numpy()
-    aside = _rule_aside(
-        raw,
-        transaction & ~invoice,
-        "not an invoice (" + kind + "): set aside by the quickbooks_aging_detail preset",
-    )
-    kept = raw.take(invoice)
+    # Credit memos, payments (unapplied or partly applied) and journal entries are part
+    # of the receivable the TOTAL line adds up: every transaction row loads, as a debit
+    # or a credit of its customer.
+    kept = raw.take(transaction)
+    kept = _fill_missing_ids(kept, "Num")
+    kept = _due_on_own_date(kept, "Due Date", "Date", kind[transaction].str.lower() != "invoice")
     customer = kept.column("Customer")
     if customer is not None:
         kept = kept.with_column("customer_name", customer)
-    return Prepared(kept, aside, _report_date(raw, r"^As of (.+)$"))
+    return Prepared(kept, None, _report_date(raw, r"^As of (.+)$"))
+
+
+def _fill_missing_ids(raw: _parse.RawTable, header: str) -> _parse.RawTable:
+    """A transaction without a number (a payment, mostly) gets ``row-<spreadsheet row>``."""
+    ids = raw.column(header)
+    if ids is None:
+        return raw
+    empty = (ids.str.strip() == "").to_numpy()
+    if not empty.any():
+        return raw
+    made = pd.Series("row-" + pd.Series(raw.rows).astype(str).to_numpy(), index=ids.index)
+    return _replace_column(raw, header, ids.mask(empty, made))
+
+
+def _due_on_own_date(
+    raw: _parse.RawTable, due_header: str, date_header: str, applies: pd.Series
+) -> _parse.RawTable:
+    """A credit (credit memo, payment) with no due date is due, and aged, from its date."""
+    due, date = raw.column(due_header), raw.column(date_header)
+    if due is None or date is None:
+        return raw
+    empty = (due.str.strip() == "").to_numpy() & np.asarray(applies, dtype=bool)
+    if not empty.any():
+        return raw
+    return _replace_column(raw, due_header, due.mask(empty, date))
+
+
+def _replace_column(raw: _parse.RawTable, header: str, values: pd.Series) -> _parse.RawTable:
+    pos = [_parse.normalize_header(h) for h in raw.headers].index(_parse.normalize_header(header))
+    cells = raw.cells.copy()
+    cells[pos] = values.to_numpy(dtype=object)
+    return _parse.RawTable(
+        raw.name,
+        raw.encoding,
+        raw.sep,
+        raw.headers,
+        cells,
+        raw.rows,
+        raw.preamble,
+        raw.notes,
+        raw.extra,
+    )
 
 
 QUICKBOOKS_AGING_DETAIL = Preset(
     name="quickbooks_aging_detail",
     table="invoices",
-    description="QuickBooks Online 'A/R Aging Detail' report saved as CSV: only Invoice "
-    "rows load; credit memos and payments are set aside by rule.",
+    description="QuickBooks Online 'A/R Aging Detail' report saved as CSV: every "
+    "transaction row loads (invoices; credit memos and payments as credits of their "
+    "customer, due on their own date); the loaded open total is the TOTAL line.",
     columns={
         "Date": "invoice_date",
         "Num": "invoice_id",
@@ -254,8 +303,9 @@ QUICKBOOKS_AGING_DETAIL = Preset(
         "Amount": "amount",
         "Open Balance": "open_balance",
         "Past Due": None,
-        "Transaction Type": None,
+        "Transaction Type": "transaction_type",
     },
+    extra_columns={"transaction_type": "text"},
     dayfirst=False,
     find_header=_header_with("Transaction Type", "Num", "Due Date", "Open Balance"),
     prepare=_qb_prepare,
@@ -265,10 +315,20 @@ QUICKBOOKS_AGING_DETAIL = Preset(
 # --------------------------------------------------------------------------- Xero
 
 
+#: What Xero prints in the Invoice Number column of a row that is no invoice: many rows
+#: may say it, so it cannot be their id.
+_XERO_UNNUMBERED = ("overpayment", "prepayment", "credit note", "payment")
+
+
 def _xero_prepare(raw: _parse.RawTable) -> Prepared:
-    number = raw.column("Invoice Number")
-    data = (number.str.strip() != "").to_numpy()
+    number = raw.column("Invoice Number").str.strip()
+    date, total = raw.column("Invoice Date"), raw.column("Total")
+    # A transaction is a row with a number, or (overpayments, prepayments, unapplied
+    # receipts) a date and an amount: a contact line has neither, a total line no date.
     label = _first_filled(raw)
+    totals = label.str.lower().str.startswith("total")
+    dated = (date.str.strip() != "") & (total.str.strip() != "") if date is not None else False
+    data = ((number != "") | (dated & ~totals)).to_numpy()
     total_row = (~data) & (label.str.lower() == "total").to_numpy()
     _check_total(raw, data, total_row, "Total")
     contact = raw.column("Contact")
@@ -283,14 +343,24 @@ def _xero_prepare(raw: _parse.RawTable) -> Prepared:
         # The detail report prints only what is still owed: the open balance stands in
         # for the original amount (documented; amount_paid is then unknown).
         kept = kept.with_column("amount", raw.column("Total"))
-    return Prepared(kept.take(data), None, _report_date(raw, r"^As at (.+)$"))
+    kept = kept.take(data)
+    # Overpayments, prepayments and unapplied receipts are credits of their contact: an
+    # id of their own (the label and the row), due, and aged, from their own date.
+    number = kept.column("Invoice Number").str.strip()
+    generic = number.str.lower().isin(_XERO_UNNUMBERED)
+    made = "row-" + pd.Series(kept.rows, index=number.index).astype(str)
+    ids = number.mask(generic, number + " " + made).mask(number == "", made)
+    kept = _replace_column(kept, "Invoice Number", ids)
+    kept = _due_on_own_date(kept, "Due Date", "Invoice Date", (generic | (number == "")))
+    return Prepared(kept, None, _report_date(raw, r"^As at (.+)$"))
 
 
 XERO_AGED_RECEIVABLES_DETAIL = Preset(
     name="xero_aged_receivables_detail",
     table="invoices",
     description="Xero 'Aged Receivables Detail' report exported as CSV: contact name lines "
-    "above each contact's invoices; Total = the open balance.",
+    "above each contact's invoices; Total = the open balance. Credit notes, overpayments, "
+    "prepayments and unapplied receipts load as credits of their contact.",
     columns={
         "Invoice Date": "invoice_date",
         "Invoice Number": "invoice_id",

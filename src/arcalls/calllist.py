@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._calls import NO_EVIDENCE
 from ._checks import check_one_currency, format_amount
 from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
@@ -972,8 +973,9 @@ def _scores(
 def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
     """The best local window to call each account, as text (``"10:00-12:00"``).
 
-    From :func:`arcalls.best_call_times` on the calls known on ``as_of``; an account
-    never called gets the window that works best over all customers. In consumer mode
+    From :func:`arcalls.best_call_times` on the calls known on ``as_of``: a window only
+    where the account's own history (or its segment's) supports one, else "no evidence
+    yet" (the book's best window is not passed off as the account's). In consumer mode
     the window is cut to 8am-9pm local time (the whole of it when none is left).
     """
     if to_call.empty or known.empty:
@@ -984,16 +986,9 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
 
         times = best_call_times(known, customers)
         per = times.by_customer.set_index("customer_id")
-        overall = times.segments[times.segments["best"]]
-        fallback = (
-            (float(overall["window_start"].iloc[0]), float(overall["window_end"].iloc[0]))
-            if len(overall) == 1
-            else (np.nan, np.nan)
-        )
         key = to_call["customer_id"]
-        start = key.map(per["best_window_start"]).astype("float64").fillna(fallback[0])
-        end = key.map(per["best_window_end"]).astype("float64").fillna(fallback[1])
-        start, end = start.to_numpy(), end.to_numpy()
+        start = key.map(per["best_window_start"]).astype("float64").to_numpy()
+        end = key.map(per["best_window_end"]).astype("float64").to_numpy()
     if consumer:
         low, high = CONSUMER_CALL_HOURS
         start = np.where(np.isnan(start), low, np.maximum(start, low))
@@ -1006,7 +1001,7 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
         return whole.astype(str).str.zfill(2)
 
     text = (hours(start) + ":00-" + hours(end) + ":00").astype("string")
-    return text.where(~np.isnan(start))
+    return text.where(~np.isnan(start), NO_EVIDENCE).astype("string")
 
 
 def _flag(values: pd.Series) -> np.ndarray:

@@ -81,6 +81,12 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
     "days_since_broken_promise",
 )
 
+#: What a call chases, as the weekly call list counts it (the figures a reason quotes):
+#: open dollars of undisputed invoices past due plus open credits (not below 0), the
+#: oldest of those invoices' days past due, and how many they are. Not model features:
+#: the model learns from the whole past-due balance, disputed dollars included.
+CHASE_COLUMNS: tuple[str, ...] = ("chased_balance", "chased_days_past_due", "chased_invoices")
+
 # Days are counted from this origin so that every day number is positive, and groups are
 # packed as group * _DAY_SPAN + day into one sortable int64 key (about 2,870 years).
 _DAY_ORIGIN = np.datetime64("1800-01-01", "D")
@@ -151,7 +157,10 @@ def account_snapshots(
           ``promises_partial``, ``promises_broken``, ``promises_pending``,
           ``days_since_broken_promise`` (since the deadline of the latest broken one);
 
-        then ``do_not_call`` and ``placed_with_agency`` (bool), and with ``label=True``
+        then the :data:`CHASE_COLUMNS` ``chased_balance``, ``chased_days_past_due``
+        and ``chased_invoices`` (what the weekly call list chases: undisputed past-due
+        dollars plus open credits), ``do_not_call`` and ``placed_with_agency`` (bool),
+        and with ``label=True``
         ``dollars_within_horizon`` (payments in the window on the invoices past due on
         the date; NaN when unknown) and ``paid_within_horizon`` (nullable boolean).
 
@@ -248,6 +257,9 @@ def account_snapshots(
         "open_invoices": acc["open"].astype(np.int64),
         "overdue_invoices": acc["n_overdue"].astype(np.int64),
         "disputed_overdue_balance": round_money(acc["disputed"]) + 0.0,
+        "chased_balance": np.clip(round_money(acc["chased"]), 0.0, None) + 0.0,
+        "chased_days_past_due": acc["chased_dpd"].astype(np.int64),
+        "chased_invoices": acc["n_chased"].astype(np.int64),
     }
 
     # The features by customer and day. The rows are sorted by date, then customer; the
@@ -290,7 +302,8 @@ def account_snapshots(
         features = {name: values[back] for name, values in features.items()}
     columns.update(features)
     columns.update(_customer_flags(customers, cust_ids, a_cust, q_day))
-    names = ("as_of", "customer_id", *SNAPSHOT_FEATURES, "do_not_call", "placed_with_agency")
+    names = ("as_of", "customer_id", *SNAPSHOT_FEATURES, *CHASE_COLUMNS)
+    names += ("do_not_call", "placed_with_agency")
     if label:
         columns.update(_labels(acc["label"], dates, a_date, horizon_days, end))
         names += ("dollars_within_horizon", "paid_within_horizon")
@@ -344,6 +357,9 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
 
     deepest = np.zeros(n_acc, dtype=np.int64)
     np.maximum.at(deepest, account, np.where(overdue & (open_amt > 0), dpd, 0))
+    chased = overdue & (open_amt > 0) & ~disputed[inv_pos]
+    chased_dpd = np.zeros(n_acc, dtype=np.int64)
+    np.maximum.at(chased_dpd, account, np.where(chased, dpd, 0))
     acc = {
         "total": per_account(open_amt),
         "overdue": per_account(over_amt),
@@ -352,6 +368,10 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
         "open": np.bincount(account, minlength=n_acc),
         "n_overdue": np.bincount(account[overdue], minlength=n_acc),
         "disputed": per_account(np.where(disputed[inv_pos], over_amt, 0.0)),
+        # What the call list chases: undisputed dollars past due, plus open credits.
+        "chased": per_account(np.where(chased | (open_amt < 0), open_amt, 0.0)),
+        "chased_dpd": chased_dpd,
+        "n_chased": np.bincount(account[chased], minlength=n_acc),
     }
     if horizon_days is not None:
         ahead = by_invoice.sum_upto(inv_pos, d + horizon_days) - by_invoice.sum_upto(inv_pos, d)
@@ -678,9 +698,11 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     received = _cents_known(
         book.cust[pay_inv], book.pay_day[pays], known, pay_cents, p_code, p_made, p_day
     )
-    kept = judged["already_paid"][pos] | (received >= judged["target"][pos])
+    # A promise made when nothing was owed is neither kept nor pending (nothing_owed).
+    owed = ~judged["already_paid"][pos]
+    kept = owed & (received >= judged["target"][pos])
     q_date = np.searchsorted(date_day, qd)
-    for name, hit in (("kept", kept), ("pending", ~kept)):
+    for name, hit in (("kept", kept), ("pending", owed & ~kept)):
         events = _Events(p_code[hit], date_pos[hit])
         extra = events.count_upto(qc, q_date) - events.count_upto(qc, q_date - 1)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
@@ -688,13 +710,13 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
 
 
 def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
-    """Per (promise, date) pair: the customer's payments in cents dated after the promise's
-    call day and known on the date, as :func:`arcalls.promise_outcomes` on that date sees
-    them (payment and its invoice both dated on or before the date)."""
+    """Per (promise, date) pair: the customer's payments in cents dated on or after the
+    promise's call day and known on the date, as :func:`arcalls.promise_outcomes` on that
+    date sees them (payment and its invoice both dated on or before the date)."""
     ok = (cust >= 0) & (day != _NO_DAY)
     same = ok & (known == day)
     events = _Events(cust[same], day[same], cents[same].astype("float64"))
-    total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made)
+    total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made - 1)
     received = np.round(total).astype(np.int64)
     late = ok & (known != day)
     if late.any():
@@ -703,7 +725,7 @@ def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
         pays = pd.DataFrame({"c": cust[late], "d": day[late], "k": known[late], "v": cents[late]})
         pairs = pd.DataFrame({"c": p_code, "m": p_made, "t": p_day, "i": np.arange(len(p_code))})
         both = pairs.merge(pays, on="c")
-        hit = (both["d"] > both["m"]) & (both["k"] <= both["t"])
+        hit = (both["d"] >= both["m"]) & (both["k"] <= both["t"])
         extra = both.loc[hit].groupby("i")["v"].sum()
         received[extra.index.to_numpy()] += extra.to_numpy(np.int64)
     return received

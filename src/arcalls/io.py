@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import warnings
 import zoneinfo
 from collections.abc import Mapping
@@ -38,13 +39,18 @@ from .schema import (
     CALLS,
     CUSTOMERS,
     DEFAULT_OUTCOME_MAP,
+    DERIVED_INPUTS,
     INVOICES,
     OUTCOMES,
     PAYMENTS,
     TABLES,
     Table,
     dtype_of,
+    round_money,
 )
+
+#: Two amounts closer than half a cent are the same amount.
+HALF_CENT = 0.005
 
 __all__ = [
     "LoadReport",
@@ -413,8 +419,8 @@ def check_file(source, *, kind: str, **loader_options) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``file, row, column, value, problem``. Rows a preset sets aside by rule
-        (e.g. a QuickBooks credit memo) are not problems and are not listed.
+        Columns ``file, row, column, value, problem``. Empty exactly when the loader
+        would load every row of the file.
 
     Raises
     ------
@@ -521,7 +527,7 @@ def _map_headers(
 ) -> dict[str, int]:
     """Canonical name -> position of the file column that holds it."""
     extras = dict(preset.extra_columns) if preset else {}
-    allowed = set(table.names) | set(extras)
+    allowed = set(table.names) | set(extras) | set(DERIVED_INPUTS.get(table.name, {}))
     known_anywhere = {n for t in TABLES.values() for n in t.names} | allowed
     # A mapping key names the headers equal to it; failing that, those equal to it once
     # case, spaces, "_" and "-" are ignored.
@@ -540,7 +546,16 @@ def _map_headers(
         if target is not None and target not in known_anywhere:
             raise SchemaError(
                 f"columns= maps {header!r} to {target!r}, which is not a canonical column. "
-                f"{table.name} columns: {', '.join(table.names)}."
+                f"{table.name} columns: {', '.join(_mappable(table))}."
+            )
+        if target is not None and target not in allowed:
+            # A column of another table would be dropped here without a word.
+            owner = next(t.name for t in TABLES.values() if target in t.names)
+            raise SchemaError(
+                f"columns= maps {header!r} to {target!r}, a {owner} column: a {table.name} "
+                f"file cannot use it, so it would be dropped. {table.name} columns: "
+                f"{', '.join(_mappable(table))}. Map {header!r} to one of those, or to None "
+                "to leave it out."
             )
     self_match = {_parse.normalize_header(n): n for n in allowed}
     claimed: dict[str, list[int]] = {}
@@ -560,6 +575,53 @@ def _map_headers(
             _table_problem(raw, "duplicated column: " + detail),
         )
     return {t: p[0] for t, p in claimed.items()}
+
+
+def _mappable(table: Table) -> list[str]:
+    """The names a column of this table's file may be mapped to."""
+    return [n for n in table.names if n != "is_credit"] + list(DERIVED_INPUTS.get(table.name, {}))
+
+
+def _check_settlement_columns(raw: _parse.RawTable, positions: dict[str, int]) -> None:
+    """A settlement amount needs its date: without one it would be ignored, silently."""
+    if "paid_date" in positions and "days_to_pay" in positions:
+        raise SchemaError(
+            f"{raw.name}: both paid_date ({raw.headers[positions['paid_date']]!r}) and "
+            f"days_to_pay ({raw.headers[positions['days_to_pay']]!r}) are mapped; they say "
+            "the same thing twice and could disagree. Map one of them to None.",
+            _table_problem(raw, "both paid_date and days_to_pay mapped"),
+        )
+    if "amount_paid" not in positions or "paid_date" in positions or "days_to_pay" in positions:
+        return
+    header = raw.headers[positions["amount_paid"]]
+    free = [h for i, h in enumerate(raw.headers) if i not in set(positions.values())]
+    days = sorted(
+        (h for h in free if re.search(r"day", h, re.I)),
+        key=lambda h: not re.search(r"pa(y|id)|settle", h, re.I),
+    )
+    dates = [h for h in free if re.search(r"(paid|settle|pay).*date|date.*(paid|settle)", h, re.I)]
+    hint = ""
+    if days:
+        hint = f" This file has {days[0]!r}: columns={{{days[0]!r}: 'days_to_pay'}}."
+    elif dates:
+        hint = f" This file has {dates[0]!r}: columns={{{dates[0]!r}: 'paid_date'}}."
+    raise SchemaError(
+        f"{raw.name}: column {header!r} maps to amount_paid, but no column says when it "
+        "was paid, so the settlement could not be used and every invoice would show as "
+        "unpaid. Map the settlement date to paid_date (columns={'<date header>': "
+        "'paid_date'}), or the days from invoice to payment to days_to_pay "
+        "(columns={'<days header>': 'days_to_pay'}: paid_date = invoice_date + days); or "
+        f"map {header!r} to None to load every invoice as unpaid.{hint}",
+        _table_problem(raw, f"{header}: amount_paid without paid_date"),
+    )
+
+
+def _derive_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical columns from the input-only ones (:data:`arcalls.schema.DERIVED_INPUTS`)."""
+    if "days_to_pay" not in frame:
+        return frame
+    days = pd.to_timedelta(frame["days_to_pay"].astype("float64"), unit="D")
+    return frame.drop(columns="days_to_pay").assign(paid_date=frame["invoice_date"] + days)
 
 
 def _check_required(
@@ -682,6 +744,8 @@ def _load(
         raw, rule_aside, as_of = prepared.raw, prepared.set_aside, prepared.as_of
     positions = _map_headers(raw, table, found_preset, columns)
     _check_required(raw, table, positions, make_ids)
+    if table is INVOICES:
+        _check_settlement_columns(raw, positions)
     kinds_all = {c.name: c.kind for c in table.columns}
     rule = _parse.DateRule(
         date_format=date_format or (found_preset.date_format if found_preset else None),
@@ -717,6 +781,7 @@ def _load(
             "limit): a paste gone wrong?",
         )
     kinds = {c.name: c.kind for c in table.columns}
+    kinds.update(DERIVED_INPUTS.get(table.name, {}))
     kinds.update(found_preset.extra_columns if found_preset else {})
     required = set(table.required)
     out: dict[str, pd.Series] = {}
@@ -742,6 +807,7 @@ def _load(
     # copy=False: the parsed columns become the frame as they are (no consolidating copy).
     frame = pd.DataFrame(out, index=raw.cells.index, copy=False)
     del out
+    frame = _derive_inputs(frame)
     if found_preset is not None and found_preset.derive is not None:
         frame = found_preset.derive(frame)
     _check_rows(table, frame, raw, problems, positions, invoices)
@@ -899,6 +965,7 @@ def _check_rows(
             _INTEGRITY_TAG,
         )
         frame["is_credit"] = (frame["amount"] < 0).fillna(False).astype(bool)
+        _check_settlement_rows(frame, header, cells, problems)
     if table is PAYMENTS and invoices is not None:
         known = set(invoices["invoice_id"].dropna().astype(str))
         unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
@@ -929,6 +996,35 @@ def _check_rows(
             header("promise_date"),
             cells("promise_date"),
             "promise date before the call",
+            _INTEGRITY_TAG,
+        )
+
+
+def _check_settlement_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:
+    """Settlement amounts without their date, and open balances that contradict them."""
+    if "amount_paid" not in frame:
+        return
+    paid = frame["amount_paid"]
+    if "paid_date" in frame:
+        undated = (paid.fillna(0) != 0) & frame["paid_date"].isna()
+        problems.add(
+            undated,
+            header("amount_paid"),
+            cells("amount_paid"),
+            "amount_paid without a paid date (nothing says when it was paid): fill in the "
+            "date, or leave the amount empty",
+            _INTEGRITY_TAG,
+        )
+    if "open_balance" in frame:
+        expected = round_money(frame["amount"] - paid.fillna(0))
+        wrong = frame["open_balance"].notna() & (
+            (frame["open_balance"] - expected).abs() >= HALF_CENT
+        )
+        problems.add(
+            wrong,
+            header("open_balance"),
+            cells("open_balance"),
+            "does not match amount - amount_paid = " + expected.map("{:.2f}".format),
             _INTEGRITY_TAG,
         )
 

@@ -1,30 +1,39 @@
 """Promises to pay: which were kept, partly kept or broken, and how often they break.
 
-A call with outcome ``promise`` is judged on the customer's payments after the call day
-and up to its deadline (``promise_date + grace_days``), from what was known on the
-as-of date. Matching is vectorised over every promise at once (cumulative sums per
-customer and binary search, on integer codes of the ids, day numbers and cents), so it
-scales to millions of calls; only the promise rows of the call log are worked on.
+A call with outcome ``promise`` is judged on the customer's payments from the call day
+up to its deadline (``promise_date + grace_days``), from what was known on the as-of
+date. Matching is vectorised over every promise at once (cumulative sums per customer
+and binary search, on integer codes of the ids, day numbers and cents), so it scales to
+millions of calls; only the promise rows of the call log are worked on.
 
-Rules (each one pinned by a test in ``tests/test_promises.py``):
+Rules (each one pinned by a test in ``tests/test_promises.py`` or
+``tests/test_promise_rules.py``):
 
-- **Window.** Payments dated after the call day and on or before the deadline count.
-  Payments dated on or before the call day are already in the balance at the call
-  (``ledger.invoice_balances`` semantics: payments dated <= the call date), so they
-  never count towards the promise as well.
+- **Window.** Payments dated on the call day up to the deadline count: money paid
+  during the call (by card, the same day) counts towards the promise. The balance at
+  the call is therefore the balance at the start of the call day (invoices issued and
+  overdue by that day, minus payments dated before it), so no payment is both in the
+  balance and in the promise.
 - **Early payments.** Money that arrives after the call but before the promise date
   counts: paying early keeps a promise.
-- **Replacement.** A promise made while an earlier promise of the same customer is
-  still open (its call day on or before the earlier deadline) replaces it. The earlier
-  promise closes on the later call's day and is judged on what arrived until then; the
-  later one starts the day after. Windows are therefore disjoint and no payment counts
-  for two promises. Why: renegotiating a promise without the money is itself a broken
-  promise for the owner, and the new promise is a new commitment to be judged on its
-  own.
-- **Same-day re-logging.** A promise replaced on the day it was made (a collector who
-  logs a correction, or two lines for one conversation) is not a promise of its own:
-  ``counted`` is False, it receives nothing and shows the status of the day's last
-  promise. Rates count only ``counted`` promises.
+- **Replacement.** A promise made on a later day while an earlier promise of the same
+  customer is still open (its call day on or before the earlier deadline) replaces it.
+  The earlier promise's window closes the day before the new call; the new one's
+  starts on its own call day. Windows are therefore disjoint and no payment counts for
+  two promises.
+- **Rescheduled.** A replaced promise that was not kept by then is ``rescheduled``: the
+  customer renegotiated before the deadline, which a manager does not count as a
+  broken promise; it is left out of the broken-promise rate. With
+  ``renegotiated="strict"`` it is judged on what had arrived by the new call instead
+  (partial or broken). A promise kept before it was replaced stays kept.
+- **Several promises on one day.** Two promises of one customer on one call day are the
+  same promise when they have the same promise date (after the defaults below), the
+  same logged amount (or none) and the same named invoice (or none): an exact
+  duplicate counts once, the last one logged; the others have ``counted`` False,
+  receive nothing, show its status and name it in ``replaced_by``. Promises that differ
+  are each judged, and the day's payments are shared out between them in order of
+  deadline: each takes at most its amount from what arrived by its own deadline, less
+  what the earlier ones took; the last takes the rest.
 - **No promise date.** The promise date defaults to the call day plus
   :data:`DEFAULT_PROMISE_DAYS`; ``date_source`` says ``"default"``. A promise date
   before the call day is read as the call day.
@@ -33,15 +42,17 @@ Rules (each one pinned by a test in ``tests/test_promises.py``):
   one: the named invoice's open balance at the call when the call names a known
   invoice, else the customer's overdue balance at the call. ``amount_source`` says
   which.
-- **Already paid.** A promise whose amount is zero (nothing left to pay at the call) is
-  ``kept`` and flagged ``already_paid``.
+- **Nothing owed.** A promise whose amount is zero (nothing left to pay at the call) is
+  ``nothing_owed`` and flagged ``already_paid``: there was nothing to keep or break,
+  so it is left out of the broken-promise rate.
 - **Other invoices.** Payments to any invoice of the customer count, named or not: the
   owner is owed by the customer, and customers often pay a different invoice from the
   one the collector wrote down.
 - **Status.** ``kept`` as soon as the money received reaches the amount minus
   ``tolerance`` (even before the deadline), ``pending`` while not yet kept and the
-  window ends after the as-of date, ``partial`` when some money arrived, ``broken``
-  when none did.
+  window ends after the as-of date, ``rescheduled`` (see above), ``partial`` when some
+  money arrived, ``broken`` when none did. The broken-promise rate counts only kept,
+  partial and broken (:data:`RESOLVED_STATUSES`).
 """
 
 from __future__ import annotations
@@ -74,6 +85,8 @@ from .schema import RIGHT_PARTY_OUTCOMES
 
 __all__ = [
     "PROMISE_STATUSES",
+    "RENEGOTIATED_RULES",
+    "RESOLVED_STATUSES",
     "CallTimes",
     "best_call_times",
     "broken_promise_rate",
@@ -89,8 +102,14 @@ DEFAULT_GRACE_DAYS = 3
 DEFAULT_PROMISE_DAYS = 7
 #: Confidence level of the Wilson interval around a broken-promise rate.
 DEFAULT_CONFIDENCE = 0.95
-#: The four statuses, in the order tables and charts show them.
-PROMISE_STATUSES = ("kept", "partial", "broken", "pending")
+#: The statuses, in the order tables and charts show them. Only kept, partial and broken
+#: enter the broken-promise rate.
+PROMISE_STATUSES = ("kept", "partial", "broken", "pending", "rescheduled", "nothing_owed")
+#: The statuses the broken-promise rate is computed over.
+RESOLVED_STATUSES = ("kept", "partial", "broken")
+#: How a promise renegotiated before its deadline is judged (``renegotiated=``).
+RENEGOTIATED_RULES = ("rescheduled", "strict")
+_STATUS = {name: code for code, name in enumerate(PROMISE_STATUSES)}
 #: Aging buckets of the debt at the call: upper edges in days past due (DESIGN.md).
 AGE_BUCKET_EDGES = (0, 30, 60, 90, 120)
 AGE_BUCKET_LABELS = ("current", "1-30", "31-60", "61-90", "91-120", "120+")
@@ -115,6 +134,7 @@ def promise_outcomes(
     grace_days: int = DEFAULT_GRACE_DAYS,
     tolerance: float = 0.0,
     default_promise_days: int = DEFAULT_PROMISE_DAYS,
+    renegotiated: str = "rescheduled",
 ) -> pd.DataFrame:
     """One row per promise to pay, judged on the payments known on ``as_of``.
 
@@ -139,6 +159,10 @@ def promise_outcomes(
         Dollars a payment may fall short of the amount and still keep the promise.
     default_promise_days : int, default :data:`DEFAULT_PROMISE_DAYS`
         Promise date of a promise logged without one: call day + this many days.
+    renegotiated : {"rescheduled", "strict"}, default "rescheduled"
+        A promise replaced by a new one before its deadline, and not kept by then:
+        ``"rescheduled"`` gives it that status (left out of the broken-promise rate);
+        ``"strict"`` judges it on what had arrived by the new call (partial or broken).
 
     Returns
     -------
@@ -161,7 +185,8 @@ def promise_outcomes(
     IntegrityError
         A payment names an invoice that is not in ``invoices``.
     ArcallsError
-        ``grace_days``, ``default_promise_days`` or ``tolerance`` is negative.
+        ``grace_days``, ``default_promise_days`` or ``tolerance`` is negative, or
+        ``renegotiated`` is not one of :data:`RENEGOTIATED_RULES`.
 
     Examples
     --------
@@ -184,7 +209,7 @@ def promise_outcomes(
     >>> import arcalls
     >>> s = arcalls.load_sample()
     >>> out = promise_outcomes(s.calls, s.payments, s.invoices, as_of="2026-06-30")
-    >>> set(out["status"]) <= {"kept", "partial", "broken", "pending"}
+    >>> set(out["status"]) <= set(PROMISE_STATUSES)
     True
     >>> bool((out["called_at"] < pd.Timestamp("2026-07-01")).all())
     True
@@ -192,6 +217,12 @@ def promise_outcomes(
     as_of = pd.Timestamp(as_of).normalize()
     _check_whole_days(grace_days=grace_days, default_promise_days=default_promise_days)
     _check_non_negative(tolerance=tolerance)
+    if renegotiated not in RENEGOTIATED_RULES:
+        raise ArcallsError(
+            f"renegotiated must be 'rescheduled' or 'strict', got {renegotiated!r}: "
+            "'rescheduled' leaves a promise renegotiated before its deadline out of the "
+            "broken-promise rate, 'strict' judges it on what had arrived by the new call."
+        )
     _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
     _check_columns(
         invoices, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount"], "invoices"
@@ -253,6 +284,7 @@ def promise_outcomes(
         default_promise_days=default_promise_days,
         tolerance_cents=int(round(tolerance * 100)),
         due_weights=book.due - _DAY_OFFSET,
+        renegotiated=renegotiated,
     )
 
     # From the customers' order to the output's: by call time, then call id.
@@ -262,7 +294,7 @@ def promise_outcomes(
     back[at[by_group]] = np.arange(len(rows))
     j = {name: values[back] for name, values in judged.items()}
     out_rows = rows[order]
-    replaced_by = np.where(j["replaced"], rows[by_group][np.minimum(back + 1, len(rows) - 1)], -1)
+    replaced_by = np.where(j["replaced_at"] >= 0, rows[by_group][j["replaced_at"]], -1)
 
     overdue = j["overdue_cents"]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -309,9 +341,9 @@ def broken_promise_rate(
 ) -> pd.DataFrame:
     """Counts per status and the broken-promise rate with a Wilson interval.
 
-    Broken-promise rate = (broken + partial) / (kept + partial + broken); pending
-    promises are counted but not in the rate. Only ``counted`` promises enter (see the
-    same-day rule in the module docstring).
+    Broken-promise rate = (broken + partial) / (kept + partial + broken); pending,
+    rescheduled and nothing-owed promises are counted but not in the rate. Only
+    ``counted`` promises enter (see the duplicate rule in the module docstring).
 
     Parameters
     ----------
@@ -327,8 +359,9 @@ def broken_promise_rate(
     Returns
     -------
     DataFrame
-        The ``by`` columns, then ``promises``, ``kept``, ``partial``, ``broken``,
-        ``pending``, ``resolved`` (kept + partial + broken), ``broken_rate``,
+        The ``by`` columns, then ``promises``, one count per status of
+        :data:`PROMISE_STATUSES` (``kept``, ``partial``, ``broken``, ``pending``,
+        ``rescheduled``, ``nothing_owed``), ``resolved`` (kept + partial + broken), ``broken_rate``,
         ``ci_low``, ``ci_high`` (NaN when nothing is resolved), ``promised`` and
         ``received`` (dollars over resolved promises) and ``pending_promised``.
 
@@ -360,7 +393,7 @@ def broken_promise_rate(
     if "counted" in frame:
         frame = frame[frame["counted"].astype(bool)]
     status = frame["status"].astype("string")
-    resolved = status.isin(["kept", "partial", "broken"]).to_numpy()
+    resolved = status.isin(list(RESOLVED_STATUSES)).to_numpy()
     parts = pd.DataFrame(
         {s: status.eq(s).fillna(False).to_numpy(bool).astype(np.int64) for s in PROMISE_STATUSES}
         | {
@@ -598,6 +631,7 @@ def _judge(
     default_promise_days: int,
     tolerance_cents: int,
     due_weights: np.ndarray | None = None,
+    renegotiated: str = "rescheduled",
 ) -> dict[str, np.ndarray]:
     """Every promise rule of the module docstring, on integer arrays in ``p``'s order.
 
@@ -610,15 +644,32 @@ def _judge(
     promise_day = np.maximum(promise_day, p.call_day)
     deadline = promise_day + grace_days
 
-    # Replacement: the next promise of the same customer, if made before this deadline.
-    next_same = np.zeros(n, dtype=bool)
-    next_same[:-1] = p.group[1:] == p.group[:-1]
-    next_day = np.zeros(n, dtype=np.int64)
-    next_day[:-1] = p.call_day[1:]
-    replaced = next_same & (next_day <= deadline)
-    window_end = np.where(replaced, next_day, deadline)
-    relogged = replaced & (next_day == p.call_day)
-    counted = ~relogged
+    # Exact duplicates: same customer, call day, promise date, logged amount and named
+    # invoice. Only the last of each set is counted.
+    position = np.arange(n)
+    same_as = np.lexsort([position, p.named, p.given_cents, promise_day, p.call_day, p.group])
+    ident = np.zeros(n, dtype=bool)
+    if n > 1:
+        keys = (p.group, p.call_day, promise_day, p.given_cents, p.named)
+        ident[:-1] = np.logical_and.reduce([k[same_as][1:] == k[same_as][:-1] for k in keys])
+    counted = np.ones(n, dtype=bool)
+    counted[same_as[ident]] = False
+    # Each duplicate points at the counted one: the last of its run in ``same_as``.
+    run_last = np.flatnonzero(~ident)
+    twin = np.empty(n, dtype=np.int64)
+    twin[same_as] = same_as[run_last[np.searchsorted(run_last, np.arange(n))]]
+
+    # Replacement: the customer's first promise on a later day, if made by this deadline.
+    day_key = p.group.astype(np.int64) * _KEY_STRIDE + p.call_day
+    later = np.searchsorted(day_key, day_key, side="right")
+    has_later = later < n
+    later_at = np.minimum(later, max(n - 1, 0))
+    next_same = has_later & (p.group[later_at] == p.group)
+    next_day = p.call_day[later_at] if n else np.zeros(0, dtype=np.int64)
+    replaced = next_same & (next_day <= deadline) & counted
+    window_end = np.where(replaced, next_day - 1, deadline)
+    window_end = np.where(counted, window_end, p.call_day)
+    replaced_at = np.where(replaced, later_at, np.where(counted, -1, twin))
 
     # Balances at the call, from running totals over only the customers (and named
     # invoices) that made promises.
@@ -632,11 +683,18 @@ def _judge(
     inv, pays = np.flatnonzero(of_wanted), np.flatnonzero(of_wanted[book.pay_inv])
     overdue_start = np.maximum(book.due + 1, book.issued)
     over = _balance_totals(
-        book, overdue_start, book.inv_cust, inv, pays, as_of_day=as_of_day, weights=due_weights
+        book,
+        overdue_start,
+        book.inv_cust,
+        inv,
+        pays,
+        as_of_day=as_of_day,
+        weights=due_weights,
+        pay_lag=1,
     )
     overdue_cents, *due_sum = over.upto(p.cust, p.call_day)
     (open_cents,) = _balance_totals(
-        book, book.issued, book.inv_cust, inv, pays, as_of_day=as_of_day
+        book, book.issued, book.inv_cust, inv, pays, as_of_day=as_of_day, pay_lag=1
     ).upto(p.cust, p.call_day)
     named_known = p.named >= 0
     named = np.zeros(n_inv, dtype=bool)
@@ -648,16 +706,8 @@ def _judge(
         np.flatnonzero(named),
         np.flatnonzero(named[book.pay_inv]),
         as_of_day=as_of_day,
+        pay_lag=1,
     ).upto(p.named, p.call_day)
-
-    # Money received: the customer's payments after the call day, to the window's end.
-    pay_cust = book.inv_cust[book.pay_inv]
-    paying = book.pay_known & (pay_cust >= 0)
-    paying[paying] = of_wanted[book.pay_inv[paying]]
-    paid = _Running(pay_cust[paying], book.pay_day[paying], [book.pay_cents[paying]])
-    (paid_to_end,) = paid.upto(p.cust, np.minimum(window_end, as_of_day))
-    (paid_to_call,) = paid.upto(p.cust, p.call_day)
-    received = np.where(counted, paid_to_end - paid_to_call, 0)
 
     has_amount = p.given_cents > 0
     target = np.where(
@@ -667,18 +717,39 @@ def _judge(
     )
     amount_source = np.where(has_amount, 0, np.where(named_known, 1, 2))
     already_paid = target <= 0
-    kept = already_paid | (received >= target - tolerance_cents)
+
+    # Money received: the customer's payments from the call day to the window's end.
+    pay_cust = book.inv_cust[book.pay_inv]
+    paying = book.pay_known & (pay_cust >= 0)
+    paying[paying] = of_wanted[book.pay_inv[paying]]
+    paid = _Running(pay_cust[paying], book.pay_day[paying], [book.pay_cents[paying]])
+    (paid_to_end,) = paid.upto(p.cust, np.minimum(window_end, as_of_day))
+    (paid_before,) = paid.upto(p.cust, p.call_day - 1)
+    shared = _share_out(p, counted, window_end, target, paid_to_end - paid_before)
+    received = np.where(counted, shared, 0)
+
+    kept = ~already_paid & (received >= target - tolerance_cents)
     pending = ~kept & (window_end > as_of_day)
-    status = np.select([kept, pending, received > 0], [0, 3, 1], default=2)
-    # A same-day re-logged promise shows what became of the day's last promise: runs of
-    # re-logged promises end at a counted one.
-    last_of_run = np.flatnonzero(counted)
-    status = status[last_of_run[np.cumsum(counted) - counted]] if n else status
+    rescheduled = replaced & ~kept & (renegotiated == "rescheduled")
+    status = np.select(
+        [already_paid, kept, pending, rescheduled, received > 0],
+        [
+            _STATUS["nothing_owed"],
+            _STATUS["kept"],
+            _STATUS["pending"],
+            _STATUS["rescheduled"],
+            _STATUS["partial"],
+        ],
+        default=_STATUS["broken"],
+    )
+    # A duplicate shows what became of the promise it repeats.
+    status = np.where(counted, status, status[twin]) if n else status
     judged = {
         "promise_day": promise_day,
         "deadline": deadline,
         "window_end": window_end,
-        "replaced": replaced,
+        "replaced": replaced_at >= 0,
+        "replaced_at": replaced_at,
         "counted": counted,
         "given_date": p.given_date,
         "amount_source": amount_source,
@@ -729,15 +800,52 @@ class _Running:
         return [np.where(known, t, 0) for t in totals]
 
 
+def _share_out(
+    p: _Promises, counted: np.ndarray, window_end: np.ndarray, target: np.ndarray, window_paid
+) -> np.ndarray:
+    """Cents received by each promise: what the customer paid in its window, shared out
+    between the distinct promises made on one day in order of deadline.
+
+    Within one day's promises, sorted by window end (then call order), promise k may
+    take at most its target from what arrived by its own window's end, less what the
+    earlier ones took; the last takes the rest. The cumulative allocation obeys
+    ``A_k = min(A_{k-1} + T_k, P_k)`` (``P`` non-decreasing), so ``A_k = C_k +
+    min(0, min_{j<=k} (P_j - C_j))`` with ``C`` the cumulative targets: one grouped
+    cumulative minimum, no loop.
+    """
+    n = len(window_paid)
+    if n == 0:
+        return window_paid
+    rows = np.flatnonzero(counted)
+    order = rows[np.lexsort([rows, window_end[rows], p.call_day[rows], p.group[rows]])]
+    day = p.group[order].astype(np.int64) * _KEY_STRIDE + p.call_day[order]
+    first = np.r_[True, day[1:] != day[:-1]]
+    run = np.cumsum(first) - 1
+    paid = window_paid[order]
+    cum_target = np.cumsum(target[order])
+    cum_target = cum_target - (cum_target - target[order])[first][run]
+    lowest = pd.Series(paid - cum_target).groupby(run).cummin().to_numpy()
+    taken = cum_target + np.minimum(lowest, 0)
+    before = np.where(first, 0, np.r_[0, taken[:-1]])
+    last = np.r_[day[1:] != day[:-1], True]
+    out = np.zeros(n, dtype=np.int64)
+    out[order] = np.where(last, paid - before, taken - before)
+    return out
+
+
 def _is_sorted(values: np.ndarray) -> bool:
     return bool(np.all(values[1:] >= values[:-1]))
 
 
 def _balance_totals(
-    book: _Book, start, group_of_invoice, inv, pays, *, as_of_day, weights=None
+    book: _Book, start, group_of_invoice, inv, pays, *, as_of_day, weights=None, pay_lag=0
 ) -> _Running:
     """Running balances of the invoices ``inv`` (positions), summed per group; ``pays``
     are the positions of those invoices' payments.
+
+    With ``pay_lag=1`` a payment subtracts only from the day after its date: the
+    balance on a day is then the balance at the start of that day (before the money
+    paid that day), as a promise made that day sees it.
 
     An invoice adds its amount from ``start`` (issued; for overdue, also past due),
     each payment subtracts from its date (or that first day, if earlier), and a
@@ -762,6 +870,11 @@ def _balance_totals(
         wo_cents = book.amount[wo_inv] - np.round(paid[wo_inv]).astype(np.int64)
     else:
         wo_cents = np.zeros(0, dtype=np.int64)
+    if pay_lag:
+        # Alive or not is decided on the payment's own date; only the day it starts to
+        # count moves.
+        pay_day = book.pay_day[pays][alive] if len(wo_inv) else book.pay_day[pays]
+        eff = np.maximum(eff, pay_day + pay_lag)
     parts = [
         (inv, start[inv], book.amount[inv]),
         (pay_inv, eff, -pay_cents),

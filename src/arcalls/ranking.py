@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
-from .features import DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
+from .features import CHASE_COLUMNS, DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
 from .schema import OUTCOMES, dtype_of, round_money
 
 __all__ = [
@@ -442,7 +442,8 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
 
 
 def _money(values: pd.Series) -> pd.Series:
-    return "$" + values.round(0).map("{:,.0f}".format)
+    """``"$9,990.29"``: dollars to the cent, as the call list shows them."""
+    return "$" + values.round(2).map("{:,.2f}".format)
 
 
 def _whole(values: pd.Series) -> pd.Series:
@@ -462,7 +463,12 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         for c in s.columns
         if c in SNAPSHOT_FEATURES and c != "last_outcome"
     }
-    overdue = f["overdue_balance"]
+    # A reason quotes what a call chases, as the call list's row shows it (disputed
+    # dollars leave the chase): never a figure the row does not show.
+    chase = {c: s[c].astype("float64") for c in CHASE_COLUMNS if c in s.columns}
+    overdue = chase.get("chased_balance", f["overdue_balance"])
+    oldest = chase.get("chased_days_past_due", f["oldest_days_past_due"])
+    n_chased = chase.get("chased_invoices", f["overdue_invoices"])
     large = overdue >= overdue.groupby(s["as_of"]).transform("quantile", _LARGE_BALANCE_QUANTILE)
     settled = f["settled_invoices"]
     late = f["share_paid_late"].fillna(0)
@@ -483,16 +489,13 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             default=_money(overdue) + " overdue",
         ),
         "age": pick(
-            (
-                f["oldest_days_past_due"] > 0,
-                "oldest invoice " + _days(f["oldest_days_past_due"]) + " past due",
-            ),
-            default="nothing past due",
+            (oldest > 0, "oldest invoice " + _days(oldest) + " past due"),
+            default=_NOT_A_REASON,
         ),
         "invoices": _whole(f["open_invoices"])
         + " open invoices ("
-        + _whole(f["overdue_invoices"])
-        + " past due)",
+        + _whole(n_chased)
+        + " to chase)",
         "history": pick(
             (settled == 0, pd.Series("no settled invoices yet", index=s.index)),
             (
@@ -533,7 +536,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 + _whole(f["promises_made"])
                 + " promises",
             ),
-            default="no promise to pay on record",
+            default=_NOT_A_REASON,
         ),
         "contact": pick(
             (
@@ -555,30 +558,36 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         ),
         "last_outcome": pick(
             (outcome.notna(), "last call: " + outcome.fillna("")),
-            default="no calls on record",
+            default=_NOT_A_REASON,
         ),
         "disputes": pick(
             (
                 f["disputed_overdue_balance"] > 0,
-                _money(f["disputed_overdue_balance"]) + " of it disputed",
+                pd.Series("part of the past-due balance is disputed", index=s.index),
             ),
             (f["dispute_calls"] > 0, pd.Series("raised a dispute by phone", index=s.index)),
-            default="no disputes",
+            default=_NOT_A_REASON,
         ),
         "tenure": "customer for " + _whole(f["tenure_days"] / 30.44) + " months",
     }
     return pd.DataFrame(texts, index=s.index)[list(_GROUPS)]
 
 
+#: The phrase of a group with nothing to say for an account ("no disputes", "no calls on
+#: record", ...): the absence of a fact is not a reason to call, so it is never given.
+_NOT_A_REASON = ""
+
+
 def _reasons(snapshot, contributions: pd.DataFrame, model) -> pd.Series:
     """The top groups' phrases per account: positives first, at least two, at most n."""
     n_reasons = max(2, int(model.n_reasons))
     values = contributions[list(_GROUPS)].to_numpy()
-    values = np.where(model.informative_, values, -np.inf)
+    texts = _reason_texts(snapshot).to_numpy(dtype=object)
+    # A group that never varied in training, or has nothing to say here, is no reason.
+    values = np.where(model.informative_ & (texts != _NOT_A_REASON), values, -np.inf)
     # Stable sort on the negated values keeps the group order for ties: deterministic.
     order = np.argsort(-values, axis=1, kind="stable")[:, :n_reasons]
     top = np.take_along_axis(values, order, axis=1)
-    texts = _reason_texts(snapshot).to_numpy(dtype=object)
     chosen = np.take_along_axis(texts, order, axis=1)
     keep = (top > 0) | (np.arange(order.shape[1]) < 2)
     keep &= np.isfinite(top)
@@ -1167,6 +1176,7 @@ def load_model(path: str | os.PathLike) -> CallPriorityModel:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"No model file at {path}. Save one first with save_model or --model.")
+    _check_model_file_size(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - any failure to read means "not our file"
@@ -1198,4 +1208,89 @@ def load_model(path: str | os.PathLike) -> CallPriorityModel:
             f"{path} was written in model-file format {payload.get('format_version')}; this "
             f"arcalls reads format {_MODEL_FILE_VERSION}. Fit and save the model again."
         )
-    return payload["model"]
+    model = payload["model"]
+    problem = _fitted_state_problem(model)
+    if problem:
+        raise ModelFileError(
+            f"{path} holds an arcalls model that is not in a usable fitted state ({problem}); "
+            "the file was edited or damaged. Fit a model again and save it with save_model "
+            "or --model."
+        )
+    return model
+
+
+#: A model file is a few hundred kilobytes; anything far larger is not one of ours.
+MAX_MODEL_FILE_BYTES = 32 * 2**20
+#: The skops file is a zip archive: its members may expand to at most this much, checked
+#: from the archive's directory before anything is expanded (a zip bomb is refused).
+MAX_MODEL_UNCOMPRESSED_BYTES = 128 * 2**20
+
+
+def _check_model_file_size(path: str) -> None:
+    import zipfile
+
+    size = os.path.getsize(path)
+    if size > MAX_MODEL_FILE_BYTES:
+        raise ModelFileError(
+            f"{path} is {size:,} bytes; an arcalls model file is far smaller (at most "
+            f"{MAX_MODEL_FILE_BYTES:,} bytes are read). It is not a model arcalls wrote: "
+            "fit a model again and save it with save_model or --model."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(
+            f"{path} is not a model file arcalls wrote (not a readable skops file: {exc}). "
+            "Fit a model again and save it with save_model or --model."
+        ) from exc
+    if expanded > MAX_MODEL_UNCOMPRESSED_BYTES:
+        raise ModelFileError(
+            f"{path} would expand to {expanded:,} bytes (a model expands to far less; at "
+            f"most {MAX_MODEL_UNCOMPRESSED_BYTES:,} are allowed): refusing to read it. It "
+            "is not a model arcalls wrote; fit a model again and save it."
+        )
+
+
+def _fitted_state_problem(model: CallPriorityModel) -> str:
+    """What is wrong with a loaded model's fitted state ("" when nothing is).
+
+    A file made only of trusted types can still have been edited: an attribute removed
+    or replaced. Every fitted attribute is checked for its type and shape, then the
+    model predicts one row, so that nothing fails later, in the middle of a run.
+    """
+    try:
+        check_is_fitted(model, "pipeline_")
+        for name in ("horizon_days", "C", "n_reasons", "max_iter"):
+            getattr(model, name)
+        needed = ("classes_", "input_", "n_features_in_", "design_columns_", "informative_")
+        missing = [a for a in (*needed, "balance_ref_") if not hasattr(model, a)]
+        if missing:
+            return f"no {', '.join(missing)}"
+        if not isinstance(model.pipeline_, Pipeline) or [
+            type(step) for _, step in model.pipeline_.steps
+        ] != [StandardScaler, LogisticRegression]:
+            return "pipeline_ is not a StandardScaler and a LogisticRegression"
+        classes = np.asarray(model.classes_)
+        if classes.shape != (2,) or (model.input_ == "snapshot" and classes.dtype != bool):
+            return f"classes_ is {model.classes_!r}, not [False, True]"
+        n = model.n_features_in_
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            return f"n_features_in_ is {n!r}"
+        if model.input_ == "snapshot":
+            if list(model.design_columns_) != list(_DESIGN_COLUMNS) or n != len(_DESIGN_COLUMNS):
+                return "its design columns are not this arcalls version's"
+            groups = np.asarray(model.informative_)
+            if groups.shape != (len(_GROUPS),) or groups.dtype != bool:
+                return "informative_ does not have one flag per reason group"
+        elif model.input_ != "array":
+            return f"input_ is {model.input_!r}"
+        ref = model.balance_ref_
+        if not isinstance(ref, float | np.floating) or not np.isfinite(ref) or ref <= 0:
+            return f"balance_ref_ is {ref!r}"
+        p = model.pipeline_.predict_proba(np.zeros((1, int(n))))
+        if p.shape != (1, 2) or not np.isfinite(p).all():
+            return "it cannot predict"
+    except Exception as exc:  # noqa: BLE001 - any failure means the state is unusable
+        return f"{type(exc).__name__}: {exc}"
+    return ""

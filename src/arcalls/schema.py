@@ -144,6 +144,14 @@ INVOICES = Table(
     key="invoice_id",
 )
 
+#: Input-only columns: a file's column may be mapped onto one like onto a canonical
+#: column, and the loader turns it into canonical ones. ``days_to_pay`` is the whole
+#: days from ``invoice_date`` to the settlement: ``paid_date = invoice_date + days``
+#: (a ledger that says "paid N days after the invoice" rather than on which date).
+DERIVED_INPUTS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
+    {"invoices": MappingProxyType({"days_to_pay": "int"})}
+)
+
 PAYMENTS = Table(
     "payments",
     _cols(

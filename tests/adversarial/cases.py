@@ -606,20 +606,22 @@ CASES: tuple[Case, ...] = (
         lenient=(0, 1),
     ),
     # ------------------------------------------------------------------ preset QuickBooks
-    # One invoice loads; the credit memo is set aside by rule (2 in = 1 + 1); the
-    # customer named like a formula is data. TOTAL 1,125.00 = 1,200.00 - 75.00.
+    # The invoice and the credit memo both load (a credit of its customer, due on its
+    # own date); the customer named like a formula is data. TOTAL 1,125.00 = 1,200.00
+    # - 75.00 = the loaded open balances.
     Case(
         "qb_aging_ok.csv",
         "invoices",
         None,
         preset="quickbooks_aging_detail",
-        rows=1,
+        rows=2,
         values={
-            "invoice_id": ["1042"],
-            "customer_id": ['=HYPERLINK("http://x")'],
-            "open_balance": [1200.0],
+            "invoice_id": ["1042", "1038"],
+            "customer_id": ['=HYPERLINK("http://x")', "Cool Cars"],
+            "open_balance": [1200.0, -75.0],
+            "due_date": [T("2026-12-20"), T("2026-10-30")],
         },
-        lenient=(1, 1),
+        lenient=(2, 0),
     ),
     Case(
         "qb_aging_total_mismatch.csv",

@@ -11,7 +11,8 @@ from ._common import add_input_arguments, books_line, load_tables, output_dir, r
 
 NAME = "promises"
 HELP = (
-    "judge every promise to pay (kept, partial, broken, pending), broken-promise rates, "
+    "judge every promise to pay (kept, partial, broken, pending, rescheduled, nothing owed), "
+    "broken-promise rates, "
     "contact rates and the best time to call; writes CSV tables and PNG charts"
 )
 
@@ -53,6 +54,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="shortfall still counted as kept (default 0)",
     )
     parser.add_argument(
+        "--renegotiated",
+        choices=("rescheduled", "strict"),
+        default="rescheduled",
+        help="a promise renegotiated before its deadline: 'rescheduled' (its own status, "
+        "left out of the rate; default) or 'strict' (judged on what had arrived by the "
+        "new call)",
+    )
+    parser.add_argument(
         "--business-tz",
         default=DEFAULT_BUSINESS_TZ,
         metavar="ZONE",
@@ -90,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         as_of=as_of,
         grace_days=args.grace_days,
         tolerance=args.tolerance,
+        renegotiated=args.renegotiated,
     )
     written = [write_csv(outcomes, folder / "promise_outcomes.csv")]
     rates = {}
@@ -99,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
             path = folder / f"broken_promise_rate_by_{suffix}.csv"
             written.append(write_csv(rates[suffix], path))
     total = broken_promise_rate(outcomes).iloc[0]
-    count = {k: int(total[k]) for k in ("promises", "kept", "partial", "broken", "pending")}
+    count = {
+        k: int(total[k])
+        for k in ("promises", "kept", "partial", "broken", "pending", "rescheduled", "nothing_owed")
+    }
     for column in ("month", "collector"):
         if column in calls or column == "month":
             path = folder / f"contact_rates_by_{column}.csv"
@@ -109,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     times = best_call_times(calls, tables.customers, business_tz=args.business_tz)
     written.append(write_csv(times.grid, folder / "contact_by_weekday_hour.csv"))
     written.append(write_csv(times.by_customer, folder / "best_call_times.csv"))
+    written.append(write_csv(times.book, folder / "best_call_windows.csv"))
 
     charts_to_draw = [
         ("outcome_funnel.png", charts.plot_outcome_funnel, funnel),
@@ -148,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
     out.write(
         f"Promises to pay as of {as_of:%Y-%m-%d}: {count['promises']} promises, "
         f"{count['kept']} kept, {count['partial']} partly kept, {count['broken']} broken, "
-        f"{count['pending']} pending.\n"
+        f"{count['pending']} pending, {count['rescheduled']} rescheduled, "
+        f"{count['nothing_owed']} made when nothing was owed.\n"
         f"Broken-promise rate {rate}; {format_amount(total['received'], currency)} received of "
         f"{format_amount(total['promised'], currency)} promised.\n"
         + books_line(tables, as_of)
