@@ -144,3 +144,20 @@ def test_wrong_inputs_are_refused(table, trend):
         plot_top_overdue(trend.drop(columns="ar_overdue").rename(columns={"dso": "x"}).iloc[:, :2])
     with pytest.raises(InputError, match="n must be a positive whole number"):
         plot_top_overdue(table, n=0)
+
+
+def test_charts_of_a_book_in_another_currency_name_its_code():
+    import arcalls
+    from arcalls.plots import plot_aging_buckets, plot_top_overdue
+
+    s = arcalls.load_sample()
+    as_of = arcalls.SAMPLE_AS_OF
+    trend = arcalls.ar_trend(s.invoices, s.payments, start="2026-07-31", end=as_of)
+    ax = plot_aging_buckets(trend, currency="EUR")
+    assert ax.get_ylabel() == "open receivables (EUR)"
+    assert ax.yaxis.get_major_formatter()(1500.0, 0) == "EUR 1.5k"
+    ax = plot_top_overdue(arcalls.aging(s.invoices, s.payments, as_of=as_of), currency="EUR")
+    assert ax.get_xlabel() == "overdue (EUR)"
+    assert plot_top_overdue(arcalls.aging(s.invoices, s.payments, as_of=as_of)).get_xlabel() == (
+        "overdue ($)"
+    )

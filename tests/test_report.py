@@ -430,3 +430,15 @@ def test_a_collector_with_no_broken_promise_draws(tmp_path, monkeypatch):
         arcalls.load_sample(), as_of=arcalls.SAMPLE_AS_OF, out_dir=tmp_path, backtest_weeks=0
     )
     assert (tmp_path / "broken_by_collector.png").is_file()
+
+
+def test_the_call_list_chart_names_the_lists_currency():
+    s = arcalls.load_sample()
+    eur = s._replace(invoices=s.invoices.assign(currency="EUR"))
+    week = arcalls.call_list(*eur, as_of=arcalls.SAMPLE_AS_OF, top=3)
+    ax = plot_call_list(week)
+    first = week.calls["expected_dollars"].iloc[0]
+    from arcalls.plots._style import format_money
+
+    assert f"first: {format_money(first, 'EUR ')} expected" in ax.get_title(loc="left")
+    assert "$" not in ax.get_title(loc="left")

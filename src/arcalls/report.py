@@ -230,9 +230,9 @@ def build_report(
     start = as_of - pd.DateOffset(months=TREND_MONTHS)
     trend = attempt("The aging trend", lambda: ar_trend(inv, pay, start=start, end=as_of))
     if trend is not None:
-        draw("aging_buckets.png", section, charts.plot_aging_buckets, trend)
+        draw("aging_buckets.png", section, charts.plot_aging_buckets, trend, currency=currency)
     if by_customer is not None:
-        draw("top_overdue.png", section, charts.plot_top_overdue, by_customer)
+        draw("top_overdue.png", section, charts.plot_top_overdue, by_customer, currency=currency)
     if trend is not None:
         draw("dso_trend.png", section, charts.plot_ar_metrics_trend, trend)
         draw("cei_trend.png", section, charts.plot_cei_trend, trend)

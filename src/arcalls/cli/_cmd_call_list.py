@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ArcallsError, InputError, OutputError
-from ._common import add_input_arguments, load_tables, resolve_as_of
+from ._common import add_input_arguments, books_line, load_tables, resolve_as_of
 
 NAME = "call-list"
 HELP = (
@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
             ask_days=args.ask_days,
         )
     out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
+    out.write(books_line(tables, as_of))
     if fmt == "html":
         from ..worksheet import write_call_sheets
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
 
 NAME = "promises"
 HELP = (
@@ -166,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
         f"{count['nothing_owed']} made when nothing was owed.\n"
         f"Broken-promise rate {rate}; {format_amount(total['received'], currency)} received of "
         f"{format_amount(total['promised'], currency)} promised.\n"
-        f"Wrote {len(written)} files to {folder}:\n"
+        + books_line(tables, as_of)
+        + f"Wrote {len(written)} files to {folder}:\n"
     )
     for path in written:
         out.write(f"  {path.name}\n")

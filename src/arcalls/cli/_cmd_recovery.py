@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
 
 NAME = "recovery"
 HELP = "write the recovery curve (CSV), the cohort table, the agency handoff and their charts (PNG)"
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     currency = check_one_currency(tables.invoices)
     out.write(f"Recovery as of {as_of:%Y-%m-%d} (within {args.horizon_days} days)\n")
+    out.write(books_line(tables, as_of))
     for day in (0, 30, 60, 90, 180):
         row = curve[curve["days_past_due"] == day]
         if len(row) and row["recovery_rate"].notna().iloc[0]:

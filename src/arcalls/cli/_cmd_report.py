@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
 
 NAME = "report"
 HELP = (
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     pngs = sorted(p.name for p in folder.glob("*.png"))
     sys.stdout.write(
         f"Report as of {as_of:%Y-%m-%d}: {page}\n"
-        f"Charts ({len(pngs)}): {', '.join(pngs)}\n"
+        + books_line(tables, as_of)
+        + f"Charts ({len(pngs)}): {', '.join(pngs)}\n"
         "Open the HTML file in any browser; the images are embedded in it.\n"
     )
     return 0

@@ -46,7 +46,7 @@ def _date_labels(index: pd.DatetimeIndex) -> list[str]:
     return list(index.strftime(fmt))
 
 
-def plot_aging_buckets(trend: pd.DataFrame, *, ax=None):
+def plot_aging_buckets(trend: pd.DataFrame, *, currency: str | None = None, ax=None):
     """Stacked bars of open dollars by aging bucket at each date of a trend.
 
     Parameters
@@ -54,6 +54,8 @@ def plot_aging_buckets(trend: pd.DataFrame, *, ax=None):
     trend : DataFrame
         :func:`arcalls.ar_trend` output (one row per date, bucket columns after the
         metric columns).
+    currency : str, optional
+        The book's currency code, shown on the axis (None: dollars, ``$``).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when omitted.
 
@@ -95,7 +97,7 @@ def plot_aging_buckets(trend: pd.DataFrame, *, ax=None):
         )
         bottom = bottom + heights
     ax.set_xticks(list(positions), _date_labels(trend.index), rotation=45, ha="right")
-    money_axis(ax.yaxis)
+    money_axis(ax.yaxis, _unit(currency))
     # Outside the plot, so that it never hides the tallest bars; oldest on top, as stacked.
     handles, names = ax.get_legend_handles_labels()
     ax.legend(
@@ -113,11 +115,17 @@ def plot_aging_buckets(trend: pd.DataFrame, *, ax=None):
         ax,
         title=f"{share:.0%} of open receivables were past due on {trend.index[-1]:%d %b %Y}",
         xlabel="as of",
-        ylabel="open receivables ($)",
+        ylabel=f"open receivables ({currency or '$'})",
     )
 
 
-def plot_top_overdue(aging_table: pd.DataFrame, *, n: int = DEFAULT_TOP_N, ax=None):
+def plot_top_overdue(
+    aging_table: pd.DataFrame,
+    *,
+    n: int = DEFAULT_TOP_N,
+    currency: str | None = None,
+    ax=None,
+):
     """Horizontal bars of the ``n`` customers with the most overdue dollars.
 
     Parameters
@@ -127,6 +135,8 @@ def plot_top_overdue(aging_table: pd.DataFrame, *, n: int = DEFAULT_TOP_N, ax=No
         ``customer_name`` when present, else the index).
     n : int, default :data:`DEFAULT_TOP_N`
         How many customers to show.
+    currency : str, optional
+        The book's currency code, shown on the axis (None: dollars, ``$``).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when omitted.
 
@@ -174,14 +184,19 @@ def plot_top_overdue(aging_table: pd.DataFrame, *, n: int = DEFAULT_TOP_N, ax=No
         top["overdue"].iloc[::-1].to_numpy(),
         color=COLORS["bad"],
     )
-    money_axis(ax.xaxis)
+    money_axis(ax.xaxis, _unit(currency))
     total = aging_table["overdue"].clip(lower=0).sum()
     if len(top) == 0:
         title = "No customer had overdue dollars"
     else:
         share = top["overdue"].sum() / total if total > 0 else 0.0
         title = f"{len(top)} customer(s) hold {share:.0%} of the overdue dollars"
-    return finish(ax, title=title, xlabel="overdue ($)", ylabel=None)
+    return finish(ax, title=title, xlabel=f"overdue ({currency or '$'})", ylabel=None)
+
+
+def _unit(currency: str | None) -> str:
+    """What an amount is prefixed with on an axis: ``$``, or the code and a space."""
+    return "$" if currency is None else f"{currency} "
 
 
 def plot_ar_metrics_trend(trend: pd.DataFrame, *, ax=None):

@@ -324,6 +324,8 @@ def plot_call_list(calls, *, n: int = DEFAULT_CALL_LIST_N, ax=None):
         raise InputError(f"n must be a positive whole number, got {n!r}.")
     ax = get_ax(ax)
     top = table.head(n)
+    code = getattr(calls, "currency", None)
+    unit = "$" if code is None else f"{code} "
     ids = top["customer_id"].astype("string") if "customer_id" in top else None
     if "customer_name" in top:
         names = top["customer_name"].astype("string").fillna(ids if ids is not None else "")
@@ -348,18 +350,18 @@ def plot_call_list(calls, *, n: int = DEFAULT_CALL_LIST_N, ax=None):
         label="expected dollars from a call",
     )
     ax.set_yticks(y, labels)
-    money_axis(ax.xaxis)
+    money_axis(ax.xaxis, unit)
     ax.legend(loc="lower right", frameon=False)
     if len(top):
         first = names.iloc[0]
         title = (
-            f"Call {first} first: {format_money(top['expected_dollars'].iloc[0])} expected; "
-            f"the top {len(top)} calls can bring in "
-            f"{format_money(top['expected_dollars'].sum())}"
+            f"Call {first} first: {format_money(top['expected_dollars'].iloc[0], unit)} "
+            f"expected; the top {len(top)} calls can bring in "
+            f"{format_money(top['expected_dollars'].sum(), unit)}"
         )
     else:
         title = "Nobody to call this week"
-    finish(ax, title=_no_mathtext(title), xlabel="dollars", ylabel=None)
+    finish(ax, title=_no_mathtext(title), xlabel=code or "dollars", ylabel=None)
     return ax
 
 
