@@ -500,3 +500,15 @@ def test_a_zip_bomb_model_file_is_refused_before_it_expands(tmp_path, monkeypatc
     monkeypatch.setattr(ranking, "MAX_MODEL_FILE_BYTES", 1000)
     with pytest.raises(ModelFileError, match="an arcalls model file is far smaller"):
         load_model(bomb)
+
+
+def test_reliability_by_decile_by_hand():
+    # 20 predictions 0.05, 0.10, ..., 1.00 in 4 quantile bins of 5; every 2nd paid.
+    p = np.arange(1, 21) / 20
+    y = np.arange(20) % 2 == 1
+    table = reliability_table(y, p, bins=4, strategy="quantile")
+    assert table["accounts"].tolist() == [5, 5, 5, 5]
+    assert table["mean_predicted"].tolist() == [0.15, 0.4, 0.65, 0.9]
+    assert table["observed_rate"].tolist() == [0.4, 0.6, 0.4, 0.6]
+    with pytest.raises(InputError, match="strategy must be"):
+        reliability_table(y, p, strategy="deciles")

@@ -787,7 +787,7 @@ def _check_trainable(train: pd.DataFrame, where: str) -> None:
         )
 
 
-def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
+def reliability_table(y_true, p, *, bins: int = 10, strategy: str = "uniform") -> pd.DataFrame:
     """Predicted against observed payment rates, by bins of predicted probability.
 
     Parameters
@@ -797,7 +797,10 @@ def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
     p : array-like of float
         Predicted probabilities.
     bins : int, default 10
-        Equal-width bins over [0, 1]; empty bins are left out.
+        How many bins; empty bins are left out.
+    strategy : {"uniform", "quantile"}, default "uniform"
+        Equal-width bins over [0, 1], or bins of (as near as ties allow) equal counts:
+        ``"quantile"`` with 10 bins gives the deciles of predicted probability.
 
     Returns
     -------
@@ -822,7 +825,13 @@ def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
         raise InputError(f"bins must be a whole number >= 1, got {bins!r}.")
     if len(p) and ((p < 0) | (p > 1) | np.isnan(p)).any():
         raise InputError("p must hold probabilities in [0, 1] with no missing value.")
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, bins + 1)
+    elif strategy == "quantile":
+        edges = np.quantile(p, np.linspace(0.0, 1.0, bins + 1)) if len(p) else np.zeros(bins + 1)
+        edges[0], edges[-1] = 0.0, 1.0
+    else:
+        raise InputError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
     which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
     table = (
         pd.DataFrame({"bin": which, "p": p, "y": y})
@@ -859,7 +868,8 @@ class BacktestResult:
         ``strategy``, ``calls_per_week``, ``captured`` (all weeks) and ``share``: how
         the dollars grow with the calls made each week.
     reliability : DataFrame
-        :func:`reliability_table` of the model over all test weeks.
+        :func:`reliability_table` of the model over all test weeks, by decile of
+        predicted probability.
     scores : DataFrame
         Per week and account: every strategy's score and the outcome.
     k : int
@@ -1057,7 +1067,7 @@ def backtest(
     ).reset_index(drop=True)
     weekly, gain = _score_lists(scores, k=k)
     summary = _summarise(weekly, scores)
-    reliability = reliability_table(scores["paid"], scores["p_pay"])
+    reliability = reliability_table(scores["paid"], scores["p_pay"], strategy="quantile")
     keep = [
         "as_of",
         "customer_id",
