@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -190,6 +191,7 @@ def test_backtest_lists_are_scored_by_hand(small_backtest):
     r = small_backtest
     assert r.summary["strategy"].tolist() == [
         "model",
+        "analyst",
         "largest_overdue",
         "oldest",
         "last_week",
@@ -217,6 +219,33 @@ def test_backtest_last_week_is_the_previous_model_list(small_backtest):
     assert (this.loc[both, "last_week"] == prev.loc[both, "model"]).all()
 
 
+def test_the_analyst_baseline_is_a_plain_logistic_regression(small_backtest, sample):
+    """Issue 18.5: the baseline is fixed: raw columns, scaler, sklearn's default LR."""
+    from sklearn.linear_model import LogisticRegression
+
+    from arcalls.ranking import ANALYST_FEATURES, analyst_baseline
+
+    base = analyst_baseline()
+    assert base["logit"].get_params() == LogisticRegression(max_iter=1000).get_params()
+    assert len(ANALYST_FEATURES) == 15
+    # Its score is p * overdue balance, to the cent, and its Brier is reported.
+    s = small_backtest.scores
+    np.testing.assert_allclose(s["analyst"], (s["p_analyst"] * s["overdue_balance"]).round(2))
+    summary = small_backtest.summary.set_index("strategy")
+    assert np.isfinite(summary.loc["analyst", "brier"])
+    # Fitted by hand on raw columns (missing: 0; "days since" never: 365), it is the same.
+    snap = account_snapshots(*sample, as_of_dates=["2025-05-04", "2025-05-11"])
+    train = snap[(snap["overdue_balance"] > 0) & snap["paid_within_horizon"].notna()]
+    y = train["paid_within_horizon"].astype(bool)
+    raw = train[list(ANALYST_FEATURES)].astype("float64")
+    days = ["days_since_last_payment", "days_since_last_call"]
+    raw[days] = raw[days].fillna(365.0)
+    raw = raw.fillna(0.0).to_numpy()
+    z = (raw - raw.mean(axis=0)) / np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0)
+    by_hand = LogisticRegression(max_iter=1000).fit(z, y).predict_proba(z)[:, 1]
+    np.testing.assert_allclose(base.fit(train, y).predict_proba(train)[:, 1], by_hand, atol=1e-6)
+
+
 def test_backtest_gain_at_k_matches_the_summary(small_backtest):
     r = small_backtest
     at_k = r.gain[r.gain["calls_per_week"] == r.k].set_index("strategy")["captured"]
@@ -232,6 +261,10 @@ def test_model_beats_every_rule_on_twelve_held_out_weeks(sample):
     for rule in ("largest_overdue", "oldest", "last_week"):
         assert summary.loc["model", "captured"] > summary.loc[rule, "captured"]
         assert summary.loc["model", "auc"] > summary.loc[rule, "auc"]
+    # Against the analyst's baseline, on so few weeks: better ranked and better calibrated
+    # (the dollars are compared over 39 weeks and 10 simulated books by the benchmark).
+    assert summary.loc["model", "auc"] > summary.loc["analyst", "auc"]
+    assert summary.loc["model", "brier"] < summary.loc["analyst", "brier"]
     # Calibration: over the pooled weeks, predicted and observed rates agree closely.
     rel = r.reliability
     gap = (rel["gap"].abs() * rel["accounts"]).sum() / rel["accounts"].sum()
@@ -468,3 +501,115 @@ def test_a_zip_bomb_model_file_is_refused_before_it_expands(tmp_path, monkeypatc
     monkeypatch.setattr(ranking, "MAX_MODEL_FILE_BYTES", 1000)
     with pytest.raises(ModelFileError, match="an arcalls model file is far smaller"):
         load_model(bomb)
+
+
+def test_reliability_by_decile_by_hand():
+    # 20 predictions 0.05, 0.10, ..., 1.00 in 4 quantile bins of 5; every 2nd paid.
+    p = np.arange(1, 21) / 20
+    y = np.arange(20) % 2 == 1
+    table = reliability_table(y, p, bins=4, strategy="quantile")
+    assert table["accounts"].tolist() == [5, 5, 5, 5]
+    assert table["mean_predicted"].tolist() == [0.15, 0.4, 0.65, 0.9]
+    assert table["observed_rate"].tolist() == [0.4, 0.6, 0.4, 0.6]
+    with pytest.raises(InputError, match="strategy must be"):
+        reliability_table(y, p, strategy="deciles")
+
+
+# --- the README's figures (issue 18.7, 18.8) ---------------------------------------------
+
+FIGURES_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "ranking_figures.py"
+FIGURES_FILE = FIGURES_SCRIPT.with_suffix(".json")
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.fixture(scope="module")
+def figures_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ranking_figures", FIGURES_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def saved_figures():
+    import json
+
+    return json.loads(FIGURES_FILE.read_text(encoding="utf-8"))
+
+
+def _readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Whom do I call first?")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_readme_tables_are_the_saved_figures(figures_script, saved_figures):
+    """Every figure of the section's tables is the saved output of the script."""
+    section = _readme_section()
+    for line in figures_script.markdown(saved_figures).splitlines():
+        assert line in section, line
+    # The sentences quote the same file.
+    sim = saved_figures["simulator"]
+    top = sim["top_decile"]
+    assert f"{top['predicted']:.2f} predicted, {top['observed']:.2f} observed" in section
+    for key in ("model_minus_analyst.share", "model_minus_best_rule.share"):
+        lift = sim["mean_sd"][key]
+        assert f"{lift['mean'] * 100:+.1f} ± {lift['sd'] * 100:.1f} points" in section, key
+    wins = sum(s["model"]["share"] > s["analyst"]["share"] for s in sim["per_seed"].values())
+    assert f"ahead on {wins} of 10 books" in section
+    within = sum(abs(g) <= 0.03 for g in sim["deciles"]["gap"])
+    assert f"within 0.03 of what\n  happened in {within} of the 10 deciles" in section
+    from arcalls.simulate import CONTACT_EFFECT_DAYS, CONTACT_HAZARD_MULTIPLIER
+
+    assert f"by {CONTACT_HAZARD_MULTIPLIER:g} for {CONTACT_EFFECT_DAYS} days" in section
+
+
+def test_the_sample_figures_are_recomputed(figures_script, saved_figures):
+    """The bundled sample's backtest, recomputed here, is the saved (and README) one."""
+    assert figures_script.sample_figures() == saved_figures["sample"]
+    section = _readme_section()
+    s = saved_figures["sample"]
+    for name in ("model", "analyst", "largest_overdue", "oldest", "last_week"):
+        assert f"| {s[name]['auc']:.3f} | ${s[name]['captured']:,.0f} |" in section, name
+
+
+def test_the_ibm_figures_are_recomputed(figures_script, saved_figures, ibm_ar_path):
+    """Issue 18.5: on IBM at 7 and 14 days the model beats the analyst's baseline."""
+    got = figures_script.ibm_figures(ibm_ar_path)
+    assert got == saved_figures["ibm"]
+    for horizon in ("7d", "14d"):
+        assert got[horizon]["model"]["share"] > got[horizon]["analyst"]["share"]
+        assert got[horizon]["model"]["auc"] > got[horizon]["analyst"]["auc"]
+
+
+def test_one_simulator_seed_is_recomputed(figures_script, saved_figures):
+    """The 10-seed table is too slow for CI; one seed, recomputed, is the saved one."""
+    figures, _ = figures_script.seed_figures(1)
+    assert figures == saved_figures["simulator"]["per_seed"]["1"]
+    mean = saved_figures["simulator"]["mean_sd"]
+    # Over 10 seeds the model collects more than the analyst's baseline and every rule.
+    assert mean["model_minus_analyst.share"]["mean"] > 0
+    assert mean["model_minus_best_rule.share"]["mean"] > 0
+    shares = [mean[f"{s}.call_caused"]["mean"] for s in ("model", "analyst", "largest_overdue")]
+    assert all(0 < s <= 1 for s in shares)
+
+
+def test_call_caused_dollars_are_zero_when_a_contact_changes_nothing(figures_script):
+    """Item 18.8's measure reads the simulator's causal effect: none, no dollars."""
+    import dataclasses
+
+    sim = arcalls.simulate(n_customers=400, seed=1)
+    r = backtest(*sim.tables, start="2026-02-01", end="2026-02-15", k=25)
+    caused = figures_script.call_caused_dollars(sim, r.scores)
+    assert (caused > 0).all() and caused.notna().all()
+    inert = dataclasses.replace(
+        sim, truth=dataclasses.replace(sim.truth, contact_hazard_multiplier=1.0)
+    )
+    assert (figures_script.call_caused_dollars(inert, r.scores) == 0).all()
+    # Twice the effect, more dollars caused, account by account.
+    strong = dataclasses.replace(
+        sim, truth=dataclasses.replace(sim.truth, contact_hazard_multiplier=6.0)
+    )
+    assert (figures_script.call_caused_dollars(strong, r.scores) > caused).all()

@@ -68,7 +68,7 @@ _RECENT_BROKEN_DAYS = 30
 #: A balance in the top tenth of a week's overdue balances is "one of the largest".
 _LARGE_BALANCE_QUANTILE = 0.9
 #: The ranking strategies a backtest compares, the model first.
-STRATEGIES: tuple[str, ...] = ("model", "largest_overdue", "oldest", "last_week")
+STRATEGIES: tuple[str, ...] = ("model", "analyst", "largest_overdue", "oldest", "last_week")
 
 # Which design columns make up each reason group, in a fixed order (ties keep this order).
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -155,6 +155,75 @@ def _design(snapshot: pd.DataFrame) -> pd.DataFrame:
     }
     matrix = np.column_stack([np.asarray(frame[c], dtype="float64") for c in _DESIGN_COLUMNS])
     return pd.DataFrame(matrix, index=snapshot.index, columns=list(_DESIGN_COLUMNS))
+
+
+#: The analyst's baseline reads these raw snapshot columns, and nothing else.
+ANALYST_FEATURES: tuple[str, ...] = (
+    "overdue_balance",
+    "total_balance",
+    "oldest_days_past_due",
+    "open_invoices",
+    "overdue_invoices",
+    "settled_invoices",
+    "share_paid_late",
+    "mean_days_late",
+    "days_since_last_payment",
+    "paid_last_30d",
+    "tenure_days",
+    "call_attempts",
+    "contact_rate",
+    "days_since_last_call",
+    "promises_broken",
+)
+
+
+def analyst_baseline() -> Pipeline:
+    """The analyst's baseline: the logistic regression an analyst writes in an afternoon.
+
+    The yardstick :func:`backtest` holds the model against besides the rules, trained on
+    the same account-weeks and scored the same way (``p * overdue balance``). It is
+    defined once, here, so that it cannot be tuned after the fact:
+
+    - the 15 raw snapshot columns of :data:`ANALYST_FEATURES` as they are (balances,
+      ages, counts, the customer's share of invoices paid late and mean days late, days
+      since the last payment and call, contact rate, broken promises);
+    - a missing value (a customer with no settled invoice, no payment or no call yet)
+      becomes 0, and a missing "days since" 365;
+    - ``StandardScaler``, then scikit-learn's ``LogisticRegression()`` with its defaults
+      (lbfgs, ``C=1.0``, ``max_iter`` raised to 1000 so that it converges).
+
+    Returns
+    -------
+    Pipeline
+        Unfitted; ``fit(snapshot, paid)`` and ``predict_proba(snapshot)`` take snapshot
+        frames from :func:`arcalls.account_snapshots`.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> s = arcalls.load_sample()
+    >>> snap = arcalls.account_snapshots(*s, as_of_dates=["2025-05-04", "2025-05-11"])
+    >>> train = snap[(snap["overdue_balance"] > 0) & snap["paid_within_horizon"].notna()]
+    >>> base = analyst_baseline().fit(train, train["paid_within_horizon"].astype(bool))
+    >>> base.predict_proba(train).shape[1]
+    2
+    """
+    from sklearn.preprocessing import FunctionTransformer
+
+    return Pipeline(
+        [
+            ("raw", FunctionTransformer(_analyst_columns)),
+            ("scale", StandardScaler()),
+            ("logit", LogisticRegression(max_iter=1000)),
+        ]
+    )
+
+
+def _analyst_columns(snapshot: pd.DataFrame) -> np.ndarray:
+    frame = snapshot[list(ANALYST_FEATURES)].astype("float64")
+    days = [c for c in ANALYST_FEATURES if c.startswith("days_since")]
+    frame[days] = frame[days].fillna(_DAYS_CAP)
+    return frame.fillna(0.0).to_numpy()
 
 
 class _SingleClassError(InputError, ValueError):
@@ -718,7 +787,7 @@ def _check_trainable(train: pd.DataFrame, where: str) -> None:
         )
 
 
-def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
+def reliability_table(y_true, p, *, bins: int = 10, strategy: str = "uniform") -> pd.DataFrame:
     """Predicted against observed payment rates, by bins of predicted probability.
 
     Parameters
@@ -728,7 +797,10 @@ def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
     p : array-like of float
         Predicted probabilities.
     bins : int, default 10
-        Equal-width bins over [0, 1]; empty bins are left out.
+        How many bins; empty bins are left out.
+    strategy : {"uniform", "quantile"}, default "uniform"
+        Equal-width bins over [0, 1], or bins of (as near as ties allow) equal counts:
+        ``"quantile"`` with 10 bins gives the deciles of predicted probability.
 
     Returns
     -------
@@ -753,7 +825,13 @@ def reliability_table(y_true, p, *, bins: int = 10) -> pd.DataFrame:
         raise InputError(f"bins must be a whole number >= 1, got {bins!r}.")
     if len(p) and ((p < 0) | (p > 1) | np.isnan(p)).any():
         raise InputError("p must hold probabilities in [0, 1] with no missing value.")
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, bins + 1)
+    elif strategy == "quantile":
+        edges = np.quantile(p, np.linspace(0.0, 1.0, bins + 1)) if len(p) else np.zeros(bins + 1)
+        edges[0], edges[-1] = 0.0, 1.0
+    else:
+        raise InputError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
     which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
     table = (
         pd.DataFrame({"bin": which, "p": p, "y": y})
@@ -790,7 +868,8 @@ class BacktestResult:
         ``strategy``, ``calls_per_week``, ``captured`` (all weeks) and ``share``: how
         the dollars grow with the calls made each week.
     reliability : DataFrame
-        :func:`reliability_table` of the model over all test weeks.
+        :func:`reliability_table` of the model over all test weeks, by decile of
+        predicted probability.
     scores : DataFrame
         Per week and account: every strategy's score and the outcome.
     k : int
@@ -839,7 +918,9 @@ def backtest(
     For each test date ``t`` in ``pd.date_range(start, end, freq=freq)``, the model is
     fitted on the ``train_weeks`` snapshot dates of the same grid whose labels were
     known at ``t`` (date + ``horizon_days`` <= ``t``), then ranks the overdue accounts
-    of ``t``. Baselines rank the same accounts: ``largest_overdue`` (overdue balance),
+    of ``t``. Baselines rank the same accounts: ``analyst`` (the analyst's baseline of
+    :func:`analyst_baseline`, fitted on the same weeks, scored ``p * overdue balance``),
+    ``largest_overdue`` (overdue balance),
     ``oldest`` (oldest days past due, then balance), ``last_week`` (the model's list of
     the previous week, as if the owner kept calling it; accounts new this week go
     last). Ties go to the smaller ``customer_id``. Weeks whose labels are unknown (the
@@ -879,7 +960,7 @@ def backtest(
     >>> s = arcalls.load_sample()
     >>> result = backtest(*s, start="2025-05-04", end="2025-05-18", train_weeks=4)
     >>> result.summary["strategy"].tolist()
-    ['model', 'largest_overdue', 'oldest', 'last_week', 'perfect']
+    ['model', 'analyst', 'largest_overdue', 'oldest', 'last_week', 'perfect']
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise InputError(f"k (calls a week) must be a whole number >= 1, got {k!r}.")
@@ -934,13 +1015,18 @@ def backtest(
         with threadpool_limits(limits=1, user_api="blas"):
             model = CallPriorityModel(horizon_days=horizon_days, **model_options).fit(train)
             p = model.predict_proba(this)[:, 1]
+            base = analyst_baseline().fit(train, train["paid_within_horizon"].astype(bool))
+            p_base = base.predict_proba(this)[:, 1]
+        balance = this["overdue_balance"].to_numpy()
         scored.append(
             pd.DataFrame(
                 {
                     "as_of": when,
                     "customer_id": this["customer_id"].to_numpy(),
                     "p_pay": p,
-                    "expected_dollars": round_money(p * this["overdue_balance"].to_numpy()),
+                    "expected_dollars": round_money(p * balance),
+                    "p_analyst": p_base,
+                    "analyst": round_money(p_base * balance),
                 }
             )
         )
@@ -981,12 +1067,13 @@ def backtest(
     ).reset_index(drop=True)
     weekly, gain = _score_lists(scores, k=k)
     summary = _summarise(weekly, scores)
-    reliability = reliability_table(scores["paid"], scores["p_pay"])
+    reliability = reliability_table(scores["paid"], scores["p_pay"], strategy="quantile")
     keep = [
         "as_of",
         "customer_id",
         "overdue_balance",
         "p_pay",
+        "p_analyst",
         *STRATEGIES[1:],
         "model",
         "dollars_within_horizon",
@@ -1056,6 +1143,10 @@ def _score_lists(scores: pd.DataFrame, *, k: int):
     return weekly.reset_index(drop=True), gain
 
 
+#: The strategies that predict a probability, and its column in the scores.
+_PROBABILITY = {"model": "p_pay", "analyst": "p_analyst"}
+
+
 def _week_metrics(week: pd.DataFrame, strategy: str) -> dict:
     y = week["paid"].to_numpy(bool)
     s = week[strategy].to_numpy("float64")
@@ -1065,7 +1156,11 @@ def _week_metrics(week: pd.DataFrame, strategy: str) -> dict:
         "payers": int(y.sum()),
         "auc": roc_auc_score(y, s) if both else np.nan,
         "ap": average_precision_score(y, s) if both else np.nan,
-        "brier": brier_score_loss(y, week["p_pay"]) if strategy == "model" and len(y) else np.nan,
+        "brier": (
+            brier_score_loss(y, week[_PROBABILITY[strategy]])
+            if strategy in _PROBABILITY and len(y)
+            else np.nan
+        ),
     }
 
 
@@ -1078,7 +1173,8 @@ def _summarise(weekly: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
         perfect=("perfect", "sum"),
     )
     summary["brier"] = np.nan
-    summary.loc["model", "brier"] = brier_score_loss(scores["paid"], scores["p_pay"])
+    for strategy, column in _PROBABILITY.items():
+        summary.loc[strategy, "brier"] = brier_score_loss(scores["paid"], scores[column])
     summary["share"] = summary["captured"] / summary["perfect"]
     summary["captured"] = round_money(summary["captured"])
     summary["perfect"] = round_money(summary["perfect"])

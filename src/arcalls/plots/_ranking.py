@@ -9,6 +9,7 @@ __all__ = ["plot_backtest", "plot_gain"]
 # One colour and label per strategy, the same in both charts.
 _STYLE = {
     "model": (COLORS["primary"], "Model (expected dollars)"),
+    "analyst": (PALETTE[5], "Analyst's baseline (plain logistic regression)"),
     "largest_overdue": (COLORS["secondary"], "Largest overdue first"),
     "oldest": (COLORS["good"], "Oldest first"),
     "last_week": (PALETTE[4], "Last week's list"),
@@ -38,7 +39,7 @@ def plot_backtest(result, *, ax=None):
     >>> r = arcalls.backtest(*s, start="2025-05-04", end="2025-05-18", train_weeks=4)
     >>> ax = plot_backtest(r)
     >>> len(ax.lines)
-    5
+    6
     """
     ax = get_ax(ax)
     weekly = result.weekly
@@ -59,7 +60,7 @@ def plot_backtest(result, *, ax=None):
     money_axis(ax.yaxis)
     ax.legend(frameon=False, fontsize=9)
     summary = result.summary.set_index("strategy")
-    best_rule = summary.drop(index=["model", "perfect"], errors="ignore")["captured"]
+    best_rule = summary.drop(index=["model", "analyst", "perfect"], errors="ignore")["captured"]
     model = summary["captured"].get("model", float("nan"))
     if len(best_rule) and best_rule.max() > 0:
         lift = model / best_rule.max() - 1
@@ -67,6 +68,9 @@ def plot_backtest(result, *, ax=None):
             f"The model's top {result.k} calls a week collect {lift:+.0%} vs the best rule "
             f"({summary['share'].get('model', float('nan')):.0%} of perfect foresight)"
         )
+        analyst = summary["captured"].get("analyst", 0.0)
+        if analyst > 0:
+            title += f",\n{model / analyst - 1:+.0%} vs the analyst's baseline"
     else:
         title = f"Dollars collected by each week's top {result.k} calls"
     return finish(
