@@ -88,3 +88,43 @@ def test_draws_on_a_given_axes(curve):
 
     _, ax = plt.subplots()
     assert plot_share_unpaid(curve, ax=ax) is ax
+
+
+def test_handoff_chart_says_no_clear_age_with_the_range():
+    import arcalls
+    from arcalls.recovery import recommend_handoff
+
+    s = arcalls.load_sample()
+    a = recommend_handoff(s.invoices, s.payments, s.customers, as_of=arcalls.SAMPLE_AS_OF)
+    ax = plot_handoff(a)
+    if a.handoff_age is None:
+        lo, hi = a.age_range
+        assert ax.get_title(loc="left") == (
+            f"No clear handoff age: placing starts to win between {lo} and {hi} days "
+            "in the resamples"
+        )
+    ax.figure.canvas.draw()
+
+
+def test_sensitivity_chart_draws_the_grid_numbers():
+    import arcalls
+    from arcalls.plots import plot_handoff_sensitivity
+    from arcalls.recovery import handoff_sensitivity, recommend_handoff
+
+    s = arcalls.load_sample()
+    a = recommend_handoff(s.invoices, s.payments, s.customers, as_of=arcalls.SAMPLE_AS_OF)
+    grid = handoff_sensitivity(a, fees=(0.2, 0.3), costs_per_call=(2.5, 10.0))
+    ax = plot_handoff_sensitivity(grid)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 4
+    for (_, row), text in zip(grid.iterrows(), texts, strict=True):
+        clear = "none" if pd.isna(row["handoff_age"]) else str(int(row["handoff_age"]))
+        point = "never" if pd.isna(row["point_age"]) else str(int(row["point_age"]))
+        assert text == f"{clear}\n({point})"
+    image = ax.get_images()[0].get_array()
+    assert np.ma.getmaskarray(image).sum() == int(grid["point_age"].isna().sum())
+    cleared = int(grid["handoff_age"].notna().sum())
+    assert ax.get_title(loc="left").startswith(
+        f"Recommended handoff age (band cleared) in {cleared} of 4"
+    )
+    ax.figure.canvas.draw()

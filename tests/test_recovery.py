@@ -12,10 +12,7 @@ import pytest
 from arcalls.errors import ArcallsError, InputError, SchemaError
 from arcalls.recovery import (
     BENCHMARK_COLLECTABILITY,
-    HandoffAnalysis,
-    accounts_to_hand_off,
     benchmark_collectability,
-    handoff_analysis,
     recovery_cohorts,
     recovery_curve,
 )
@@ -443,13 +440,6 @@ def test_cohort_default_dates_are_quarter_ends(hand):
 # ------------------------------------------------------------------- handoff
 
 
-def _falling_curve(horizon=365):
-    days = np.arange(0, 731)
-    curve = pd.DataFrame({"days_past_due": days, "recovery_rate": 0.97 * np.exp(-days / 180)})
-    curve.attrs["horizon_days"] = horizon
-    return curve
-
-
 def test_benchmark_constants_as_documented():
     assert dict(BENCHMARK_COLLECTABILITY) == {
         0: 0.95,
@@ -465,159 +455,6 @@ def test_benchmark_constants_as_documented():
     )
 
 
-def test_handoff_numbers_by_hand():
-    # Recovery at day 0 equals the benchmark's 0.95: the agency curve is the benchmark.
-    curve = pd.DataFrame({"days_past_due": [0, 100, 200], "recovery_rate": [0.95, 0.5, 0.2]})
-    a = handoff_analysis(
-        curve,
-        horizon_days=365,
-        agency_fee=0.25,
-        cost_per_call=10,
-        calls_per_month=2,
-        reference_balance=2000,
-    )
-    t = a.table.set_index("days_past_due")
-    # calls: 10 * 2 * 365 / 30.4375 = 239.84 per account -> 0.11992 per dollar of 2000.
-    cost = 10 * 2 * 365 / (365.25 / 12) / 2000
-    assert t.loc[100, "inhouse_net"] == pytest.approx(0.5 - cost, abs=1e-12)
-    # agency at 100 days: benchmark 0.70 - 0.18 * 10/90 = 0.68, times 0.75.
-    assert t.loc[100, "agency_net"] == pytest.approx(0.68 * 0.75, abs=1e-12)
-    assert a.handoff_age == 100  # 0.51 > 0.38; at 0: 0.7125 < 0.83
-    assert "100 days past due" in a.summary
-
-
-def test_handoff_age_moves_the_right_way():
-    curve = _falling_curve()
-
-    # The economics alone: no minimum placement age, no stability window.
-    def age(**kw):
-        return handoff_analysis(
-            curve, calls_per_month=1, min_placement_age=0, stable_days=0, **kw
-        ).handoff_age
-
-    # One call a month at $5 on $1,000: 0.06 of each dollar over the year's horizon.
-    base = age()
-    dearer_agency = age(agency_fee=0.40)
-    cheaper_agency = age(agency_fee=0.10)
-    dearer_calls = age(cost_per_call=15.0)
-    free_calls = age(cost_per_call=0.0)
-    assert base is not None
-    assert cheaper_agency < base < dearer_agency
-    assert dearer_calls < base < free_calls
-
-
-def test_handoff_waits_for_the_placement_age_and_a_stable_crossing():
-    days = np.arange(0, 200)
-    # Placing wins on day 20 only (a noisy blip), then from day 100 on for good.
-    gain_days = (days == 20) | (days >= 100)
-    curve = pd.DataFrame({"days_past_due": days, "recovery_rate": np.where(gain_days, 0.0, 0.99)})
-    fixed = {"horizon_days": 365, "agency_recovery": 0.5, "agency_fee": 0.2, "cost_per_call": 0}
-    assert handoff_analysis(curve, min_placement_age=0, stable_days=0, **fixed).handoff_age == 20
-    # The blip is shorter than the 30-day stability window: the crossing is day 100.
-    assert handoff_analysis(curve, min_placement_age=0, **fixed).handoff_age == 100
-    # A minimum placement age beyond the crossing moves the recommendation to it.
-    assert handoff_analysis(curve, min_placement_age=150, **fixed).handoff_age == 150
-    # Placing winning only in the curve's last days still counts (to the end of the curve).
-    late = curve.assign(recovery_rate=np.where(days >= 190, 0.0, 0.99))
-    assert handoff_analysis(late, **fixed).handoff_age == 190
-
-
-def test_fee_schedule_and_agency_recovery_overrides():
-    curve = _falling_curve()
-    a = handoff_analysis(
-        curve,
-        agency_fee={0: 0.25, 90: 0.35, 365: 0.5},
-        agency_recovery=lambda d: np.full(np.shape(d), 0.5),
-    )
-    t = a.table.set_index("days_past_due")
-    assert t.loc[89, "agency_fee"] == 0.25
-    assert t.loc[90, "agency_fee"] == 0.35
-    assert t.loc[400, "agency_fee"] == 0.5
-    assert t.loc[400, "agency_net"] == pytest.approx(0.25)
-    small = handoff_analysis(curve, reference_balance=200)
-    assert (small.table["agency_fee"] == 0.45).all()
-
-
-def test_default_agency_recovery_is_anchored_to_the_owners_book():
-    # An owner recovering 0.76 at due (0.8 x the benchmark's 0.95): the agency gets
-    # 0.8 x the benchmark at every age, e.g. 0.8 x 0.70 = 0.56 at 90 days.
-    curve = pd.DataFrame({"days_past_due": [0, 90], "recovery_rate": [0.76, 0.3]})
-    t = handoff_analysis(curve, horizon_days=365).table
-    assert t["agency_recovery"].tolist() == pytest.approx([0.76, 0.56])
-
-
-def test_handoff_rejects_bad_input(hand):
-    inv, pay = hand
-    seg = recovery_curve(inv, pay, as_of=AS_OF, by="customer_id", n_boot=0)
-    with pytest.raises(InputError, match="needs a single curve"):
-        handoff_analysis(seg)
-    with pytest.raises(ArcallsError, match="starting at day 0"):
-        handoff_analysis(_falling_curve(), agency_fee={30: 0.2})
-    with pytest.raises(ArcallsError, match="cost_per_call must be a number >= 0"):
-        handoff_analysis(_falling_curve(), cost_per_call=-1)
-    with pytest.raises(ArcallsError, match="does not say its horizon"):
-        handoff_analysis(pd.DataFrame({"days_past_due": [0], "recovery_rate": [0.5]}))
-
-
-def test_handoff_on_a_real_curve_uses_unpaid_days(hand):
-    inv, pay = hand
-    curve = recovery_curve(inv, pay, as_of=AS_OF, horizon_days=10, n_boot=0)
-    # Day 30: $400 written off stays unpaid all 10 days of the horizon.
-    assert curve["unpaid_days"].iloc[30] == pytest.approx(10.0)
-    # Day 0: S(1..10) = .96 x4, .94 x5, .90 x1 -> (3.84 + 4.70 + 0.90) / 0.96 days.
-    assert curve["unpaid_days"].iloc[0] == pytest.approx((3.84 + 4.70 + 0.90) / 0.96)
-    a = handoff_analysis(curve)
-    assert a.table["call_months"].iloc[30] == pytest.approx(10 / (365.25 / 12))
-    assert isinstance(a, HandoffAnalysis)
-
-
-def test_accounts_to_hand_off_by_hand():
-    inv = _invoices(
-        [
-            ("a1", "c1", "2024-04-01", 1000.0, None),  # 90 days past due, open
-            ("a2", "c1", "2024-06-20", 500.0, None),  # 10 days: under the age
-            ("b1", "c2", "2024-03-01", 800.0, None),  # 121 days, disputed
-            ("d1", "c3", "2024-03-01", 900.0, None),  # placed with an agency already
-            ("e1", "c4", "2024-03-01", 300.0, None),  # 121 days, $100 paid, small
-        ]
-    )
-    inv["disputed"] = inv["invoice_id"] == "b1"
-    pay = _payments([("e1", "2024-05-01", 100.0)])
-    customers = pd.DataFrame(
-        {
-            "customer_id": pd.array(["c1", "c2", "c3", "c4"], dtype="string"),
-            "customer_name": pd.array(["One", "Two", "Three", "Four"], dtype="string"),
-            "placed_with_agency_date": pd.to_datetime([None, None, "2024-06-01", None]),
-        }
-    )
-    curve = pd.DataFrame({"days_past_due": [0, 60, 120], "recovery_rate": [0.95, 0.4, 0.2]})
-    a = handoff_analysis(curve, horizon_days=365, cost_per_call=0.0)
-    assert a.handoff_age == 60
-    out = accounts_to_hand_off(inv, pay, customers, as_of=AS_OF, analysis=a)
-    assert out["customer_id"].tolist() == ["c1", "c4"]
-    c1 = out.set_index("customer_id").loc["c1"]
-    # c1: $1000 at 90 days: in-house 0.4 x 1000; agency 0.70 x 0.8 x 1000 = 560.
-    assert (c1["balance"], c1["expected_inhouse"], c1["expected_agency"]) == (1000, 400, 560)
-    assert c1["expected_gain"] == 160.0
-    assert c1["customer_name"] == "One"
-    c4 = out.set_index("customer_id").loc["c4"]
-    # c4: $200 at 121 days (small balance: 45 % fee); benchmark 0.70 - 0.18 * 31/90.
-    agency = round(200 * (0.70 - 0.18 * 31 / 90) * 0.55, 2)
-    assert c4["expected_agency"] == pytest.approx(agency, abs=0.005)
-    assert c4["expected_inhouse"] == 40.0
-
-
-def test_accounts_to_hand_off_when_inhouse_always_wins(hand):
-    inv, pay = hand
-    curve = pd.DataFrame({"days_past_due": [0, 60], "recovery_rate": [1.0, 1.0]})
-    a = handoff_analysis(curve, horizon_days=365, cost_per_call=0.0)
-    assert a.handoff_age is None
-    out = accounts_to_hand_off(inv, pay, None, as_of=AS_OF, analysis=a)
-    assert out.empty and "expected_gain" in out
-    with pytest.raises(ArcallsError, match="analysis must come from"):
-        accounts_to_hand_off(inv, pay, None, as_of=AS_OF, analysis=curve)
-
-
 # ---------------------------------------------------------------------- CLI
 
 
@@ -630,15 +467,29 @@ def test_cli_writes_curve_and_charts_from_the_sample(tmp_path, capsys):
         "recovery_curve.csv",
         "recovery_cohorts.csv",
         "handoff.csv",
+        "handoff_sensitivity.csv",
         "accounts_to_hand_off.csv",
         "recovery_curve.png",
         "share_unpaid.png",
         "handoff.png",
+        "handoff_sensitivity.png",
     } <= names
     curve = pd.read_csv(tmp_path / "recovery_curve.csv")
     assert curve["days_past_due"].iloc[0] == 0
     assert curve["share_unpaid"].is_monotonic_decreasing
-    assert "within 180 days" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "within 180 days" in out
+    # The handoff line is the analysis's own summary, factor and band included.
+    import arcalls
+    from arcalls.recovery import recommend_handoff
+
+    s = arcalls.load_sample()
+    a = recommend_handoff(
+        s.invoices, s.payments, s.customers, as_of=arcalls.SAMPLE_AS_OF, horizon_days=180
+    )
+    assert a.summary in out
+    grid = pd.read_csv(tmp_path / "handoff_sensitivity.csv")
+    assert {"fee", "cost_per_call", "handoff_age", "point_age"} <= set(grid.columns)
 
 
 def test_cli_bad_horizon_is_one_line_error(tmp_path, capsys):

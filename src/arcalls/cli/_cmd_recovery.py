@@ -9,7 +9,10 @@ from pathlib import Path
 from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
 
 NAME = "recovery"
-HELP = "write the recovery curve (CSV), the cohort table, the agency handoff and their charts (PNG)"
+HELP = (
+    "write the recovery curve (CSV), the cohort table, the agency handoff, its sensitivity "
+    "and their charts (PNG)"
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +43,16 @@ def run(args: argparse.Namespace) -> int:
 
     from .._checks import check_one_currency, format_amount
     from .._export import save_figure, write_csv
-    from ..plots._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
+    from ..plots._recovery import (
+        plot_handoff,
+        plot_handoff_sensitivity,
+        plot_recovery_curve,
+        plot_share_unpaid,
+    )
     from ..recovery import (
         accounts_to_hand_off,
-        handoff_analysis,
+        handoff_sensitivity,
+        recommend_handoff,
         recovery_cohorts,
         recovery_curve,
     )
@@ -58,7 +67,15 @@ def run(args: argparse.Namespace) -> int:
         horizon_days=args.horizon_days,
         max_days=args.max_days,
     )
-    analysis = handoff_analysis(curve)
+    analysis = recommend_handoff(
+        tables.invoices,
+        tables.payments,
+        tables.customers,
+        as_of=as_of,
+        horizon_days=args.horizon_days,
+        max_days=args.max_days,
+    )
+    sensitivity = handoff_sensitivity(analysis)
     cohorts = recovery_cohorts(tables.invoices, tables.payments, as_of=as_of)
     accounts = accounts_to_hand_off(
         tables.invoices, tables.payments, tables.customers, as_of=as_of, analysis=analysis
@@ -67,12 +84,14 @@ def run(args: argparse.Namespace) -> int:
         write_csv(curve, folder / "recovery_curve.csv"),
         write_csv(cohorts, folder / "recovery_cohorts.csv"),
         write_csv(analysis.table, folder / "handoff.csv"),
+        write_csv(sensitivity, folder / "handoff_sensitivity.csv"),
         write_csv(accounts, folder / "accounts_to_hand_off.csv"),
     ]
     for name, draw, result in (
         ("recovery_curve.png", plot_recovery_curve, curve),
         ("share_unpaid.png", plot_share_unpaid, curve),
         ("handoff.png", plot_handoff, analysis),
+        ("handoff_sensitivity.png", plot_handoff_sensitivity, sensitivity),
     ):
         ax = draw(result)
         written.append(save_figure(ax.figure, folder / name))
@@ -92,8 +111,9 @@ def run(args: argparse.Namespace) -> int:
     out.write(analysis.summary + "\n")
     if len(accounts):
         out.write(
-            f"{len(accounts)} account(s) past that age; expected gain of placing them now: "
-            f"{format_amount(accounts['expected_gain'].clip(lower=0).sum(), currency)}\n"
+            f"{len(accounts)} account(s) gain from being placed now (each its own figure, "
+            f"in accounts_to_hand_off.csv): "
+            f"{format_amount(accounts['expected_gain'].sum(), currency)} in all\n"
         )
     out.write("Wrote " + ", ".join(str(p) for p in written) + "\n")
     return 0

@@ -19,7 +19,12 @@ from ._promises import (
     plot_outcome_funnel,
 )
 from ._ranking import plot_backtest, plot_gain
-from ._recovery import plot_handoff, plot_recovery_curve, plot_share_unpaid
+from ._recovery import (
+    plot_handoff,
+    plot_handoff_sensitivity,
+    plot_recovery_curve,
+    plot_share_unpaid,
+)
 from ._report import (
     plot_broken_promise_rate_by_age,
     plot_calibration,
@@ -46,6 +51,7 @@ __all__ = [
     "plot_contact_heatmap",
     "plot_gain",
     "plot_handoff",
+    "plot_handoff_sensitivity",
     "plot_outcome_funnel",
     "plot_ranking_drivers",
     "plot_recovery_by_segment",

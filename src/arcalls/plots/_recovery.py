@@ -6,7 +6,12 @@ import numpy as np
 
 from ._style import COLORS, finish, get_ax, money_axis, percent_axis
 
-__all__ = ["plot_handoff", "plot_recovery_curve", "plot_share_unpaid"]
+__all__ = [
+    "plot_handoff",
+    "plot_handoff_sensitivity",
+    "plot_recovery_curve",
+    "plot_share_unpaid",
+]
 
 
 def _single(curve):
@@ -145,7 +150,7 @@ def plot_handoff(analysis, *, ax=None):
     >>> import pandas as pd
     >>> from arcalls.recovery import handoff_analysis
     >>> curve = pd.DataFrame({"days_past_due": [0, 30, 60],
-    ...                       "recovery_rate": [0.95, 0.60, 0.30]})
+    ...                       "recovery_rate": [0.95, 0.60, 0.10]})
     >>> ax = plot_handoff(handoff_analysis(curve, horizon_days=365, calls_per_month=1))
     >>> ax.get_title(loc="left")
     'Hand accounts to an agency from 60 days past due'
@@ -165,7 +170,7 @@ def plot_handoff(analysis, *, ax=None):
         table["agency_net"],
         color=COLORS["secondary"],
         lw=2,
-        label="place with an agency (recovery x (1 - fee))",
+        label="place with an agency (your recovery x agency factor x (1 - fee))",
     )
     age = analysis.handoff_age
     if age is not None:
@@ -180,8 +185,92 @@ def plot_handoff(analysis, *, ax=None):
             color=COLORS["bad"],
         )
         title = f"Hand accounts to an agency from {age} days past due"
+    elif analysis.has_band and analysis.age_range is not None:
+        lo, hi = analysis.age_range
+        title = (
+            f"No clear handoff age: placing starts to win between {lo} and {hi} days "
+            "in the resamples"
+        )
+    elif analysis.has_band:
+        title = "No clear handoff age: keeping wins in every resample"
     else:
         title = "Keeping accounts in-house wins at every age your history covers"
     percent_axis(ax.yaxis)
     ax.legend(loc="upper right", frameon=False)
     return finish(ax, title=title, xlabel="days past due", ylabel="expected net per dollar owed")
+
+
+def plot_handoff_sensitivity(grid, *, ax=None):
+    r"""How robust the handoff age is: the recommended age per fee and cost per call
+    (or agency factor), one annotated cell each.
+
+    Each cell shows the recommended age (band cleared), or "none" where there is no
+    clear age, with the point crossing under it in brackets; the colour is the point
+    crossing (grey: placing never wins). Only the numbers of
+    :func:`arcalls.handoff_sensitivity` are drawn.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        From :func:`arcalls.handoff_sensitivity`.
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    Axes
+        The texts of the cells are ``ax.texts``, row by row (fee), left to right.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grid = pd.DataFrame({"fee": [0.2, 0.2], "cost_per_call": [0.0, 5.0],
+    ...     "handoff_age": pd.array([None, 300], dtype="Int64"),
+    ...     "point_age": pd.array([None, 250], dtype="Int64")})
+    >>> grid.attrs["axis"] = "cost_per_call"
+    >>> [t.get_text().split() for t in plot_handoff_sensitivity(grid).texts]
+    [['none', '(never)'], ['300', '(250)']]
+    """
+    axis = grid.attrs.get("axis", "cost_per_call")
+    fees = np.sort(grid["fee"].unique())
+    values = np.sort(grid[axis].unique())
+    rows = np.searchsorted(fees, grid["fee"].to_numpy())
+    cols = np.searchsorted(values, grid[axis].to_numpy())
+    point = grid["point_age"].astype("float64").to_numpy()
+    clear = grid["handoff_age"].astype("float64").to_numpy()
+    ages = np.full((len(fees), len(values)), np.nan)
+    ages[rows, cols] = point
+    labels = (
+        np.where(np.isnan(clear), "none", np.char.mod("%d", np.nan_to_num(clear)))
+        + "\n("
+        + np.where(np.isnan(point), "never", np.char.mod("%d", np.nan_to_num(point)))
+        + ")"
+    )
+    ax = get_ax(ax)
+    for i, j, text in zip(rows, cols, labels, strict=True):  # one text per cell
+        ax.text(j, i, text, ha="center", va="center", fontsize=8)
+    masked = np.ma.masked_invalid(ages)
+    cmap = _cmap()
+    image = ax.imshow(masked, cmap=cmap, aspect="auto", origin="lower")
+    ax.set_xticks(range(len(values)))
+    if axis == "cost_per_call":
+        ax.set_xticklabels([f"${v:,.2f}" for v in values])
+        xlabel = "cost of one call"
+    else:
+        ax.set_xticklabels([f"{v:.2f}" for v in values])
+        xlabel = "agency factor (agency recovery / yours)"
+    ax.set_yticks(range(len(fees)))
+    ax.set_yticklabels([f"{f:.0%}" for f in fees])
+    ax.figure.colorbar(image, ax=ax, label="point crossing (days past due)")
+    clear_cells = int(grid["handoff_age"].notna().sum())
+    title = (
+        f"Recommended handoff age (band cleared) in {clear_cells} of {len(grid)} cells; "
+        "point crossing in brackets"
+    )
+    return finish(ax, title=title, xlabel=xlabel, ylabel="agency fee")
+
+
+def _cmap():
+    import matplotlib
+
+    return matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
