@@ -181,6 +181,14 @@ def load_tables(args: argparse.Namespace) -> Tables:
             )
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
+    settled = [c for c in ("paid_date", "amount_paid") if c in loaded.get("invoices", ())]
+    if settled and loaded.get("payments") is not None:
+        # Never a column read and then left out without a word.
+        sys.stderr.write(
+            f"arcalls: {paths['invoices']} has {' and '.join(settled)}, but the payments "
+            f"file {paths['payments']} is the record of money received: the invoices' own "
+            "settlement columns are not used.\n"
+        )
     return Tables(**{kind: loaded.get(kind) for kind in KINDS})
 
 
