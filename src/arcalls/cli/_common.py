@@ -172,7 +172,7 @@ def load_tables(args: argparse.Namespace) -> Tables:
         if len(report.set_aside):
             # The same reading options, so that check sees the file as this run did.
             against = _format_options(args, kind)
-            if kind == "payments":
+            if kind == "payments" and "invoices" in paths:
                 against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
                 f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
