@@ -110,3 +110,21 @@ def test_a_zone_that_is_no_clock_is_refused_everywhere(book, capsys, zone):
     assert "customers.csv, row 6, column 'timezone'" in capsys.readouterr().err
     assert main([*argv, "--lenient"]) == 0
     assert "1 of 400 row(s) of" in capsys.readouterr().err
+
+
+def test_settlement_columns_beside_a_payments_file_are_named(tmp_path, capsys):
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(
+        "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+        "A1,C,2026-01-05,2026-02-04,100.00,2026-01-20\n",
+        encoding="utf-8",
+    )
+    payments = tmp_path / "payments.csv"
+    payments.write_text(
+        "payment_id,invoice_id,payment_date,amount\nP1,A1,2026-01-20,40.00\n", encoding="utf-8"
+    )
+    argv = ["aging", "--invoices", str(invoices), "--payments", str(payments)]
+    assert main([*argv, "--as-of", "2026-03-01"]) == 0
+    err = capsys.readouterr().err
+    assert "invoices.csv has paid_date, but the payments file" in err
+    assert "the invoices' own settlement columns are not used" in err

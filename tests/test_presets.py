@@ -212,3 +212,19 @@ def test_a_few_bad_dates_under_a_preset_stay_row_problems(ibm_ar_path, tmp_path)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ParseError, match=r"row 2, column 'InvoiceDate': value '13/2/2013'"):
         load_invoices(path, preset="ibm_ar")
+
+
+def test_quickbooks_applied_part_of_a_payment_is_no_negative_payment():
+    import arcalls
+
+    inv = load_invoices(
+        DATA / "quickbooks_ar_aging_detail_payments.csv", preset="quickbooks_aging_detail"
+    )
+    # Row 13: a payment of 500.00 with 125.00 unapplied. Its applied 375.00 is in the open
+    # balance of the invoice it paid; the payment's own receivable is the 125.00 credit.
+    row = inv.set_index("invoice_id").loc["row-13"]
+    assert (row["amount"], row["open_balance"]) == (-125.0, -125.0)
+    payments = arcalls.settlements_as_payments(inv)
+    assert (payments["amount"] > 0).all()
+    # Invoice 1090: 900.00 billed, 450.00 open: 450.00 paid before the report.
+    assert payments.set_index("invoice_id").loc["1090", "amount"] == 450.0

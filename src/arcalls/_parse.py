@@ -521,8 +521,8 @@ def _check_line_lengths(content: _BytesContent | _FileContent, name: str) -> Non
     if content.size <= MAX_LINE_BYTES:
         return
     for start in range(0, content.size, window):
-        block = content.read(start, min(content.size, start + window))
-        if b"\n" in block or b"\r" in block or len(block) < window:
+        stop = min(content.size, start + window)
+        if stop - start < window or _has_line_end(content, start, stop):
             continue
         begin, end, line = _line_around(content, start)
         if end - begin > MAX_LINE_BYTES:
@@ -532,6 +532,17 @@ def _check_line_lengths(content: _BytesContent | _FileContent, name: str) -> Non
                 f"most {MAX_CELL_CHARS:,} characters): a paste gone wrong, or not a table "
                 "export? Fix that row (or set ARCALLS_MAX_LINE_BYTES to read it)."
             )
+
+
+def _has_line_end(content: _BytesContent | _FileContent, start: int, stop: int) -> bool:
+    """Whether bytes ``start:stop`` hold a line end, read in small pieces (most hold one
+    in their first piece, so little of the file is read)."""
+    piece = _BLANK_BODY_PROBE
+    for at in range(start, stop, piece):
+        block = content.read(at, min(stop, at + piece))
+        if b"\n" in block or b"\r" in block:
+            return True
+    return False
 
 
 def _line_around(content: _BytesContent | _FileContent, at: int) -> tuple[int, int, int]:
@@ -817,9 +828,22 @@ _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 def control_characters(cells: pd.Series) -> np.ndarray:
     """Which cells hold a control character (:data:`_CONTROL`)."""
     arr = _arrow_text(cells)
-    if not len(arr):
-        return np.zeros(0, dtype=bool)
+    if not len(arr) or not any(_has_control_byte(chunk) for chunk in arr.chunks):
+        # Most columns: one pass over the bytes (in UTF-8 no byte of a longer character
+        # is below 0x80) clears them without a regex per cell.
+        return np.zeros(len(arr), dtype=bool)
     return pc.match_substring_regex(arr, _CONTROL).to_numpy(zero_copy_only=False)
+
+
+def _has_control_byte(chunk: pa.Array) -> bool:
+    if not len(chunk):
+        return False
+    offsets, data = _views(chunk)
+    data = data[offsets[0] : offsets[-1]]
+    low = data < 0x20
+    if low.any():
+        low &= (data != 0x09) & (data != 0x0A) & (data != 0x0D)
+    return bool(low.any() or (data == 0x7F).any())
 
 
 def escape_controls(values: pd.Series) -> pd.Series:

@@ -240,7 +240,15 @@ def _qb_prepare(raw: _parse.RawTable) -> Prepared:
     # or a credit of its customer.
     kept = raw.take(transaction)
     kept = _fill_missing_ids(kept, "Num")
-    kept = _due_on_own_date(kept, "Due Date", "Date", kind[transaction].str.lower() != "invoice")
+    credit = kind[transaction].str.lower() != "invoice"
+    kept = _due_on_own_date(kept, "Due Date", "Date", credit)
+    # The applied part of a payment or credit memo is already in the open balance of the
+    # invoices it paid: the credit's receivable is what is still unapplied, its Open
+    # Balance (else it would become a negative "payment" on its own date).
+    opened = kept.column("Open Balance")
+    if opened is not None and kept.column("Amount") is not None:
+        credit_cells = credit.to_numpy() & (opened.str.strip() != "").to_numpy()
+        kept = _replace_column(kept, "Amount", kept.column("Amount").mask(credit_cells, opened))
     customer = kept.column("Customer")
     if customer is not None:
         kept = kept.with_column("customer_name", customer)

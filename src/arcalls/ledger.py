@@ -97,7 +97,10 @@ def invoice_balances(
     """Each invoice's state on ``as_of``, from what was known on that date.
 
     Only invoices issued on or before ``as_of`` appear. Payments dated after ``as_of``
-    are ignored; a write-off counts only from its date on.
+    are ignored; a write-off counts only from its date on. A payment to an invoice id
+    not in ``invoices`` belongs to no balance here: load payments with
+    ``arcalls.load_payments(..., invoices=invoices)`` (as every command does) and such a
+    payment is refused with its row, or set aside and counted.
 
     Parameters
     ----------

@@ -178,7 +178,7 @@ def load_tables(args: argparse.Namespace) -> Tables:
         if len(report.set_aside):
             # The same reading options, so that check sees the file as this run did.
             against = _format_options(args, kind)
-            if kind == "payments":
+            if kind == "payments" and "invoices" in paths:
                 against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
                 f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
@@ -187,6 +187,14 @@ def load_tables(args: argparse.Namespace) -> Tables:
             )
         for note in report.notes:
             sys.stderr.write(f"arcalls: {note}\n")
+    settled = [c for c in ("paid_date", "amount_paid") if c in loaded.get("invoices", ())]
+    if settled and loaded.get("payments") is not None:
+        # Never a column read and then left out without a word.
+        sys.stderr.write(
+            f"arcalls: {paths['invoices']} has {' and '.join(settled)}, but the payments "
+            f"file {paths['payments']} is the record of money received: the invoices' own "
+            "settlement columns are not used.\n"
+        )
     return _one_currency(args, Tables(**{kind: loaded.get(kind) for kind in KINDS}))
 
 
