@@ -25,6 +25,7 @@ from .errors import (
 )
 from .features import *  # noqa: F403
 from .io import *  # noqa: F403
+from .late_charges import *  # noqa: F403
 from .ledger import *  # noqa: F403
 from .promises import *  # noqa: F403
 from .recovery import *  # noqa: F403
@@ -44,6 +45,7 @@ _MODULES = (
     "datasets",
     "features",
     "io",
+    "late_charges",
     "ledger",
     "promises",
     "recovery",
