@@ -273,3 +273,21 @@ def test_the_public_name_is_the_function_and_an_empty_ledger_gives_an_empty_tabl
         "late_charge",
         "policy",
     ]
+
+
+def test_readme_states_the_policies_as_the_code_has_them():
+    from pathlib import Path
+
+    from arcalls.late_charges import EU_MIN_COMPENSATION, STATUTORY_MARGIN, UK_COMPENSATION_BANDS
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Late charges and statements")
+    section = " ".join(text[start : text.index("\n## ", start + 1)].split())
+    (b1, f1), (b2, f2), (_, f3) = UK_COMPENSATION_BANDS
+    assert f"{STATUTORY_MARGIN:g} % over the Bank of England base rate" in section
+    assert f"GBP {f1:g} / {f2:g} / {f3:g} for a debt under GBP {b1:,.0f} / under" in section
+    assert f"GBP {b2:,.0f} / from GBP {b2:,.0f}" in section
+    assert (
+        f"reference rate + {STATUTORY_MARGIN:g} points, plus EUR {EU_MIN_COMPENSATION:g}" in section
+    )
+    assert LateChargePolicy.monthly(1.5).annual_rate == 1.5 * 12 / 100  # "P x 12 / 365"

@@ -32,6 +32,7 @@ from .recovery import *  # noqa: F403
 from .report import *  # noqa: F403
 from .schema import OUTCOMES, Tables
 from .simulate import *  # noqa: F403
+from .statements import *  # noqa: F403
 from .worksheet import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -51,6 +52,7 @@ _MODULES = (
     "recovery",
     "report",
     "simulate",
+    "statements",
     "worksheet",
 )
 
