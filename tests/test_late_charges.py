@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import arcalls
 from arcalls import InputError, LateChargePolicy, late_charge_policy, late_charges
@@ -291,3 +293,32 @@ def test_readme_states_the_policies_as_the_code_has_them():
         f"reference rate + {STATUTORY_MARGIN:g} points, plus EUR {EU_MIN_COMPENSATION:g}" in section
     )
     assert LateChargePolicy.monthly(1.5).annual_rate == 1.5 * 12 / 100  # "P x 12 / 365"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amount_cents=st.integers(1, 500_000),
+    payments=st.lists(st.tuples(st.integers(-20, 80), st.integers(1, 300_000)), max_size=4),
+    as_of_days=st.integers(-5, 90),
+    percent=st.sampled_from([0.5, 1.0, 1.5, 2.0]),
+    grace=st.integers(0, 10),
+)
+def test_interest_equals_the_day_by_day_sum(amount_cents, payments, as_of_days, percent, grace):
+    due = pd.Timestamp("2028-02-10")  # the leap day falls inside most periods
+    as_of = due + pd.Timedelta(days=as_of_days)
+    amount = amount_cents / 100
+    pays = [(due + pd.Timedelta(days=d), c / 100) for d, c in payments]
+    inv = _invoices([("1", "A", "2028-01-01", due, amount)])
+    pay = _payments([("1", d, a) for d, a in pays])
+    policy = LateChargePolicy.monthly(percent, grace_days=grace)
+    out = late_charges(inv, pay, as_of=as_of, policy=policy)
+    balance = round(amount - sum(a for d, a in pays if d <= as_of), 2)
+    if balance <= 0 or as_of_days <= 0:
+        assert out.empty
+        return
+    total = 0.0
+    for day in pd.date_range(due + pd.Timedelta(days=grace + 1), as_of):
+        owed = round(amount - sum(a for d, a in pays if d <= day), 2)
+        total += max(owed, 0.0) * percent * 12 / 100 / 365
+    assert out.loc[0, "interest"] == pytest.approx(round(total, 2), abs=0.0051)
+    assert out.loc[0, "overdue_balance"] == pytest.approx(balance, abs=0.001)
