@@ -25,12 +25,14 @@ from .errors import (
 )
 from .features import *  # noqa: F403
 from .io import *  # noqa: F403
+from .late_charges import *  # noqa: F403
 from .ledger import *  # noqa: F403
 from .promises import *  # noqa: F403
 from .recovery import *  # noqa: F403
 from .report import *  # noqa: F403
 from .schema import OUTCOMES, Tables
 from .simulate import *  # noqa: F403
+from .statements import *  # noqa: F403
 from .worksheet import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -44,11 +46,13 @@ _MODULES = (
     "datasets",
     "features",
     "io",
+    "late_charges",
     "ledger",
     "promises",
     "recovery",
     "report",
     "simulate",
+    "statements",
     "worksheet",
 )
 
