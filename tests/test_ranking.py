@@ -652,3 +652,24 @@ def test_p_pay_is_within_003_by_decile_over_ten_books(saved_figures):
     assert max(abs(g) for g in deciles["gap"]) <= 0.03
     top = saved_figures["simulator"]["top_decile"]
     assert abs(top["predicted"] - top["observed"]) <= 0.03
+
+
+def test_call_list_with_an_edited_model_file_exits_2_not_3(model, tmp_path, capsys):
+    """Issue 17.6 from the command line: a clear error (exit 2), never exit 3."""
+    from arcalls.cli import main
+
+    sample_dir = Path(__file__).resolve().parent.parent / "data" / "sample"
+    path = _dump_edited(model, tmp_path / "edited.skops", classes_=_DELETE)
+    code = main(
+        [
+            "call-list",
+            str(sample_dir),
+            "--out",
+            str(tmp_path / "list.csv"),
+            "--model",
+            str(path),
+        ]
+    )
+    assert code == 2
+    assert "not in a usable fitted state" in capsys.readouterr().err
+    assert not (tmp_path / "list.csv").exists()
