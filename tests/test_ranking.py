@@ -487,6 +487,10 @@ def test_a_zip_bomb_model_file_is_refused_before_it_expands(tmp_path, monkeypatc
 
     from arcalls import ranking
 
+    # The README states the caps.
+    section = _readme_section()
+    assert f"over {ranking.MAX_MODEL_FILE_BYTES // 2**20} MB" in section
+    assert f"more than\n  {ranking.MAX_MODEL_UNCOMPRESSED_BYTES // 2**20} MB" in section
     bomb = tmp_path / "bomb.skops"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("schema.json", b"{}")
@@ -561,6 +565,7 @@ def test_readme_tables_are_the_saved_figures(figures_script, saved_figures):
     assert f"ahead on {wins} of 10 books" in section
     within = sum(abs(g) <= 0.03 for g in sim["deciles"]["gap"])
     assert f"within 0.03 of what\n  happened in {within} of the 10 deciles" in section
+    assert within == 10
     from arcalls.simulate import CONTACT_EFFECT_DAYS, CONTACT_HAZARD_MULTIPLIER
 
     assert f"by {CONTACT_HAZARD_MULTIPLIER:g} for {CONTACT_EFFECT_DAYS} days" in section
@@ -613,3 +618,58 @@ def test_call_caused_dollars_are_zero_when_a_contact_changes_nothing(figures_scr
         sim, truth=dataclasses.replace(sim.truth, contact_hazard_multiplier=6.0)
     )
     assert (figures_script.call_caused_dollars(strong, r.scores) > caused).all()
+
+
+def test_p_pay_is_calibrated_out_of_time_by_hand(sample):
+    """Issue 18.6: the Platt step is the one a hand-made split of the weeks gives."""
+    from sklearn.linear_model import LogisticRegression
+
+    from arcalls.ranking import _design
+
+    snap = account_snapshots(*sample, as_of_dates=pd.date_range("2025-09-07", periods=8, freq="W"))
+    train = snap[(snap["overdue_balance"] > 0) & snap["paid_within_horizon"].notna()]
+    model = CallPriorityModel().fit(train)
+    y = train["paid_within_horizon"].to_numpy(bool)
+    newer = (train["as_of"] >= pd.Timestamp("2025-10-05")).to_numpy()  # the last 4 weeks
+    older_fit = CallPriorityModel(horizon_days=30)._pipeline(copy=True)
+    older_fit.fit(_design(train[~newer]).to_numpy(), y[~newer])
+    logit = older_fit.decision_function(_design(train[newer]).to_numpy())
+    platt = LogisticRegression(C=1e6).fit(logit[:, None], y[newer])
+    np.testing.assert_allclose(
+        model.calibration_, [platt.coef_[0, 0], platt.intercept_[0]], rtol=1e-4
+    )
+    # p_pay = expit(slope * raw log-odds + intercept).
+    raw = model.pipeline_.decision_function(_design(train).to_numpy())
+    slope, intercept = model.calibration_
+    expected = 1 / (1 + np.exp(-(slope * raw + intercept)))
+    np.testing.assert_allclose(model.predict_proba(train)[:, 1], expected, rtol=1e-10)
+
+
+def test_p_pay_is_within_003_by_decile_over_ten_books(saved_figures):
+    """Issue 18.6 on the simulator, pooled over 10 seeds (the saved benchmark run)."""
+    deciles = saved_figures["simulator"]["deciles"]
+    assert len(deciles["gap"]) == 10 and min(deciles["accounts"]) > 5000
+    assert max(abs(g) for g in deciles["gap"]) <= 0.03
+    top = saved_figures["simulator"]["top_decile"]
+    assert abs(top["predicted"] - top["observed"]) <= 0.03
+
+
+def test_call_list_with_an_edited_model_file_exits_2_not_3(model, tmp_path, capsys):
+    """Issue 17.6 from the command line: a clear error (exit 2), never exit 3."""
+    from arcalls.cli import main
+
+    sample_dir = Path(__file__).resolve().parent.parent / "data" / "sample"
+    path = _dump_edited(model, tmp_path / "edited.skops", classes_=_DELETE)
+    code = main(
+        [
+            "call-list",
+            str(sample_dir),
+            "--out",
+            str(tmp_path / "list.csv"),
+            "--model",
+            str(path),
+        ]
+    )
+    assert code == 2
+    assert "not in a usable fitted state" in capsys.readouterr().err
+    assert not (tmp_path / "list.csv").exists()
