@@ -188,3 +188,22 @@ def test_with_the_option_each_command_is_the_selection(mixed, mixed_files, tmp_p
     out = capsys.readouterr().out
     assert week.describe() in out
     assert "EUR " in week.describe() and "$" not in week.describe()
+
+
+def test_aging_by_currency_shows_each_book_without_the_option(mixed, mixed_files, capsys):
+    code = main(["aging", str(mixed_files), "--as-of", AS_OF, "--by", "currency"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for currency in ("EUR", "USD"):
+        one = arcalls.select_currency(*mixed, currency=currency)
+        m = arcalls.ar_metrics(one.invoices, one.payments, as_of=AS_OF).iloc[0]
+        assert f"{currency}: Open A/R {format_amount(m['ar_total'], currency)}, overdue " in out
+        row = next(line for line in out.splitlines() if line.startswith(currency + " "))
+        assert f"{m['ar_total']:,.2f}" in row
+
+
+def test_aging_by_currency_needs_the_column(sample, tmp_path, capsys):
+    sample.invoices.drop(columns="currency").to_csv(tmp_path / "invoices.csv", index=False)
+    code = main(["aging", str(tmp_path / "invoices.csv"), "--by", "currency"])
+    assert code == EXIT_ERROR
+    assert "--by currency needs a 'currency' column" in capsys.readouterr().err

@@ -198,3 +198,34 @@ def test_sample_data_quotes_the_samples_counts_and_dates():
     )
     assert pd.Timestamp(last).normalize() <= arcalls.SAMPLE_AS_OF
     assert_quoted(text, f"n_customers={len(s.customers)}")
+
+
+# ------------------------------------------- When your file does not load (my messages)
+
+
+def _write(folder, tables) -> None:
+    for name, frame in zip(("invoices", "payments", "calls", "customers"), tables, strict=True):
+        frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+
+
+def _stderr_of(capsys, *argv: str) -> str:
+    assert main(list(argv)) == 2
+    return capsys.readouterr().err.strip()
+
+
+def test_the_readme_shows_the_currency_and_as_of_refusals(tmp_path, monkeypatch, capsys):
+    text = section("When your file does not load")
+    s = arcalls.load_sample()
+    eur = s.invoices["customer_id"].isin([f"C{i:04d}" for i in range(1, 101)])
+    currency = pd.Series("USD", index=s.invoices.index, dtype="string").mask(eur, "EUR")
+    (tmp_path / "mixed").mkdir()
+    _write(tmp_path / "mixed", s._replace(invoices=s.invoices.assign(currency=currency)))
+    calls = s.calls.copy()
+    calls.loc[calls.index[5], "called_at"] = pd.Timestamp("2099-01-01 09:00")
+    (tmp_path / "late").mkdir()
+    _write(tmp_path / "late", s._replace(calls=calls))
+    monkeypatch.chdir(tmp_path / "mixed")
+    mixed = _stderr_of(capsys, "call-list", ".")
+    monkeypatch.chdir(tmp_path / "late")
+    late = _stderr_of(capsys, "call-list", ".")
+    assert_quoted(text, mixed, late)

@@ -14,7 +14,7 @@ from ._common import add_input_arguments, load_tables, resolve_as_of
 NAME = "aging"
 HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
 
-_BY = {"customer": "customer_id", "total": None}
+_BY = {"customer": "customer_id", "total": None, "currency": "currency"}
 #: Customers printed by default: a screenful; the CSV written with --out has them all.
 DEFAULT_TOP = 25
 
@@ -26,7 +26,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--by",
         choices=sorted(_BY),
         default="customer",
-        help="one row per customer (default) or one total row",
+        help="one row per customer (default), one total row, or one row per currency "
+        "(the one way to see a book in several currencies without --currency)",
     )
     parser.add_argument(
         "--top",
@@ -55,12 +56,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise InputError(f"--top must be 0 (all) or a number of customers, got {args.top}.")
+    # One row per currency never adds two currencies up: the only run that may read them.
+    args.per_currency = args.by == "currency"
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS
-    currency = check_one_currency(tables.invoices)
+    if args.by == "currency" and "currency" not in tables.invoices:
+        raise InputError(
+            "--by currency needs a 'currency' column in the invoices; map your export's "
+            "currency header to 'currency' with --columns, or use --by total."
+        )
+    books = _books(tables, args)
+    currency = None if args.per_currency else check_one_currency(tables.invoices)
     table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by])
-    metrics = ar_metrics(tables.invoices, tables.payments, as_of=as_of, period_days=period_days)
     shown = table.head(args.top) if args.top else table
     out = sys.stdout
     in_code = f" (amounts in {currency})" if currency is not None else ""
@@ -69,11 +77,25 @@ def run(args: argparse.Namespace) -> int:
     out.write(_format_table(shown, totals_of=table if args.by == "customer" else None) + "\n")
     if len(table) > len(shown):
         out.write(f"({len(table) - len(shown)} more customer(s) not shown: --top 0 or --out)\n")
-    out.write("\n" + _metrics_line(metrics.iloc[0], period_days, currency) + "\n")
+    for code, book in books:
+        metrics = ar_metrics(book.invoices, book.payments, as_of=as_of, period_days=period_days)
+        head = f"{code}: " if args.per_currency else ""
+        out.write("\n" + head + _metrics_line(metrics.iloc[0], period_days, code) + "\n")
     if args.out is not None:
         write_csv(table.rename_axis(table.index.name or "scope").reset_index(), args.out)
         out.write(f"\nWrote {args.out}\n")
     return 0
+
+
+def _books(tables, args) -> list:
+    """(currency code, tables) per book: one per currency with --by currency, else one."""
+    from .._checks import check_one_currency, currency_counts
+    from ..currency import select_currency
+
+    if not args.per_currency:
+        return [(check_one_currency(tables.invoices), tables)]
+    codes = sorted(currency_counts(tables.invoices).index)
+    return [(code, select_currency(*tables, currency=code)) for code in codes]
 
 
 def _money(value: float) -> str:

@@ -205,8 +205,10 @@ def _one_currency(args: argparse.Namespace, tables: Tables) -> Tables:
 
     code = getattr(args, "currency", None)
     if code is None:
-        # Refused here, before any work, the same way for every command.
-        check_one_currency(tables.invoices)
+        # Refused here, before any work, the same way for every command (but for a
+        # result per currency, which adds nothing across currencies).
+        if not getattr(args, "per_currency", False):
+            check_one_currency(tables.invoices)
         return tables
 
     chosen = select_currency(*tables, currency=code)
