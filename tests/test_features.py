@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import arcalls
-from arcalls.errors import InputError, SchemaError
+from arcalls.errors import ArcallsError, InputError, SchemaError
 from arcalls.features import _NO_DAY, SNAPSHOT_FEATURES, _days, _Events, account_snapshots
 from arcalls.ledger import invoice_balances
 
@@ -589,3 +589,37 @@ def test_chase_columns_are_the_call_list_s_overdue_figures():
         called["chased_days_past_due"], called["oldest_days_past_due_list"]
     )
     assert (snap["chased_balance"] < snap["overdue_balance"]).any()
+
+
+def test_a_book_with_nothing_open_on_any_date_gives_an_empty_snapshot():
+    """Two invoices issued after every as-of date: no account, not an IndexError."""
+    inv = pd.DataFrame(
+        {
+            "invoice_id": pd.array(["i1", "i2"], dtype="string"),
+            "customer_id": pd.array(["c1", "c2"], dtype="string"),
+            "invoice_date": pd.to_datetime(["2026-01-01", "2026-01-05"]),
+            "due_date": pd.to_datetime(["2026-01-31", "2026-02-04"]),
+            "amount": [100.0, 200.0],
+        }
+    )
+    for label in (True, False):
+        snap = account_snapshots(inv, as_of_dates=["2025-06-01", "2025-07-01"], label=label)
+        assert snap.empty
+        assert {"as_of", "customer_id", "overdue_balance"} <= set(snap.columns)
+    later = account_snapshots(inv, as_of_dates=["2025-06-01", "2026-03-01"], label=False)
+    assert later["overdue_balance"].tolist() == [100.0, 200.0]
+
+
+def test_snapshots_refuse_a_book_in_two_currencies():
+    inv = pd.DataFrame(
+        {
+            "invoice_id": pd.array(["i1", "i2"], dtype="string"),
+            "customer_id": pd.array(["c1", "c2"], dtype="string"),
+            "invoice_date": pd.to_datetime(["2026-01-01", "2026-01-05"]),
+            "due_date": pd.to_datetime(["2026-01-31", "2026-02-04"]),
+            "amount": [100.0, 200.0],
+            "currency": pd.array(["USD", "EUR"], dtype="string"),
+        }
+    )
+    with pytest.raises(ArcallsError, match="currenc"):
+        account_snapshots(inv, as_of_dates=["2026-03-01"])

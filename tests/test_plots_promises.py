@@ -113,3 +113,39 @@ def test_empty_rates_still_draw():
     assert (
         plot_broken_promise_rate_by_month(empty).get_title(loc="left") == "No resolved promises yet"
     )
+
+
+def test_a_rate_of_0_or_n_of_n_has_an_interval_ending_exactly_at_it_and_draws():
+    """0 of 5 broken: Wilson's lower bound is 0 exactly (not 2.8e-17), 5 of 5: upper 1."""
+    from arcalls.promises import _wilson
+
+    rate, low, high = _wilson(np.array([0, 5, 2, 0]), np.array([5, 5, 5, 0]), 0.95)
+    assert low[0] == 0.0 and rate[0] == 0.0
+    assert high[1] == 1.0 and rate[1] == 1.0
+    assert low[2] < rate[2] < high[2]
+    assert np.isnan([rate[3], low[3], high[3]]).all()
+    rates = pd.DataFrame(
+        {
+            "collector": ["ann", "bob"],
+            "broken_rate": rate[:2],
+            "ci_low": low[:2],
+            "ci_high": high[:2],
+            "resolved": [5, 5],
+        }
+    )
+    ax = plot_broken_promise_rate_by_collector(rates)
+    assert len(ax.patches) == 2
+
+
+def test_the_collector_chart_draws_an_interval_a_rounding_residue_off_its_rate():
+    rates = pd.DataFrame(
+        {
+            "collector": ["ann", "bob"],
+            "broken_rate": [0.0, 0.5],
+            "ci_low": [2.8e-17, 0.3],
+            "ci_high": [0.4, 0.7],
+            "resolved": [5, 10],
+        }
+    )
+    ax = plot_broken_promise_rate_by_collector(rates)
+    assert [round(float(p.get_width()), 6) for p in ax.patches] == [0.0, 0.5]

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._checks import check_one_currency
 from ._keys import factorize, invoice_positions, positions, sort_stable, stable_order
 from .errors import InputError, SchemaError
 from .ledger import resolve_payments
@@ -182,6 +183,7 @@ def account_snapshots(
     True
     """
     _check_table(invoices, INVOICES, "invoices")
+    check_one_currency(invoices)
     if payments is not None:
         _check_table(payments, PAYMENTS, "payments")
     if calls is not None:
@@ -346,7 +348,9 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
     # Sums per (date, customer): the pairs sorted by that key (stably: each sum adds up
     # in the invoices' own order), then summed per run of equal keys.
     order, pair_key = sort_stable(date_pos.astype(np.int64) * ncust + book.cust[inv_pos])
-    new = np.concatenate([[True], pair_key[1:] != pair_key[:-1]])
+    # A run starts at the first pair and wherever the key changes (none when no pair).
+    new = np.ones(len(pair_key), dtype=bool)
+    new[1:] = pair_key[1:] != pair_key[:-1]
     account = np.empty(len(order), dtype=np.int64)
     account[order] = np.cumsum(new) - 1
     n_acc = int(new.sum())

@@ -70,6 +70,7 @@ from ._calls import DEFAULT_WINDOW_HOURS as DEFAULT_WINDOW_HOURS
 from ._calls import (
     CallTimes,
     _check_columns,
+    _wilson_interval,
     best_call_times,
     call_local_times,
     contact_rates,
@@ -902,17 +903,15 @@ def _size_band(amount: np.ndarray) -> pd.Series:
 
 
 def _wilson(successes: np.ndarray, trials: np.ndarray, confidence: float):
-    """Wilson score interval: well-behaved at 0 %, 100 % and small counts."""
+    """Rate and Wilson score interval (well-behaved at 0 %, 100 % and small counts), NaN
+    where there are no trials; exactly 0 and 1 at the ends, so the interval holds the rate."""
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     n = trials.astype("float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = successes / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
     empty = n == 0
+    some = np.where(empty, 1.0, n)
+    low, high = _wilson_interval(np.where(empty, 0, successes), some, z)
     return (
-        np.where(empty, np.nan, p),
-        np.where(empty, np.nan, np.clip(centre - half, 0, 1)),
-        np.where(empty, np.nan, np.clip(centre + half, 0, 1)),
+        np.where(empty, np.nan, successes / some),
+        np.where(empty, np.nan, low),
+        np.where(empty, np.nan, high),
     )

@@ -264,12 +264,10 @@ def build_report(
     if outcomes is not None:
         total_rate = promises.broken_promise_rate(outcomes).iloc[0]
         section = "Promises to pay"
-        by_month = _bounds_around_rate(promises.broken_promise_rate(outcomes, by="month"))
+        by_month = promises.broken_promise_rate(outcomes, by="month")
         draw("broken_by_month.png", section, charts.plot_broken_promise_rate_by_month, by_month)
         if outcomes["collector"].notna().any():
-            by_collector = _bounds_around_rate(
-                promises.broken_promise_rate(outcomes, by="collector")
-            )
+            by_collector = promises.broken_promise_rate(outcomes, by="collector")
             draw(
                 "broken_by_collector.png",
                 section,
@@ -343,16 +341,6 @@ def build_report(
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return target
-
-
-def _bounds_around_rate(rates: pd.DataFrame) -> pd.DataFrame:
-    """Rates whose interval holds the rate: a 0-of-n Wilson lower bound comes out a
-    rounding error above 0 (2.8e-17), which a chart's error bar cannot draw."""
-    rate = rates["broken_rate"]
-    return rates.assign(
-        ci_low=rates["ci_low"].where(~(rates["ci_low"] > rate), rate),
-        ci_high=rates["ci_high"].where(~(rates["ci_high"] < rate), rate),
-    )
 
 
 def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency) -> list[str]:

@@ -96,6 +96,9 @@ def plot_broken_promise_rate_by_collector(rates: pd.DataFrame, *, ax=None):
     y = np.arange(len(shown))
     rate = shown["broken_rate"].to_numpy(float)
     err = np.vstack([rate - shown["ci_low"].to_numpy(float), shown["ci_high"] - rate])
+    # An interval handed in that misses its rate by a rounding residue (2.8e-17) would be
+    # a bar of negative length, which matplotlib refuses.
+    err = np.clip(err, 0.0, None)
     ax.barh(y, rate, color=COLORS["bad"], alpha=0.8)
     ax.errorbar(rate, y, xerr=err, fmt="none", ecolor=COLORS["benchmark"], capsize=4)
     for yi, r, n in zip(y, rate, shown["resolved"], strict=True):

@@ -149,9 +149,9 @@ def plot_broken_promise_rate_by_age(rates: pd.DataFrame, *, ax=None):
     shown = shown.iloc[np.argsort(_bucket_order(shown["age_bucket"]), kind="stable")]
     x = np.arange(len(shown))
     rate = shown["broken_rate"].to_numpy(float)
-    # A rate of 0 of n has a Wilson lower bound a rounding error above 0 (2.8e-17):
-    # bars of negative length are clipped to 0, which matplotlib requires.
     err = np.vstack([rate - shown["ci_low"].to_numpy(float), shown["ci_high"] - rate])
+    # An interval handed in that misses its rate by a rounding residue (2.8e-17) would be
+    # a bar of negative length, which matplotlib refuses.
     err = np.clip(err, 0.0, None)
     ax.bar(x, rate, color=COLORS["bad"], alpha=0.8)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor=COLORS["benchmark"], capsize=4)
