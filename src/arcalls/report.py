@@ -49,6 +49,8 @@ _CALL_COLUMNS = {
     "p_pay": "chance to pay",
     "expected_dollars": "expected $",
     "reasons": "why",
+    "action": "action",
+    "action_reason": "why this action",
 }
 
 
@@ -221,7 +223,7 @@ def build_report(
 
     # How fast does money stop coming back, and when to hand off?
     curve = recovery.recovery_curve(inv, pay, as_of=as_of)
-    analysis = recovery.handoff_analysis(curve)
+    analysis = recovery.recommend_handoff(inv, pay, customers, as_of=as_of)
     to_hand_off = recovery.accounts_to_hand_off(inv, pay, customers, as_of=as_of, analysis=analysis)
     draw("recovery_curve.png", "Recovery and handoff", charts.plot_recovery_curve, curve)
     draw("handoff.png", "Recovery and handoff", charts.plot_handoff, analysis)
@@ -263,7 +265,7 @@ def build_report(
         as_of=as_of,
         model=model,
         promises=outcomes,
-        handoff_age=analysis.handoff_age,
+        handoff=analysis,
     )
     draw("call_list.png", section, report_charts.plot_call_list, week)
     listed = week.calls.head(top)
@@ -331,15 +333,18 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of) -> list[
         f"ADD {fmt(metrics['add'], ' days')} (typical {INDUSTRY_ADD_RANGE[0]:.0f}-"
         f"{INDUSTRY_ADD_RANGE[1]:.0f})."
     )
+    gain = float(to_hand_off["expected_gain"].sum()) if len(to_hand_off) else 0.0
+    placed_now = (
+        f"{len(to_hand_off)} account(s) gain from being placed now, each by its own figure "
+        f"({_money(gain)} in all)"
+    )
     if analysis.handoff_age is not None:
-        gain = float(to_hand_off["expected_gain"].clip(lower=0).sum()) if len(to_hand_off) else 0
         lines.append(
             f"Hand accounts to a collection agency from {analysis.handoff_age} days past due: "
-            f"{len(to_hand_off)} account(s) are past that age now (expected gain of placing "
-            f"them {_money(gain)})."
+            f"{placed_now}."
         )
     else:
-        lines.append("Keeping accounts in-house wins at every age your history covers.")
+        lines.append(f"No clear handoff age: {analysis.range_text}; {placed_now}.")
     if total_rate is not None and total_rate["resolved"] > 0:
         lines.append(
             f"Broken-promise rate {total_rate['broken_rate']:.0%} (95% interval "
