@@ -408,9 +408,19 @@ def test_columns_reasons_promise_and_handoff(result):
     assert c01["last_call_outcome"] == "promise"
     assert c01["oldest_days_past_due"] == 30
     assert not result.calls["handoff_suggested"].any()
-    # C10 is 61 days past due (04-30 -> 06-30), the others 30: only C10 passes 60.
-    handed = make_list(handoff_age=60).calls
+    assert (result.calls["action"] == "call").all()  # no handoff asked for
+    # C10 is 61 days past due (04-30 -> 06-30), the others 30: only C10 passes 60, and
+    # is flagged only when its own gain of placing it is above zero: with an agency
+    # twice as good as the owner (a given factor), it is.
+    curve = pd.DataFrame({"days_past_due": [0, 60], "recovery_rate": [0.9, 0.5]})
+    good_agency = arcalls.handoff_analysis(curve, horizon_days=365, agency_factor=2.0)
+    handed = make_list(handoff_age=60, handoff=good_agency).calls
     assert handed.loc[handed["handoff_suggested"], "customer_id"].tolist() == ["C10"]
+    assert (handed.loc[handed["handoff_suggested"], "handoff_gain"] > 0).all()
+    # An agency no better than the owner with free calls: placing never gains.
+    no_gain = arcalls.handoff_analysis(curve, horizon_days=365, cost_per_call=0.0)
+    kept = make_list(handoff_age=60, handoff=no_gain).calls
+    assert not kept["handoff_suggested"].any() and (kept["handoff_gain"] <= 0).all()
 
 
 def test_the_model_only_ranks_accounts_that_may_be_called():

@@ -83,6 +83,18 @@ REASON_COOLDOWN = "called within cool-down"
 REASON_ATTEMPTS = "attempt limit in 7 days"
 REASON_RIGHT_PARTY = "right-party contact in last 7 days"
 
+#: The one recommended action of each listed account (column ``action``).
+ACTION_CALL = "call"
+ACTION_CALL_BEFORE_HANDOFF = "call before handoff"
+ACTION_FIND_NUMBER = "find a new number"
+ACTION_HAND_OFF = "hand off"
+ACTIONS: tuple[str, ...] = (
+    ACTION_CALL,
+    ACTION_CALL_BEFORE_HANDOFF,
+    ACTION_FIND_NUMBER,
+    ACTION_HAND_OFF,
+)
+
 #: Every must-not-call reason, in the order they are listed in the excluded table.
 #: Reason given on every row when the history cannot train the model (see ``_scores``).
 FALLBACK_REASON = "largest overdue balance (too little history to train the model)"
@@ -118,6 +130,9 @@ CALL_COLUMNS: tuple[str, ...] = (
     "expected_dollars",
     "reasons",
     "handoff_suggested",
+    "handoff_gain",
+    "action",
+    "action_reason",
 )
 
 #: Columns of :attr:`CallList.excluded`, in order.
@@ -316,6 +331,7 @@ def call_list(
     cooldown_days: int = DEFAULT_COOLDOWN_DAYS,
     max_attempts_7d: int = DEFAULT_MAX_ATTEMPTS_7D,
     handoff_age: int | None = None,
+    handoff=None,
     consumer: bool = False,
 ) -> CallList:
     """The weekly call list: ranked accounts to call and the accounts not to call.
@@ -342,8 +358,15 @@ def call_list(
     max_attempts_7d : int, default 7
         An account with this many attempts in the 7 days ending on ``as_of`` rests.
     handoff_age : int, optional
-        Days past due from which an agency handoff is suggested (the recommended age
-        of ``arcalls.handoff_analysis``); None: never suggested.
+        Consider accounts for an agency handoff from this age (days past due). An
+        account is flagged only where its own expected gain of placing it now
+        (``handoff_gain``: ``arcalls.account_handoff_gains``, from its balance, the ages
+        of its invoices and the fee of its size) is above zero. None, and no
+        ``handoff``: no handoff is considered.
+    handoff : HandoffAnalysis, optional
+        The model behind ``handoff_gain`` (``arcalls.recommend_handoff``); default, when
+        ``handoff_age`` is given: ``recommend_handoff`` at point estimates on these
+        tables.
     consumer : bool, default False
         Apply the US Regulation F pattern for consumer debts: also no call within 7
         days after a right-party conversation, at most 7 attempts in 7 days whatever
@@ -372,6 +395,8 @@ def call_list(
     >>> bool(result.calls["expected_dollars"].is_monotonic_decreasing)
     True
     >>> set(result.excluded["reason"].str.split("; ").explode()) <= set(EXCLUSION_REASONS)
+    True
+    >>> set(result.calls["action"]) <= set(ACTIONS)
     True
     """
     as_of = _check_as_of(as_of)
@@ -433,9 +458,23 @@ def call_list(
     to_call = to_call.assign(
         best_time_to_call=_best_times(to_call, known, customers, consumer=consumer),
         expected_dollars=round_money(to_call["p_pay"] * to_call["overdue_balance"]),
-        handoff_suggested=(
-            to_call["oldest_days_past_due"] >= handoff_age if handoff_age is not None else False
+    )
+    to_call = to_call.merge(
+        _handoff_columns(
+            to_call,
+            invoices,
+            payments,
+            customers,
+            as_of=as_of,
+            handoff_age=handoff_age,
+            handoff=handoff,
         ),
+        on="customer_id",
+        how="left",
+    )
+    to_call = to_call.assign(
+        handoff_suggested=_flag(to_call["handoff_suggested"]),
+        **_actions(to_call),
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -1030,3 +1069,114 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
         if col in out:
             out[col] = round_money(out[col]) + 0.0
     return out
+
+
+# ------------------------------------------------------------ handoff and action
+
+
+def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_age, handoff):
+    """Per listed account: its own expected gain of placing it now, and the flag."""
+    ids = to_call["customer_id"]
+    empty = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(),
+            "handoff_gain": np.full(len(ids), np.nan),
+            "handoff_suggested": np.zeros(len(ids), dtype=bool),
+        }
+    ).astype({"customer_id": to_call["customer_id"].dtype})
+    if handoff is None and handoff_age is None:
+        return empty
+    from .recovery import HandoffAnalysis, account_handoff_gains, recommend_handoff
+
+    if handoff is None:
+        # Point estimates are enough for each account's own figure.
+        handoff = recommend_handoff(invoices, payments, customers, as_of=as_of, n_boot=0)
+    elif not isinstance(handoff, HandoffAnalysis):
+        raise InputError(
+            f"handoff must come from arcalls.recommend_handoff(...), got {type(handoff).__name__}."
+        )
+    gains = account_handoff_gains(invoices, payments, customers, as_of=as_of, analysis=handoff)
+    at = positions(ids, gains["customer_id"])
+    found = at >= 0
+    gain = np.where(found, gains["expected_gain"].to_numpy()[at], np.nan)
+    flag = np.where(found, gains["hand_off"].to_numpy(dtype=bool)[at], False)
+    fee = np.where(found, gains["agency_fee"].to_numpy()[at], np.nan)
+    if handoff_age is not None:
+        flag &= to_call["oldest_days_past_due"].to_numpy() >= handoff_age
+    return empty.assign(handoff_gain=round_money(gain), handoff_suggested=flag, _fee=fee)
+
+
+def _money_text(values) -> np.ndarray:
+    """$1,234.56 for each value, without a Python call per value."""
+    plain = pd.Series(np.char.mod("%.2f", np.nan_to_num(np.asarray(values, dtype="float64"))))
+    return ("$" + plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)).to_numpy()
+
+
+def _actions(to_call: pd.DataFrame) -> dict[str, pd.Series]:
+    """One recommended action per listed account, with the reason in words.
+
+    A handoff flag (the account's own gain of placing it now above zero) hands it off,
+    unless a call this week is expected to bring more than placing gains: then "call
+    before handoff". A last outcome of ``wrong_number`` means the number must be found
+    first (or, when the account is flagged, that placing it is the way to reach it).
+    """
+    flagged = to_call["handoff_suggested"].to_numpy(dtype=bool)
+    wrong = (to_call["last_call_outcome"].astype("string") == "wrong_number").to_numpy(
+        dtype=bool, na_value=False
+    )
+    expected = to_call["expected_dollars"].to_numpy(dtype="float64")
+    gain = to_call["handoff_gain"].to_numpy(dtype="float64")
+    fee = (
+        to_call["_fee"].to_numpy(dtype="float64")
+        if "_fee" in to_call
+        else np.full(len(gain), np.nan)
+    )
+    call_first = flagged & ~wrong & (np.nan_to_num(expected) > gain)
+    e, g = _money_text(expected), _money_text(gain)
+    fee_text = np.char.mod("%.0f", np.nan_to_num(fee) * 100).astype(object)
+    last = pd.to_datetime(to_call["last_call_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    known = ~np.isnan(expected)
+    call_reason = np.where(
+        known,
+        "a call this week is expected to bring " + e,
+        "ranked by overdue balance (no model figure)",
+    ).astype(object)
+    call_reason = call_reason + np.where(
+        ~np.isnan(gain) & (gain <= 0),
+        "; keeping it beats placing it now by " + _money_text(-gain),
+        "",
+    )
+    reasons = np.select(
+        [flagged & wrong, call_first, flagged, wrong],
+        [
+            "the last call reached a wrong number, and placing it now gains "
+            + g
+            + " over keeping it (agency fee "
+            + fee_text
+            + " %)",
+            "a call this week is expected to bring "
+            + e
+            + ", more than the "
+            + g
+            + " placing it gains; place it if this call does not pay",
+            "placing it now gains "
+            + g
+            + " over keeping it (agency fee "
+            + fee_text
+            + " %), more than the "
+            + e
+            + " a call is expected to bring",
+            "the last call (" + last.to_numpy(dtype=object) + ") reached a wrong number: "
+            "find a working number before calling",
+        ],
+        default=call_reason,
+    )
+    action = np.select(
+        [flagged & wrong, call_first, flagged, wrong],
+        [ACTION_HAND_OFF, ACTION_CALL_BEFORE_HANDOFF, ACTION_HAND_OFF, ACTION_FIND_NUMBER],
+        default=ACTION_CALL,
+    )
+    return {
+        "action": pd.Series(action, index=to_call.index, dtype="string"),
+        "action_reason": pd.Series(reasons, index=to_call.index, dtype="string"),
+    }

@@ -50,6 +50,8 @@ _CALL_COLUMNS = {
     "p_pay": "chance to pay",
     "expected_dollars": "expected $",
     "reasons": "why",
+    "action": "action",
+    "action_reason": "why this action",
 }
 
 
@@ -242,8 +244,11 @@ def build_report(
     curve = attempt("The recovery curve", lambda: recovery.recovery_curve(inv, pay, as_of=as_of))
     analysis = to_hand_off = None
     if curve is not None:
-        analysis = attempt("The agency handoff", lambda: recovery.handoff_analysis(curve))
         draw("recovery_curve.png", section, charts.plot_recovery_curve, curve)
+        analysis = attempt(
+            "The agency handoff",
+            lambda: recovery.recommend_handoff(inv, pay, customers, as_of=as_of),
+        )
     if analysis is not None:
         to_hand_off = attempt(
             "The accounts to hand off",
@@ -300,7 +305,7 @@ def build_report(
         # None: the list tries the same training, and falls back with the same note.
         model=model,
         promises=outcomes,
-        handoff_age=None if analysis is None else analysis.handoff_age,
+        handoff=analysis,
     )
     draw("call_list.png", section, report_charts.plot_call_list, week)
     listed = week.calls.head(top)
@@ -375,16 +380,20 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency
             f"ADD {fmt(metrics['add'], ' days')} (typical {INDUSTRY_ADD_RANGE[0]:.0f}-"
             f"{INDUSTRY_ADD_RANGE[1]:.0f})."
         )
-    if analysis is not None and analysis.handoff_age is not None:
-        placed = to_hand_off if to_hand_off is not None else pd.DataFrame()
-        gain = float(placed["expected_gain"].clip(lower=0).sum()) if len(placed) else 0
-        lines.append(
-            f"Hand accounts to a collection agency from {analysis.handoff_age} days past due: "
-            f"{len(placed)} account(s) are past that age now (expected gain of placing "
-            f"them {money(gain)})."
+    if analysis is not None:
+        placed = to_hand_off if to_hand_off is not None else pd.DataFrame({"expected_gain": []})
+        gain = float(placed["expected_gain"].sum()) if len(placed) else 0.0
+        placed_now = (
+            f"{len(placed)} account(s) gain from being placed now, each by its own figure "
+            f"({money(gain)} in all)"
         )
-    elif analysis is not None:
-        lines.append("Keeping accounts in-house wins at every age your history covers.")
+        if analysis.handoff_age is not None:
+            lines.append(
+                f"Hand accounts to a collection agency from {analysis.handoff_age} days past "
+                f"due: {placed_now}."
+            )
+        else:
+            lines.append(f"No clear handoff age: {analysis.range_text}; {placed_now}.")
     if total_rate is not None and total_rate["resolved"] > 0:
         lines.append(
             f"Broken-promise rate {total_rate['broken_rate']:.0%} (95% interval "

@@ -156,8 +156,8 @@ class CallSheets:
         One row per listed account, in list order: ``rank``, ``customer_id``,
         ``customer_name``, ``contact_name``, ``phone``, ``best_time_to_call``,
         ``terms``, ``open_balance``, ``overdue_balance``, ``credits``,
-        ``overdue_since``, ``ask_by``, ``caller``, ``opening_line``,
-        ``third_party_line``.
+        ``overdue_since``, ``ask_by``, ``caller``, ``action``, ``action_reason``,
+        ``opening_line``, ``third_party_line``.
     invoices : DataFrame
         Open invoices of those accounts: ``customer_id``, ``invoice_id``,
         ``invoice_date``, ``due_date``, ``days_past_due``, ``amount``,
@@ -389,8 +389,17 @@ def _accounts(listed, bal, calls, *, as_of, caller) -> pd.DataFrame:
             "credits": ids.map(credits).astype("float64").fillna(0.0) + 0.0,
             "overdue_since": ids.map(overdue_since).astype("datetime64[ns]"),
             "caller": who.astype("string"),
+            # The list's one recommended action, shown on the sheet as on the list.
+            "action": _listed_text(listed, "action"),
+            "action_reason": _listed_text(listed, "action_reason"),
         }
     )
+
+
+def _listed_text(listed: pd.DataFrame, column: str) -> pd.Series:
+    if column in listed:
+        return listed[column].astype("string")
+    return pd.Series(pd.NA, index=listed.index, dtype="string")
 
 
 def _join_per_group(frame: pd.DataFrame, column: str, *, sep: str) -> pd.Series:
@@ -551,7 +560,19 @@ def _promise_shown(promises, calls, payments, invoices, order, *, as_of) -> pd.D
 # -- layouts: Excel rows and HTML pages -----------------------------------------------
 
 _LAYOUT_WIDTH = 7
-_SECTIONS = ("title", "contact", "money", "say", "third", "inv", "pay", "call", "promise", "end")
+_SECTIONS = (
+    "title",
+    "action",
+    "contact",
+    "money",
+    "say",
+    "third",
+    "inv",
+    "pay",
+    "call",
+    "promise",
+    "end",
+)
 
 
 def _layout(sheets: CallSheets) -> pd.DataFrame:
@@ -586,6 +607,7 @@ def _layout(sheets: CallSheets) -> pd.DataFrame:
         [values("#" + acc["rank"].astype(str)), values(acc["customer_name"]), values(ids)],
         "title",
     )
+    block("action", ids, ["Action", values(acc["action"]), "Why", values(acc["action_reason"])])
     block(
         "contact",
         ids,
@@ -728,6 +750,11 @@ def _html(sheets: CallSheets) -> str:
             + " <small>("
             + _esc(ids)
             + ")</small></h1>"
+            + '<p class="action"><b>Action:</b> '
+            + _esc(acc["action"])
+            + " &middot; "
+            + _esc(acc["action_reason"])
+            + "</p>"
             + '<p class="meta">Contact: '
             + _esc(acc["contact_name"])
             + " &middot; Phone: "

@@ -259,12 +259,15 @@ def _model(args, tables, as_of, out):
 
 
 def _recommended_handoff_age(tables, as_of) -> int | None:
-    """The age from which placing with an agency nets more, from the files' own history."""
-    from ..recovery import handoff_analysis, recovery_curve
+    """The age from which accounts are considered for a handoff; each is flagged by its
+    own expected gain of placing it now (``arcalls.account_handoff_gains``)."""
+    from ..recovery import recommend_handoff
 
     try:
-        curve = recovery_curve(tables.invoices, tables.payments, as_of=as_of, n_boot=0)
-        return handoff_analysis(curve).handoff_age
+        analysis = recommend_handoff(
+            tables.invoices, tables.payments, tables.customers, as_of=as_of, n_boot=0
+        )
+        return analysis.params["min_placement_age"]
     except ArcallsError as exc:
         sys.stderr.write(
             f"arcalls call-list: no agency handoff suggestion ({exc}); "

@@ -228,8 +228,11 @@ def plot_handoff_sensitivity(grid, *, ax=None):
     ...     "handoff_age": pd.array([None, 300], dtype="Int64"),
     ...     "point_age": pd.array([None, 250], dtype="Int64")})
     >>> grid.attrs["axis"] = "cost_per_call"
-    >>> [t.get_text().split() for t in plot_handoff_sensitivity(grid).texts]
+    >>> ax = plot_handoff_sensitivity(grid)
+    >>> [t.get_text().split() for t in ax.texts]
     [['none', '(never)'], ['300', '(250)']]
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     axis = grid.attrs.get("axis", "cost_per_call")
     fees = np.sort(grid["fee"].unique())
