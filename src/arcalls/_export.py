@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +45,56 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             out[col] = s.astype("object").where(~risky, "'" + text.astype("object"))
     return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (symlinks, ``..``, relative paths, case)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def check_outputs(
+    inputs: Iterable[str | os.PathLike | None], outputs: Iterable[str | os.PathLike | None]
+) -> None:
+    """Refuse outputs that would overwrite an input or another output of the same run.
+
+    Two paths are the same file when they resolve to it: through a symlink, a relative
+    path or ``..``, or a change of case on a case-insensitive filesystem (compared with
+    :func:`os.path.samefile` when both exist, else by their resolved, case-normalised
+    paths). ``None`` entries are ignored.
+
+    Raises
+    ------
+    OutputError
+        Naming both paths and the fix (choose another output name or folder).
+
+    Examples
+    --------
+    >>> check_outputs(["invoices.csv"], ["call_list.csv", "call_list_excluded.csv"])
+    >>> check_outputs(["data/invoices.csv"], ["data/../data/invoices.csv"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    arcalls.errors.OutputError: The output data/../data/invoices.csv is the input ...
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    outs = [Path(p) for p in outputs if p is not None]
+    for i, out in enumerate(outs):
+        for source in ins:
+            if _same_file(out, source):
+                raise OutputError(
+                    f"The output {out} is the input {source}: writing it would destroy the "
+                    "input. Choose another output name or folder (--out)."
+                )
+        for other in outs[:i]:
+            if _same_file(out, other):
+                raise OutputError(
+                    f"The outputs {other} and {out} are the same file: one would overwrite "
+                    "the other. Choose different output names (--out)."
+                )
 
 
 @contextlib.contextmanager

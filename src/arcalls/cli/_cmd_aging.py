@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import add_input_arguments, load_tables, resolve_as_of
+from ._common import add_input_arguments, check_outputs_of, load_tables, resolve_as_of
 
 NAME = "aging"
 HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise InputError(f"--top must be 0 (all) or a number of customers, got {args.top}.")
+    check_outputs_of(args, [args.out])
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS

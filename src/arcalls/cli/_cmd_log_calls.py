@@ -44,7 +44,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import worksheet
+    from .._export import check_outputs
 
+    columns_file = Path(args.columns) if args.columns and Path(args.columns).is_file() else None
+    check_outputs([args.filled, columns_file], [args.calls])
     now = worksheet._now()
     calls = worksheet.read_filled_list(args.filled, collector=args.collector, now=now)
     update = worksheet.append_calls(

@@ -6,9 +6,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._common import (
+    add_input_arguments,
+    check_outputs_of,
+    load_tables,
+    output_dir,
+    resolve_as_of,
+)
 
 NAME = "recovery"
+#: The files written into the --out folder.
+OUTPUT_FILES = (
+    "recovery_curve.csv",
+    "recovery_cohorts.csv",
+    "handoff.csv",
+    "accounts_to_hand_off.csv",
+    "recovery_curve.png",
+    "share_unpaid.png",
+    "handoff.png",
+)
 HELP = "write the recovery curve (CSV), the cohort table, the agency handoff and their charts (PNG)"
 
 
@@ -48,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         recovery_curve,
     )
 
+    check_outputs_of(args, [Path(args.out or ".") / name for name in OUTPUT_FILES])
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     folder = output_dir(args.out)
