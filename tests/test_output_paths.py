@@ -128,13 +128,16 @@ def test_call_list_columns_file_is_an_input(data, capsys):
 
 
 def test_log_calls_log_equal_to_the_filled_list_is_refused(data, capsys):
-    (data / "week.xlsx").write_bytes(b"a workbook")
-    _refused(
+    argv = ["call-list", *_inputs(data), "--out", "week.xlsx", "--top", "3"]
+    assert main([*argv, "--handoff-age", "none"]) == 0
+    capsys.readouterr()
+    err = _refused(
         ["log-calls", "week.xlsx", "--calls", "./week.xlsx"],
         data / "week.xlsx",
         capsys,
         names=["week.xlsx"],
     )
+    assert "(--calls)" in err
     (data / "map.json").write_text("{}", encoding="utf-8")
     _refused(
         ["log-calls", "week.xlsx", "--calls", "map.json", "--columns", "map.json"],

@@ -8,8 +8,11 @@ command that fails half-way must leave the previous file as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -58,14 +61,18 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_outputs(
-    inputs: Iterable[str | os.PathLike | None], outputs: Iterable[str | os.PathLike | None]
+    inputs: Iterable[str | os.PathLike | None],
+    outputs: Iterable[str | os.PathLike | None],
+    *,
+    option: str = "--out",
 ) -> None:
     """Refuse outputs that would overwrite an input or another output of the same run.
 
     Two paths are the same file when they resolve to it: through a symlink, a relative
     path or ``..``, or a change of case on a case-insensitive filesystem (compared with
     :func:`os.path.samefile` when both exist, else by their resolved, case-normalised
-    paths). ``None`` entries are ignored.
+    paths). ``None`` entries are ignored; ``option`` names the option to change in the
+    message.
 
     Raises
     ------
@@ -87,14 +94,126 @@ def check_outputs(
             if _same_file(out, source):
                 raise OutputError(
                     f"The output {out} is the input {source}: writing it would destroy the "
-                    "input. Choose another output name or folder (--out)."
+                    f"input. Choose another output name or folder ({option})."
                 )
         for other in outs[:i]:
             if _same_file(out, other):
                 raise OutputError(
                     f"The outputs {other} and {out} are the same file: one would overwrite "
-                    "the other. Choose different output names (--out)."
+                    f"the other. Choose different output names ({option})."
                 )
+
+
+#: Seconds a run waits for another run's lock on a call log before giving up.
+LOCK_TIMEOUT = 30.0
+#: Seconds between two tries to take a lock.
+_LOCK_POLL = 0.05
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if held."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike, *, timeout: float | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on ``path`` (through ``.<name>.lock`` beside it).
+
+    Every arcalls run that changes ``path`` takes the lock first, so two runs never
+    interleave their read-check-write. The lock is ``fcntl.flock`` on POSIX and
+    ``msvcrt.locking`` on Windows, on a sidecar file removed when the lock is released
+    (a run killed with ``kill -9`` leaves it behind, unlocked: the next run takes it and
+    removes it). The operating system releases the lock when the run ends, even when
+    it is killed. Advisory: programs other than arcalls that write ``path`` do not see
+    it.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to protect (it need not exist yet).
+    timeout : float, optional
+        Seconds to wait for a run that holds the lock (default :data:`LOCK_TIMEOUT`).
+
+    Raises
+    ------
+    OutputError
+        When another run still holds the lock after ``timeout`` seconds, or the lock
+        file cannot be created.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write {target}: the folder {folder} does not exist. "
+            "Create it first or choose another path."
+        )
+    lock = folder / f".{target.name}.lock"
+    wait = LOCK_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot lock {target}: cannot create {lock} ({exc.strerror or exc}). "
+                "Choose a folder you can write to."
+            ) from exc
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise OutputError(
+                    f"Another arcalls run is changing {target} (it holds {lock}) and did "
+                    f"not finish within {wait:g} seconds. Wait for it to end and run again; "
+                    "nothing was written."
+                )
+            time.sleep(_LOCK_POLL)
+        # The run before may have removed the lock file while this one waited on it:
+        # the lock only counts on the file that is still at that path.
+        held = os.fstat(fd)
+        try:
+            now = os.stat(lock)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
+            break
+        os.close(fd)
+    try:
+        yield target
+    finally:
+        if os.name != "nt":  # Windows cannot remove an open file; it stays there
+            lock.unlink(missing_ok=True)
+        os.close(fd)  # closing the file releases the lock
+
+
+def locking(argument: str):
+    """Decorate a function so that it runs holding :func:`file_lock` on ``argument``."""
+
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def locked(*args, **kwargs):
+            path = signature.bind(*args, **kwargs).arguments[argument]
+            with file_lock(path):
+                return func(*args, **kwargs)
+
+        return locked
+
+    return decorate
 
 
 @contextlib.contextmanager
