@@ -132,3 +132,111 @@ def test_append_calls_keeps_its_signature_and_docs():
     assert "log" in inspect.signature(append_calls).parameters
     assert "exclusive lock" in append_calls.__doc__
     _ = shutil  # imported for later fault tests
+
+
+# -- 17.3 durable replace, full disk, read-only folder, leftovers ---------------------
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ["C1", "C2"], "amount": [1.5, 2.25]})
+
+
+def test_the_replace_is_fsynced_file_then_folder(tmp_path, monkeypatch):
+    import stat
+
+    synced = []
+    real = os.fsync
+
+    def record(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real(fd)
+
+    monkeypatch.setattr(_export.os, "fsync", record)
+    _export.write_csvs({tmp_path / "a.csv": _frame(), tmp_path / "b.csv": _frame()})
+    # Both temporary files before any rename, then the folder once.
+    assert synced == [False, False, True]
+
+
+def test_a_full_disk_is_a_clear_error_and_the_old_file_survives(tmp_path, monkeypatch, capsys):
+    import errno
+
+    shutil.copy(arcalls.sample_path("invoices"), tmp_path / "invoices.csv")
+    target = tmp_path / "aging.csv"
+    target.write_text("last week's table\n")
+    real = pd.DataFrame.to_csv
+
+    def full_disk(self, path, *args, **kwargs):
+        Path(path).write_text("customer_id,amou")  # a part was written, then no room
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    with pytest.raises(OutputError, match="disk is full: free some space") as info:
+        _export.write_csv(_frame(), target)
+    assert "previous file(s) are unchanged" in str(info.value)
+    code = main(["aging", "--invoices", str(tmp_path / "invoices.csv"), "--out", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2 and "No space left on device" in err and "Traceback" not in err
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    assert target.read_text() == "last week's table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aging.csv", "invoices.csv"]
+
+
+def test_a_read_only_folder_is_a_clear_error_and_the_old_file_survives(tmp_path, monkeypatch):
+    import errno
+
+    target = tmp_path / "list.csv"
+    target.write_text("old\n")
+
+    def refuse(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    # Root ignores folder permissions: refuse the rename the way a read-only folder does.
+    monkeypatch.setattr(_export.os, "replace", refuse)
+    with pytest.raises(OutputError, match="choose a folder you can write to"):
+        _export.write_csv(_frame(), target)
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="root ignores permissions")
+def test_a_chmod_read_only_folder_is_a_clear_error(tmp_path):
+    target = tmp_path / "list.csv"
+    target.write_text("old\n")
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="Permission denied"):
+            _export.write_csv(_frame(), target)
+    finally:
+        tmp_path.chmod(0o755)
+    assert target.read_text() == "old\n"
+
+
+def test_temporary_files_are_named_and_leftovers_of_dead_runs_removed(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(dead.stdout)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = tmp_path / f".list.csv.arcalls-{dead_pid}.tmp"
+        left_too = tmp_path / f".list.csv.arcalls-{dead_pid}-2.tmp"
+        running = tmp_path / f".list.csv.arcalls-{alive.pid}.tmp"
+        other = tmp_path / f".other.csv.arcalls-{dead_pid}.tmp"
+        for p in (left, left_too, running, other):
+            p.write_text("half a fil")
+        seen = []
+        with _export.atomic_path(tmp_path / "list.csv") as tmp:
+            seen.append(tmp.name)
+            _frame().to_csv(tmp, index=False)
+        assert seen == [f".list.csv.arcalls-{os.getpid()}.tmp"]
+        # The dead run's leftovers of this output are gone; a running one's, and
+        # another output's, are not touched.
+        assert not left.exists() and not left_too.exists()
+        assert running.exists() and other.exists()
+        assert pd.read_csv(tmp_path / "list.csv").equals(_frame())
+    finally:
+        alive.kill()
+        alive.wait()

@@ -8,10 +8,11 @@ command that fails half-way must leave the previous file as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import glob
 import inspect
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -216,41 +217,106 @@ def locking(argument: str):
     return decorate
 
 
+#: Temporary files are ``.<name>.arcalls-<pid>[-<n>].tmp`` beside the output.
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_name(target: Path, n: int = 0) -> str:
+    return f".{target.name}.arcalls-{os.getpid()}{f'-{n}' if n else ''}{_TEMP_SUFFIX}"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def _remove_leftovers(target: Path, folder: Path) -> None:
+    """Remove the temporary files of ``target`` that runs killed earlier left behind."""
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would end the process there
+        return
+    prefix = f".{target.name}.arcalls-"
+    for leftover in folder.glob(glob.escape(prefix) + "*" + _TEMP_SUFFIX):
+        pid = leftover.name[len(prefix) : -len(_TEMP_SUFFIX)].split("-")[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _new_temp(target: Path, folder: Path) -> Path:
+    n = 0
+    while True:
+        tmp = folder / _temp_name(target, n)
+        try:
+            # The mode gets the user's umask: the usual permissions of a new file.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            n += 1
+            continue
+        os.close(fd)
+        return tmp
+
+
+def _fsync(path: Path, *, folder: bool = False) -> None:
+    """Flush a file's (or a folder's entries') data to the disk."""
+    if folder and os.name == "nt":  # pragma: no cover - folders cannot be opened there
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY if folder else os.O_RDWR)
+    except OSError:
+        if folder:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not folder:  # some filesystems cannot sync a folder: the rename stands
+            raise
+    finally:
+        os.close(fd)
+
+
+def _write_error(targets: list[Path], exc: OSError, *, replaced=()) -> OutputError:
+    names = ", ".join(str(t) for t in targets)
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        fix = "the disk is full: free some space and run again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "choose a folder you can write to"
+    else:
+        fix = "check the folder and run again"
+    kept = (
+        f"{', '.join(str(p) for p in replaced)} already replaced, the rest unchanged"
+        if replaced
+        else "the previous file(s) are unchanged"
+    )
+    return OutputError(f"Cannot write {names}: {reason}; {fix} ({kept}).")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it over ``path`` only on success.
 
+    The temporary file is ``.<name>.arcalls-<pid>.tmp``; once written it is flushed to
+    the disk (``fsync``), renamed over ``path`` (an atomic replace: a reader, or a run
+    killed at any moment, sees the old file or the new one, never a part), and the
+    folder is flushed so that the rename survives a power cut. Temporary files that a
+    killed run left beside ``path`` (their pid no longer running) are removed first.
+
     Raises
     ------
     OutputError
-        When the folder does not exist or cannot be written.
+        When the folder does not exist or cannot be written, or the disk is full; the
+        previous file is then left as it was.
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(
-            f"Cannot write {target}: the folder {folder} does not exist. "
-            "Create it first or choose another --out."
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {target}: {exc.strerror}. Choose a folder you can write to."
-        ) from exc
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp makes the file owner-only; an output should get the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with atomic_paths(path) as (tmp,):
+        yield tmp
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> Path:
@@ -264,14 +330,49 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> 
 
 @contextlib.contextmanager
 def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
-    """Like :func:`atomic_path` for several files: all are replaced, or none.
+    """Like :func:`atomic_path` for several files: write all, then replace all.
 
-    The files are moved into place one after the other only once every temporary file
-    has been written, so a failure while writing any of them leaves all the previous
-    files as they were.
+    Every temporary file is written and flushed first; only then are they renamed
+    over their targets, one after the other in the order given, with nothing in
+    between. A failure while writing any of them leaves all the previous files as they
+    were. Only a run killed between two renames (microseconds) can leave the first
+    outputs new and the later ones old, which is why a call list's ``<name>.csv`` is
+    renamed before its ``<name>_excluded.csv``.
     """
-    with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(p)) for p in paths]
+    targets = [Path(p) for p in paths]
+    folders = []
+    for target in targets:
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(
+                f"Cannot write {target}: the folder {folder} does not exist. "
+                "Create it first or choose another --out."
+            )
+        folders.append(folder)
+    tmps: list[Path] = []
+    try:
+        try:
+            for target, folder in zip(targets, folders, strict=True):
+                _remove_leftovers(target, folder)
+                tmps.append(_new_temp(target, folder))
+            yield list(tmps)
+            for tmp in tmps:
+                _fsync(tmp)
+        except OSError as exc:
+            raise _write_error(targets, exc) from exc
+        replaced: list[Path] = []
+        for tmp, target in zip(tmps, targets, strict=True):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _write_error([target], exc, replaced=replaced) from exc
+            replaced.append(target)
+        for folder in dict.fromkeys(folders):
+            _fsync(folder, folder=True)
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
 
 def write_csvs(frames: dict, **to_csv_kwargs) -> list[Path]:
