@@ -232,11 +232,144 @@ def test_temporary_files_are_named_and_leftovers_of_dead_runs_removed(tmp_path):
             seen.append(tmp.name)
             _frame().to_csv(tmp, index=False)
         assert seen == [f".list.csv.arcalls-{os.getpid()}.tmp"]
-        # The dead run's leftovers of this output are gone; a running one's, and
-        # another output's, are not touched.
-        assert not left.exists() and not left_too.exists()
-        assert running.exists() and other.exists()
+        # The dead run's leftovers are gone (of any output: a log's dated backup is
+        # never written again under its name); a running one's are not touched.
+        assert not left.exists() and not left_too.exists() and not other.exists()
+        assert running.exists()
         assert pd.read_csv(tmp_path / "list.csv").equals(_frame())
     finally:
         alive.kill()
         alive.wait()
+
+
+# -- 17.4 kill -9 at random moments ---------------------------------------------------
+
+#: Kills per command and format; each at a seeded random moment of a run.
+KILLS = 10
+
+
+def _run(argv: list[str], cwd: Path) -> float:
+    """Run an arcalls command to the end in a subprocess; return its duration."""
+    import time
+
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "arcalls.cli", *argv], cwd=cwd, env=ENV, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return time.monotonic() - start
+
+
+def _killed_runs(argv: list[str], cwd: Path, duration: float, reset, check, seed: int) -> None:
+    """Start ``argv`` KILLS times, kill -9 it at a random moment, then ``check``."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(seed)
+    for _ in range(KILLS):
+        reset()
+        run = subprocess.Popen(
+            [sys.executable, "-m", "arcalls.cli", *argv],
+            cwd=cwd,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # Most of a run is importing and computing: aim at its second half, where the
+        # files are written, and a little past its usual end.
+        time.sleep(rng.uniform(0.5, 1.1) * duration)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        check()
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob(".*.arcalls-*.tmp"))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 is POSIX")
+def test_call_list_csv_killed_is_the_old_or_the_new_list_never_a_mix(tmp_path):
+    main_csv, excluded = tmp_path / "week.csv", tmp_path / "week_excluded.csv"
+    old_argv = ["call-list", "--handoff-age", "none", "--top", "3", "--as-of", "2026-09-30"]
+    _run([*old_argv, "--out", "week.csv"], tmp_path)
+    old = main_csv.read_bytes(), excluded.read_bytes()
+    new_argv = ["call-list", "--handoff-age", "none", "--top", "5", "--out", "week.csv"]
+    duration = _run(new_argv, tmp_path)
+    new = main_csv.read_bytes(), excluded.read_bytes()
+    assert old[0] != new[0] and old[1] != new[1]
+    seen = []
+
+    def reset():
+        main_csv.write_bytes(old[0])
+        excluded.write_bytes(old[1])
+
+    def check():
+        got = main_csv.read_bytes(), excluded.read_bytes()
+        pd.read_csv(main_csv), pd.read_csv(excluded)  # both parse in full
+        state = (
+            "old" if got[0] == old[0] else "new" if got[0] == new[0] else "torn",
+            "old" if got[1] == old[1] else "new" if got[1] == new[1] else "torn",
+        )
+        # The documented window: the list is renamed before its excluded file.
+        assert state in {("old", "old"), ("new", "new"), ("new", "old")}, state
+        seen.append(state)
+
+    _killed_runs(new_argv, tmp_path, duration, reset, check, seed=17)
+    assert len(seen) == KILLS
+    # The next complete run removes what the killed ones left.
+    _run(new_argv, tmp_path)
+    assert (main_csv.read_bytes(), excluded.read_bytes()) == new
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 is POSIX")
+def test_call_list_xlsx_killed_is_the_old_or_the_new_workbook(tmp_path):
+    book = tmp_path / "week.xlsx"
+    _run(["call-list", "--handoff-age", "none", "--top", "3", "--out", "week.xlsx"], tmp_path)
+    old = book.read_bytes()
+    new_argv = ["call-list", "--handoff-age", "none", "--top", "5", "--out", "week.xlsx"]
+    duration = _run(new_argv, tmp_path)
+    new = book.read_bytes()
+    assert old != new
+
+    def check():
+        got = book.read_bytes()
+        assert got in (old, new)
+        openpyxl.load_workbook(book).close()  # parses in full
+
+    _killed_runs(new_argv, tmp_path, duration, lambda: book.write_bytes(old), check, seed=18)
+    _run(new_argv, tmp_path)
+    assert book.read_bytes() == new
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 is POSIX")
+def test_log_calls_killed_is_the_old_or_the_new_log(week, tmp_path):
+    _fill(week, tmp_path / "a.xlsx", range(2, 6), 9)
+    log = tmp_path / "calls.csv"
+    old = Path(arcalls.sample_path("calls")).read_bytes()
+
+    def reset():
+        log.write_bytes(old)
+        for backup in tmp_path.glob("calls.*.bak.csv"):
+            backup.unlink()
+
+    argv = ["log-calls", "a.xlsx", "--calls", "calls.csv"]
+    reset()
+    duration = _run(argv, tmp_path)
+    new = log.read_bytes()
+    assert new.startswith(old) and new != old
+
+    def check():
+        assert log.read_bytes() in (old, new)
+        arcalls.load_calls(log)  # parses in full
+        for backup in tmp_path.glob("calls.*.bak.csv"):
+            assert backup.read_bytes() == old  # a backup is the previous log, whole
+
+    _killed_runs(argv, tmp_path, duration, reset, check, seed=19)
+    reset()
+    _run(argv, tmp_path)
+    assert log.read_bytes() == new
+    assert _leftovers(tmp_path) == []
+    assert not (tmp_path / ".calls.csv.lock").exists()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import glob
 import inspect
 import os
 import time
@@ -237,13 +236,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _remove_leftovers(target: Path, folder: Path) -> None:
-    """Remove the temporary files of ``target`` that runs killed earlier left behind."""
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files that runs killed earlier left in ``folder``.
+
+    Any ``.*.arcalls-<pid>.tmp`` whose pid no longer runs: a killed run's temporary
+    file of any output there (a call log's dated backup included, whose name is never
+    used again).
+    """
     if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would end the process there
         return
-    prefix = f".{target.name}.arcalls-"
-    for leftover in folder.glob(glob.escape(prefix) + "*" + _TEMP_SUFFIX):
-        pid = leftover.name[len(prefix) : -len(_TEMP_SUFFIX)].split("-")[0]
+    marker = ".arcalls-"
+    for leftover in folder.glob(f".*{marker}*{_TEMP_SUFFIX}"):
+        pid = leftover.name[: -len(_TEMP_SUFFIX)].rpartition(marker)[2].split("-")[0]
         if pid.isdigit() and not _pid_alive(int(pid)):
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -307,7 +311,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     the disk (``fsync``), renamed over ``path`` (an atomic replace: a reader, or a run
     killed at any moment, sees the old file or the new one, never a part), and the
     folder is flushed so that the rename survives a power cut. Temporary files that a
-    killed run left beside ``path`` (their pid no longer running) are removed first.
+    killed run left in that folder (their pid no longer running) are removed first.
 
     Raises
     ------
@@ -352,8 +356,9 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
     tmps: list[Path] = []
     try:
         try:
+            for folder in dict.fromkeys(folders):
+                _remove_leftovers(folder)
             for target, folder in zip(targets, folders, strict=True):
-                _remove_leftovers(target, folder)
                 tmps.append(_new_temp(target, folder))
             yield list(tmps)
             for tmp in tmps:
