@@ -373,3 +373,12 @@ def test_log_calls_killed_is_the_old_or_the_new_log(week, tmp_path):
     assert log.read_bytes() == new
     assert _leftovers(tmp_path) == []
     assert not (tmp_path / ".calls.csv.lock").exists()
+
+
+def test_the_readme_states_the_lock_timeout():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What arcalls guarantees about your files")[1].split("\n## ")[0]
+    assert f"waits up to {_export.LOCK_TIMEOUT:g} seconds" in section
+    assert ".arcalls-<pid>.tmp" in section and _export._temp_name(Path("x")).startswith(
+        f".x.arcalls-{os.getpid()}"
+    )
