@@ -262,7 +262,7 @@ def test_an_unwritable_folder_is_one_paragraph_and_the_old_file_survives(
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(export, "_new_temp", refuse)
     code = main(["aging", "--invoices", str(invoices), "--out", str(target)])
     err = capsys.readouterr().err
     assert code == EXIT_ERROR

@@ -8,9 +8,12 @@ command that fails half-way must leave the previous file as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
+import inspect
 import os
-import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -47,41 +50,277 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it over ``path`` only on success.
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (symlinks, ``..``, relative paths, case)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def check_outputs(
+    inputs: Iterable[str | os.PathLike | None],
+    outputs: Iterable[str | os.PathLike | None],
+    *,
+    option: str = "--out",
+) -> None:
+    """Refuse outputs that would overwrite an input or another output of the same run.
+
+    Two paths are the same file when they resolve to it: through a symlink, a relative
+    path or ``..``, or a change of case on a case-insensitive filesystem (compared with
+    :func:`os.path.samefile` when both exist, else by their resolved, case-normalised
+    paths). ``None`` entries are ignored; ``option`` names the option to change in the
+    message.
 
     Raises
     ------
     OutputError
-        When the folder does not exist or cannot be written.
+        Naming both paths and the fix (choose another output name or folder).
+
+    Examples
+    --------
+    >>> check_outputs(["invoices.csv"], ["call_list.csv", "call_list_excluded.csv"])
+    >>> check_outputs(["data/invoices.csv"], ["data/../data/invoices.csv"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    arcalls.errors.OutputError: The output data/../data/invoices.csv is the input ...
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    outs = [Path(p) for p in outputs if p is not None]
+    for i, out in enumerate(outs):
+        for source in ins:
+            if _same_file(out, source):
+                raise OutputError(
+                    f"The output {out} is the input {source}: writing it would destroy the "
+                    f"input. Choose another output name or folder ({option})."
+                )
+        for other in outs[:i]:
+            if _same_file(out, other):
+                raise OutputError(
+                    f"The outputs {other} and {out} are the same file: one would overwrite "
+                    f"the other. Choose different output names ({option})."
+                )
+
+
+#: Seconds a run waits for another run's lock on a call log before giving up.
+LOCK_TIMEOUT = 30.0
+#: Seconds between two tries to take a lock.
+_LOCK_POLL = 0.05
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if held."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike, *, timeout: float | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on ``path`` (through ``.<name>.lock`` beside it).
+
+    Every arcalls run that changes ``path`` takes the lock first, so two runs never
+    interleave their read-check-write. The lock is ``fcntl.flock`` on POSIX and
+    ``msvcrt.locking`` on Windows, on a sidecar file removed when the lock is released
+    (a run killed with ``kill -9`` leaves it behind, unlocked: the next run takes it and
+    removes it). The operating system releases the lock when the run ends, even when
+    it is killed. Advisory: programs other than arcalls that write ``path`` do not see
+    it.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to protect (it need not exist yet).
+    timeout : float, optional
+        Seconds to wait for a run that holds the lock (default :data:`LOCK_TIMEOUT`).
+
+    Raises
+    ------
+    OutputError
+        When another run still holds the lock after ``timeout`` seconds, or the lock
+        file cannot be created.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(
             f"Cannot write {target}: the folder {folder} does not exist. "
-            "Create it first or choose another --out."
+            "Create it first or choose another path."
         )
+    lock = folder / f".{target.name}.lock"
+    wait = LOCK_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot lock {target}: cannot create {lock} ({exc.strerror or exc}). "
+                "Choose a folder you can write to."
+            ) from exc
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise OutputError(
+                    f"Another arcalls run is changing {target} (it holds {lock}) and did "
+                    f"not finish within {wait:g} seconds. Wait for it to end and run again; "
+                    "nothing was written."
+                )
+            time.sleep(_LOCK_POLL)
+        # The run before may have removed the lock file while this one waited on it:
+        # the lock only counts on the file that is still at that path.
+        held = os.fstat(fd)
+        try:
+            now = os.stat(lock)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
+            break
+        os.close(fd)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {target}: {exc.strerror}. Choose a folder you can write to."
-        ) from exc
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp makes the file owner-only; an output should get the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
+        yield target
     finally:
-        tmp_path.unlink(missing_ok=True)
+        if os.name != "nt":  # Windows cannot remove an open file; it stays there
+            lock.unlink(missing_ok=True)
+        os.close(fd)  # closing the file releases the lock
+
+
+def locking(argument: str):
+    """Decorate a function so that it runs holding :func:`file_lock` on ``argument``."""
+
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def locked(*args, **kwargs):
+            path = signature.bind(*args, **kwargs).arguments[argument]
+            with file_lock(path):
+                return func(*args, **kwargs)
+
+        return locked
+
+    return decorate
+
+
+#: Temporary files are ``.<name>.arcalls-<pid>[-<n>].tmp`` beside the output.
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_name(target: Path, n: int = 0) -> str:
+    return f".{target.name}.arcalls-{os.getpid()}{f'-{n}' if n else ''}{_TEMP_SUFFIX}"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files that runs killed earlier left in ``folder``.
+
+    Any ``.*.arcalls-<pid>.tmp`` whose pid no longer runs: a killed run's temporary
+    file of any output there (a call log's dated backup included, whose name is never
+    used again).
+    """
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would end the process there
+        return
+    marker = ".arcalls-"
+    for leftover in folder.glob(f".*{marker}*{_TEMP_SUFFIX}"):
+        pid = leftover.name[: -len(_TEMP_SUFFIX)].rpartition(marker)[2].split("-")[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _new_temp(target: Path, folder: Path) -> Path:
+    n = 0
+    while True:
+        tmp = folder / _temp_name(target, n)
+        try:
+            # The mode gets the user's umask: the usual permissions of a new file.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            n += 1
+            continue
+        os.close(fd)
+        return tmp
+
+
+def _fsync(path: Path, *, folder: bool = False) -> None:
+    """Flush a file's (or a folder's entries') data to the disk."""
+    if folder and os.name == "nt":  # pragma: no cover - folders cannot be opened there
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY if folder else os.O_RDWR)
+    except OSError:
+        if folder:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not folder:  # some filesystems cannot sync a folder: the rename stands
+            raise
+    finally:
+        os.close(fd)
+
+
+def _write_error(targets: list[Path], exc: OSError, *, replaced=()) -> OutputError:
+    names = ", ".join(str(t) for t in targets)
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        fix = "the disk is full: free some space and run again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "choose a folder you can write to"
+    else:
+        fix = "check the folder and run again"
+    kept = (
+        f"{', '.join(str(p) for p in replaced)} already replaced, the rest unchanged"
+        if replaced
+        else "the previous file(s) are unchanged"
+    )
+    return OutputError(f"Cannot write {names}: {reason}; {fix} ({kept}).")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it over ``path`` only on success.
+
+    The temporary file is ``.<name>.arcalls-<pid>.tmp``; once written it is flushed to
+    the disk (``fsync``), renamed over ``path`` (an atomic replace: a reader, or a run
+    killed at any moment, sees the old file or the new one, never a part), and the
+    folder is flushed so that the rename survives a power cut. Temporary files that a
+    killed run left in that folder (their pid no longer running) are removed first.
+
+    Raises
+    ------
+    OutputError
+        When the folder does not exist or cannot be written, or the disk is full; the
+        previous file is then left as it was.
+    """
+    with atomic_paths(path) as (tmp,):
+        yield tmp
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> Path:
@@ -95,14 +334,50 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> 
 
 @contextlib.contextmanager
 def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
-    """Like :func:`atomic_path` for several files: all are replaced, or none.
+    """Like :func:`atomic_path` for several files: write all, then replace all.
 
-    The files are moved into place one after the other only once every temporary file
-    has been written, so a failure while writing any of them leaves all the previous
-    files as they were.
+    Every temporary file is written and flushed first; only then are they renamed
+    over their targets, one after the other in the order given, with nothing in
+    between. A failure while writing any of them leaves all the previous files as they
+    were. Only a run killed between two renames (microseconds) can leave the first
+    outputs new and the later ones old, which is why a call list's ``<name>.csv`` is
+    renamed before its ``<name>_excluded.csv``.
     """
-    with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(p)) for p in paths]
+    targets = [Path(p) for p in paths]
+    folders = []
+    for target in targets:
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(
+                f"Cannot write {target}: the folder {folder} does not exist. "
+                "Create it first or choose another --out."
+            )
+        folders.append(folder)
+    tmps: list[Path] = []
+    try:
+        try:
+            for folder in dict.fromkeys(folders):
+                _remove_leftovers(folder)
+            for target, folder in zip(targets, folders, strict=True):
+                tmps.append(_new_temp(target, folder))
+            yield list(tmps)
+            for tmp in tmps:
+                _fsync(tmp)
+        except OSError as exc:
+            raise _write_error(targets, exc) from exc
+        replaced: list[Path] = []
+        for tmp, target in zip(tmps, targets, strict=True):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _write_error([target], exc, replaced=replaced) from exc
+            replaced.append(target)
+        for folder in dict.fromkeys(folders):
+            _fsync(folder, folder=True)
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
 
 def write_csvs(frames: dict, **to_csv_kwargs) -> list[Path]:

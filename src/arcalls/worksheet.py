@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ._excel import EntryColumn, read_properties
-from ._export import atomic_path, neutralize_formulas
+from ._export import atomic_path, locking, neutralize_formulas
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
@@ -1217,6 +1217,7 @@ class CallLogUpdate:
         return text + "."
 
 
+@locking("log")
 def append_calls(
     calls: pd.DataFrame,
     log: str | os.PathLike,
@@ -1233,6 +1234,11 @@ def append_calls(
     ``<name>.YYYYMMDD-HHMMSS.bak.csv``; the new log is written to a temporary file,
     loaded back with :func:`arcalls.load_calls` as a check, then moved into place. When
     nothing is new, nothing is written.
+
+    The whole read-check-write-backup runs holding an exclusive lock on the log
+    (``.<name>.lock`` beside it, see :func:`arcalls._export.file_lock`): a second run on
+    the same log waits for the first (up to 30 seconds, then an ``OutputError`` says
+    another run holds it), so two collectors logging at once keep every call of both.
 
     Parameters
     ----------

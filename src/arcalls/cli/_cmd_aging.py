@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import add_input_arguments, load_tables, resolve_as_of
+from ._common import add_input_arguments, check_outputs_of, load_tables, resolve_as_of
 
 NAME = "aging"
 HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--top must be 0 (all) or a number of customers, got {args.top}.")
     # One row per currency never adds two currencies up: the only run that may read them.
     args.per_currency = args.by == "currency"
+    check_outputs_of(args, [args.out])
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     period_days = args.period_days if args.period_days is not None else DEFAULT_PERIOD_DAYS

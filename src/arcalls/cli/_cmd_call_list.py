@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ArcallsError, InputError, OutputError
-from ._common import add_input_arguments, books_line, load_tables, resolve_as_of
+from ._common import add_input_arguments, books_line, check_outputs_of, load_tables, resolve_as_of
 
 NAME = "call-list"
 HELP = (
@@ -175,6 +175,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "--call-sheets needs an Excel list or HTML: use --out call_list.xlsx or --format html."
         )
+    outputs = [args.out]
+    if fmt == "csv":
+        outputs.append(args.out.with_name(f"{args.out.stem}_excluded{args.out.suffix}"))
+    # A saved model is read when it exists, else the model trained now is written there.
+    model_in = args.model is not None and args.model.exists()
+    check_outputs_of(
+        args,
+        [*outputs, None if model_in else args.model],
+        inputs=[args.model] if model_in else [],
+    )
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     out = sys.stdout

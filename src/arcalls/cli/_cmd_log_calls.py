@@ -3,6 +3,9 @@
 Every filled row is checked first (outcome, dates, promise, account); when any row is
 bad, each problem is listed with its row number and nothing is written. Calls already
 in the log are skipped, so running the command twice on the same list adds nothing.
+The log is locked for the whole run (``.<name>.lock`` beside it): two collectors
+logging into one log at once keep every call of both; a run waits up to 30 seconds for
+another one, then says so.
 """
 
 from __future__ import annotations
@@ -44,9 +47,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import worksheet
+    from .._export import check_outputs
 
     now = worksheet._now()
     calls = worksheet.read_filled_list(args.filled, collector=args.collector, now=now)
+    # Checked once the list has been read (which writes nothing) and found to be one.
+    columns_file = Path(args.columns) if args.columns and Path(args.columns).is_file() else None
+    check_outputs([args.filled, columns_file], [args.calls], option="--calls")
     update = worksheet.append_calls(
         calls, args.calls, columns=_columns_mapping(args.columns), now=now
     )

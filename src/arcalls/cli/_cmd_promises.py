@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
+from ._common import (
+    add_input_arguments,
+    books_line,
+    check_outputs_of,
+    load_tables,
+    output_dir,
+    resolve_as_of,
+)
 
 NAME = "promises"
 HELP = (
@@ -26,6 +33,22 @@ _RATE_TABLES = {
     "age_bucket": "age_bucket",
     "size_band": "size_band",
 }
+
+#: Every file the command may write into the --out folder.
+OUTPUT_FILES = (
+    "promise_outcomes.csv",
+    *(f"broken_promise_rate_by_{suffix}.csv" for suffix in _RATE_TABLES),
+    "contact_rates_by_month.csv",
+    "contact_rates_by_collector.csv",
+    "outcome_funnel.csv",
+    "contact_by_weekday_hour.csv",
+    "best_call_times.csv",
+    "best_call_windows.csv",
+    "outcome_funnel.png",
+    "contact_heatmap.png",
+    "broken_promise_rate_by_month.png",
+    "broken_promise_rate_by_collector.png",
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         promise_outcomes,
     )
 
+    check_outputs_of(args, [Path(args.out or DEFAULT_OUT) / name for name in OUTPUT_FILES])
     tables = load_tables(args)
     if tables.calls is None:
         raise InputError(

@@ -6,9 +6,28 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
+from ._common import (
+    add_input_arguments,
+    books_line,
+    check_outputs_of,
+    load_tables,
+    output_dir,
+    resolve_as_of,
+)
 
 NAME = "recovery"
+#: The files written into the --out folder.
+OUTPUT_FILES = (
+    "recovery_curve.csv",
+    "recovery_cohorts.csv",
+    "handoff.csv",
+    "handoff_sensitivity.csv",
+    "accounts_to_hand_off.csv",
+    "recovery_curve.png",
+    "share_unpaid.png",
+    "handoff.png",
+    "handoff_sensitivity.png",
+)
 HELP = (
     "write the recovery curve (CSV), the cohort table, the agency handoff, its sensitivity "
     "and their charts (PNG)"
@@ -57,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         recovery_curve,
     )
 
+    check_outputs_of(args, [Path(args.out or ".") / name for name in OUTPUT_FILES])
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     folder = output_dir(args.out)

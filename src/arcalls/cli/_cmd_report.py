@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import add_input_arguments, books_line, load_tables, output_dir, resolve_as_of
+from ._common import (
+    add_input_arguments,
+    books_line,
+    check_outputs_of,
+    input_files,
+    load_tables,
+    output_dir,
+    resolve_as_of,
+)
 
 NAME = "report"
 HELP = (
@@ -46,8 +54,15 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report import build_report
+    from ..report import REPORT_FILE, build_report
 
+    # report.html and the charts (every chart is a .png): no input may be among them.
+    folder = Path(args.out or DEFAULT_OUT)
+    check_outputs_of(
+        args,
+        [folder / REPORT_FILE]
+        + [folder / f.name for f in input_files(args) if f.suffix.lower() == ".png"],
+    )
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     folder = output_dir(args.out, DEFAULT_OUT)

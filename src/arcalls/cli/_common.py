@@ -317,6 +317,22 @@ def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
     )
 
 
+def input_files(args: argparse.Namespace) -> list[Path]:
+    """Every file a command reads: its inputs and a ``--columns`` JSON file."""
+    files = list(input_paths(args).values())
+    columns = getattr(args, "columns", None)
+    if columns is not None and Path(columns).is_file():
+        files.append(Path(columns))
+    return files
+
+
+def check_outputs_of(args: argparse.Namespace, outputs, *, inputs=()) -> None:
+    """Refuse, before any work, outputs that are an input or each other (issue 17.2)."""
+    from .._export import check_outputs
+
+    check_outputs([*input_files(args), *inputs], outputs)
+
+
 def output_dir(path: Path | None, default: str = ".") -> Path:
     """The --out folder, created if missing."""
     folder = Path(path) if path is not None else Path(default)
