@@ -49,6 +49,7 @@ import pandas as pd
 
 from ._excel import EntryColumn, read_properties
 from ._export import atomic_path, neutralize_formulas
+from ._parse import MAX_ABS_AMOUNT
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
@@ -859,6 +860,11 @@ def write_call_sheets(sheets: CallSheets, path: str | os.PathLike) -> Path:
 
 #: Text dates the entry columns accept when a cell holds text rather than a date.
 _TEXT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+#: A bare number in a date column: an Excel serial day, or a slip; refused, not guessed.
+_SERIAL_PROBLEM = (
+    "a number, not a date (an Excel serial day typed into a cell not formatted as a "
+    "date is ambiguous); type the date, e.g. {e}, or format the cell as a date"
+)
 
 
 def read_filled_list(
@@ -958,8 +964,8 @@ def _list_identity(path: Path) -> tuple[pd.Timestamp, list[str]]:
         )
     try:
         props = read_properties(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from exc
+    except Exception as exc:  # openpyxl, zipfile and lxml each raise their own on damage
+        raise _unreadable(path, exc) from exc
     if props.get(PROPERTY_KIND) != KIND_CALL_LIST or PROPERTY_AS_OF not in props:
         raise InputError(
             f"{path} is not a call list written by arcalls (its document properties lack "
@@ -978,15 +984,31 @@ def _list_identity(path: Path) -> tuple[pd.Timestamp, list[str]]:
     return pd.Timestamp(props[PROPERTY_AS_OF]), accounts
 
 
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    reason = str(exc).strip() or type(exc).__name__
+    return InputError(
+        f"{path} is not a readable arcalls call list: {reason} (the file is damaged or "
+        "truncated, or not an Excel workbook). Export it again with arcalls call-list "
+        "and type the calls into the new list."
+    )
+
+
 def _entry_rows(path: Path) -> pd.DataFrame:
     """The list sheet's cells as Python values, with the Excel row number."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a damaged zip or XML part
+        raise _unreadable(path, exc) from exc
     try:
         if LIST_SHEET not in wb.sheetnames:
             raise InputError(f"{path} has no sheet {LIST_SHEET!r}; it has {wb.sheetnames}.")
         rows = list(wb[LIST_SHEET].iter_rows(values_only=True))
+    except InputError:
+        raise
+    except Exception as exc:  # a truncated or damaged sheet
+        raise _unreadable(path, exc) from exc
     finally:
         wb.close()
     header = [str(h) if h is not None else "" for h in (rows[0] if rows else ())]
@@ -1043,12 +1065,20 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         "this account is not on the list: log calls only for the listed accounts",
     )
 
-    called_at, bad = _dates(entries["called_at"])
+    called_at, bad, serial = _dates(entries["called_at"])
     problem(
         entries["called_at"].isna(), "called_at", "", "called_at is empty: enter when you called"
     )
     problem(
         bad, "called_at", entries["called_at"], "not a date and time; use e.g. 2026-11-02 14:30"
+    )
+    problem(serial, "called_at", entries["called_at"], _SERIAL_PROBLEM.format(e="2026-11-02 14:30"))
+    problem(
+        (called_at == called_at.dt.normalize()).to_numpy(dtype=bool),
+        "called_at",
+        entries["called_at"],
+        "no time of day: a date alone (or a day number such as 46328 in a date cell) reads "
+        "as midnight; enter the time of the call, e.g. 2026-11-02 14:30",
     )
     problem(
         called_at < as_of,
@@ -1073,10 +1103,16 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
     )
     is_promise = (outcome == "promise").fillna(False).to_numpy(dtype=bool)
 
-    promise_date, bad_date = _dates(entries["new_promise_date"])
+    promise_date, bad_date, serial_date = _dates(entries["new_promise_date"])
     promise_date = promise_date.dt.normalize()
     problem(
         bad_date, "new_promise_date", entries["new_promise_date"], "not a date; use e.g. 2026-11-09"
+    )
+    problem(
+        serial_date,
+        "new_promise_date",
+        entries["new_promise_date"],
+        _SERIAL_PROBLEM.format(e="2026-11-09"),
     )
     problem(
         is_promise & entries["new_promise_date"].isna().to_numpy(),
@@ -1090,12 +1126,25 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         promise_date.dt.strftime("%Y-%m-%d"),
         "the promise date is before the call",
     )
-    amount, bad_amount = _amounts(entries["new_promise_amount"])
+    amount, bad_amount, ambiguous, too_large = _amounts(entries["new_promise_amount"])
     problem(
         bad_amount,
         "new_promise_amount",
         entries["new_promise_amount"],
         "not an amount greater than 0; e.g. 1250.00",
+    )
+    problem(
+        ambiguous,
+        "new_promise_amount",
+        entries["new_promise_amount"],
+        "ambiguous amount typed as text (1.500 and 15,00 each read two ways); type the "
+        "number with a decimal point and no thousands dot, e.g. 1500.00 or 15.00",
+    )
+    problem(
+        too_large,
+        "new_promise_amount",
+        entries["new_promise_amount"],
+        f"amount too large (not below {MAX_ABS_AMOUNT:,.0f}): a typing slip?",
     )
     given = (entries["new_promise_date"].notna() | entries["new_promise_amount"].notna()).to_numpy()
     problem(
@@ -1135,24 +1184,61 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
     return found, calls
 
 
-def _dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Cells as timestamps (Excel dates, or ISO text), and which filled cells are not."""
+def _is_str(values: pd.Series) -> np.ndarray:
+    """Which cells hold text (as opposed to a number or a date Excel stored)."""
+    try:
+        return values.str.len().notna().to_numpy(dtype=bool)
+    except AttributeError:  # no text cell at all
+        return np.zeros(len(values), dtype=bool)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """The cells Excel stored as numbers (not text, not dates), as floats; NaN elsewhere."""
+    number = values.where(~_is_str(values))
+    return pd.to_numeric(number, errors="coerce").astype("float64")
+
+
+def _dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Cells as timestamps (Excel dates, or ISO text), the bad filled cells, and which of
+    those are bare numbers (an Excel serial typed into a cell not formatted as a date)."""
     # A date cell reads back as a datetime, whose text is ISO too: one path for both.
     text = values.astype("string").str.strip().str.replace("T", " ", regex=False)
-    iso = text.str.match(_TEXT_DATE).fillna(False).to_numpy(dtype=bool)
+    serial = _numbers(values).notna().to_numpy()
+    iso = text.str.match(_TEXT_DATE).fillna(False).to_numpy(dtype=bool) & ~serial
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if iso.any():
         parsed[iso] = pd.to_datetime(text[iso], errors="coerce", format="mixed")
     bad = values.notna().to_numpy() & parsed.isna().to_numpy()
-    return parsed, bad
+    return parsed, bad & ~serial, bad & serial
 
 
-def _amounts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Cells as positive amounts ($ and thousands separators allowed), and the bad ones."""
-    text = values.astype("string").str.replace(r"[$,\s]", "", regex=True)
-    number = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = values.notna().to_numpy() & ~(number > 0).to_numpy(dtype=bool)
-    return number.where(number > 0), bad
+#: Text amounts read without doubt: 1500, 1500.5, 1,500.00, $1,250 (US style).
+_TEXT_AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+#: Text amounts written European style (1.500, 15,00, 1.234,56): refused, not guessed.
+_EUROPEAN_AMOUNT = re.compile(r"^\$?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\$?\d+,\d{1,2}$|^\$?\d+,\d{4,}$")
+
+
+def _amounts(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells as positive amounts, and the filled cells that are bad, ambiguous (text in
+    European style) or too large (not below the loader's limit, so the log would not load).
+
+    A number cell is taken as it is; a text cell must be US style (``1,500.00``,
+    ``$1250``): ``1.500`` and ``15,00`` could each mean two amounts and are refused.
+    """
+    text = values.astype("string").str.replace(r"\s", "", regex=True)
+    is_text = _is_str(values)
+    plain = text.str.match(_TEXT_AMOUNT).fillna(False).to_numpy(dtype=bool) & is_text
+    european = text.str.match(_EUROPEAN_AMOUNT).fillna(False).to_numpy(dtype=bool) & is_text
+    from_text = pd.to_numeric(
+        text.where(plain).str.replace(r"[$,]", "", regex=True), errors="coerce"
+    ).astype("float64")
+    number = _numbers(values).fillna(from_text)
+    filled = values.notna().to_numpy()
+    too_large = filled & (number.abs() >= MAX_ABS_AMOUNT).to_numpy(dtype=bool)
+    good = (number > 0).to_numpy(dtype=bool) & ~too_large
+    ambiguous = filled & european & ~plain
+    bad = filled & ~good & ~ambiguous & ~too_large
+    return number.where(good), bad, ambiguous, too_large
 
 
 # -- appending to the call log --------------------------------------------------------
@@ -1285,9 +1371,15 @@ def append_calls(
         try:
             load_calls(tmp, columns=columns)
         except InputError as exc:
+            problems = getattr(exc, "problems", None)
+            detail = (
+                format_problems(problems.assign(file=log.name))
+                if problems is not None and len(problems)
+                else str(exc).replace(str(tmp), str(log)).replace(tmp.name, log.name)
+            )
             raise InputError(
-                f"Appending to {log} would make a log that does not load ({exc}); "
-                "nothing was written. Is the log in ISO dates (2026-11-02 14:30)?"
+                f"Appending to {log} would make a log that does not load; nothing was "
+                f"written. Is the log in ISO dates (2026-11-02 14:30)?\n{detail}"
             ) from exc
         if backup is not None:
             with atomic_path(backup) as btmp:
