@@ -10,6 +10,9 @@ shows them), optionally sets cells' number formats (``formats``) and damages the
   command line, never 3) and ``match``, a regex the message must match; ``absent``
   lists text the message must not contain;
 - ``error=None``: the calls are logged; ``logged`` is the number of calls added.
+  With ``then``, the list is edited again after the first run (``{row: {column:
+  value}}``) and read a second time: ``replaced`` earlier entries are corrected (their
+  rows replace them in the log; the backup keeps them), and a third read adds nothing.
 
 Expected outcomes are worked out from the cells typed, not from a run.
 """
@@ -47,6 +50,8 @@ class LogCallsCase:
     formats: dict = field(default_factory=dict)
     damage: str | None = None
     logged: int = 0
+    then: dict = field(default_factory=dict)
+    replaced: int = 0
 
 
 CASES = (
@@ -55,6 +60,18 @@ CASES = (
         "ids_with_formula_prefixes_round_trip",
         {r: {"called_at": f"2026-11-02 1{r}:00", "outcome": "voicemail"} for r in range(2, 7)},
         logged=5,
+    ),
+    # A row corrected after it was logged replaces its entry, the other stays.
+    LogCallsCase(
+        "outcome_and_time_corrected_after_a_first_read",
+        {
+            2: {"called_at": "2026-11-02 10:15", "outcome": "voicemail"},
+            3: {"called_at": "2026-11-02 11:00", "outcome": "no_answer"},
+            4: {"called_at": "2026-11-02 11:30", "outcome": "contact"},
+        },
+        logged=3,
+        then={2: {"outcome": "contact"}, 3: {"called_at": "2026-11-02 11:05"}},
+        replaced=2,
     ),
     # 46328.4 typed into a cell formatted General: a number, not a date.
     LogCallsCase(

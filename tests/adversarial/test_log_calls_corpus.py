@@ -92,6 +92,30 @@ def test_log_calls_case(case, listed, tmp_path, monkeypatch, capsys):
     assert f"Added {case.logged} call(s)" in out
     loaded = arcalls.load_calls(log)
     assert len(loaded) == len(arcalls.load_calls(arcalls.sample_path("calls"))) + case.logged
+    if not case.then:
+        return
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Call list"]
+    header = [c.value for c in ws[1]]
+    for r, values in case.then.items():
+        for name, value in values.items():
+            ws.cell(row=r, column=header.index(name) + 1).value = value
+    wb.save(path)
+    monkeypatch.setattr("arcalls.worksheet._now", lambda: pd.Timestamp(NOW) + pd.Timedelta("1h"))
+    assert main(["log-calls", path.name, "--calls", log.name]) == 0
+    out = capsys.readouterr().out
+    assert f"Added {case.replaced} call(s)" in out
+    assert f"({case.replaced} correcting an entry of the same row" in out
+    corrected = arcalls.load_calls(log)
+    assert len(corrected) == len(loaded)  # replaced, not duplicated
+    mine = corrected[corrected["call_id"].str.endswith(tuple(f"-r{r}" for r in case.fill))]
+    for r, values in case.fill.items():
+        want = {**values, **case.then.get(r, {})}
+        got = mine[mine["call_id"].str.endswith(f"-r{r}")]
+        assert got["outcome"].tolist() == [want["outcome"]]
+        assert got["called_at"].tolist() == [pd.Timestamp(want["called_at"])]
+    assert main(["log-calls", path.name, "--calls", log.name]) == 0
+    assert "Added 0 call(s)" in capsys.readouterr().out
 
 
 def test_prefixed_ids_round_trip_exactly_into_next_weeks_list(listed, tmp_path):
