@@ -82,8 +82,9 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
     leading apostrophe (OWASP's advice for CSV injection), and so does such text after a
-    separator inside a cell (:func:`neutralize_text`). Numbers, dates and booleans are
-    left alone, so a negative amount stays a number.
+    separator inside a cell (:func:`neutralize_text`); control characters that no
+    cell should hold (:data:`CSV_CONTROL`, NUL among them) are removed. Numbers, dates
+    and booleans are left alone, so a negative amount stays a number.
 
     Examples
     --------
@@ -95,8 +96,24 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if _is_text(out[col]):
-            out[col] = neutralize_text(out[col])
+            out[col] = neutralize_text(_without_controls(out[col]))
     return out
+
+
+#: Control characters a CSV cell must not carry (NUL truncates a cell in some programs,
+#: and the loaders refuse them): C0 but tab, newline and carriage return, and DEL.
+CSV_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(values: pd.Series) -> pd.Series:
+    try:
+        bad = values.str.contains(CSV_CONTROL, na=False).to_numpy(dtype=bool)
+    except AttributeError:  # no text in this column
+        return values
+    if not bad.any():
+        return values
+    cleaned = values[bad].str.replace(CSV_CONTROL, "", regex=True)
+    return values.astype("object").mask(bad, cleaned.astype("object"))
 
 
 @contextlib.contextmanager

@@ -64,3 +64,19 @@ def safe_terminal() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+#: What an HTML page must not carry in its text: C0 controls but tab, newline and
+#: carriage return (NUL among them), DEL and the C1 controls.
+MARKUP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def markup_text(text: str) -> str:
+    """``text`` without the control characters an HTML page must not contain.
+
+    Examples
+    --------
+    >>> markup_text("Acme\\x00 Corp\\x1b\\x7f\\tok")
+    'Acme Corp\\tok'
+    """
+    return MARKUP_CONTROL.sub("", text)

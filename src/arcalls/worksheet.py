@@ -56,6 +56,7 @@ import pandas as pd
 from ._excel import EntryColumn, read_properties
 from ._export import atomic_path, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
+from ._text import MARKUP_CONTROL, markup_text
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
@@ -771,12 +772,12 @@ def _html(sheets: CallSheets) -> str:
 def _html_escape(text: str) -> str:
     import html
 
-    return html.escape(text, quote=True)
+    return html.escape(markup_text(text), quote=True)
 
 
 def _esc(values: pd.Series) -> pd.Series:
     """HTML-escaped text of each value ('' for missing), vectorised."""
-    text = values.astype("string").fillna("")
+    text = values.astype("string").fillna("").str.replace(MARKUP_CONTROL, "", regex=True)
     for raw, safe in (
         ("&", "&amp;"),
         ("<", "&lt;"),
