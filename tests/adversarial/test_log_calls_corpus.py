@@ -138,3 +138,16 @@ def test_prefixed_ids_round_trip_exactly_into_next_weeks_list(listed, tmp_path):
     assert set(mine["customer_id"]) <= set(tables.invoices["customer_id"])
     # Reading the same list twice adds nothing.
     assert len(arcalls.worksheet.append_calls(calls, log, now=NOW).added) == 0
+
+
+def test_the_readme_quotes_the_limits_log_calls_applies():
+    from pathlib import Path
+
+    from arcalls._parse import MAX_ABS_AMOUNT
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    loop = readme.split("### The weekly loop", 1)[1].split("\n## ", 1)[0]
+    assert f"an amount of {MAX_ABS_AMOUNT:,.0f} or more" in loop
+    # 46328 is 2026-11-02 as Excel counts days (from 1899-12-30), as the corpus expects.
+    assert (pd.Timestamp("2026-11-02") - pd.Timestamp("1899-12-30")).days == 46328
+    assert "`46328`" in loop and "is not a readable arcalls call list" in loop
