@@ -274,3 +274,15 @@ def test_every_writer_is_safe_with_control_characters(tmp_path):
     assert not MARKUP_CONTROL.search(page)
     shown = {MARKUP_CONTROL.sub("", n) for n in listed.calls["customer_name"]}
     assert all(n in page for n in shown), shown
+
+
+def test_the_reports_call_table_is_safe_with_control_characters():
+    from arcalls._text import MARKUP_CONTROL
+    from arcalls.report import _call_table
+
+    _, listed = _list_named(CONTROL_HOSTILE)
+    page = _call_table(listed.calls, None)
+    assert not MARKUP_CONTROL.search(page)
+    assert {MARKUP_CONTROL.sub("", n) for n in listed.calls["customer_name"]} <= {
+        n for n in ("NulCo", "BellCo", "Esc[2JCo", "DelCo", "VtCo") if n in page
+    }
