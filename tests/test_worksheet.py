@@ -443,11 +443,11 @@ def test_a_filled_list_lands_in_the_log_and_in_promise_outcomes(
         extra=[{"customer_id": first, "called_at": "2026-11-04 09:30", "outcome": "no_answer"}],
     )
     calls = read_filled_list(workbook, collector="Dana", now=SAMPLE_NOW)
-    # Ids come from the account and the minute of the call, not from row positions.
+    # Ids name the list, the account, the minute of the call and the row.
     p_id, v_id, again_id = (
-        f"LOG-20261031-{first}-202611021015",
-        f"LOG-20261031-{second}-202611021100",
-        f"LOG-20261031-{first}-202611040930",
+        f"LOG-20261031-{first}-202611021015-r2",
+        f"LOG-20261031-{second}-202611021100-r3",
+        f"LOG-20261031-{first}-202611040930-r17",
     )
     assert sorted(calls["call_id"]) == sorted([p_id, v_id, again_id])
     assert calls.set_index("call_id").loc[again_id, "row"] == 17
@@ -467,7 +467,9 @@ def test_a_filled_list_lands_in_the_log_and_in_promise_outcomes(
     assert promise["promise_date"] == pd.Timestamp("2026-11-09")
     assert promise["promise_amount"] == 1500.0
     assert promise["collector"] == "Dana"
-    assert mine.loc[v_id, "notes"] == "'-left msg"  # formula-safe
+    # Formula-safe in the file, read back exactly as typed.
+    assert b"'-left msg" in after
+    assert mine.loc[v_id, "notes"] == "-left msg"
 
     outcomes = arcalls.promise_outcomes(loaded, sample.payments, sample.invoices, as_of=SAMPLE_NOW)
     row = outcomes.set_index("call_id").loc[p_id]
@@ -616,8 +618,12 @@ def test_two_calls_in_one_minute_get_distinct_ids(workbook):
     ws = wb["Call list"]
     ws.cell(row=ws.max_row, column=2).value = ws.cell(row=2, column=2).value
     wb.save(workbook)
-    ids = read_filled_list(workbook, now=SAMPLE_NOW)["call_id"].tolist()
-    assert len(set(ids)) == 2 and ids[1] == ids[0] + "-2"
+    calls = read_filled_list(workbook, now=SAMPLE_NOW)
+    ids = calls["call_id"].tolist()
+    # The row is part of the id (the entry's identity), so the two differ by it alone.
+    rows = calls["row"].tolist()
+    assert len(set(ids)) == 2 and rows[0] == 2
+    assert ids[1] == ids[0].removesuffix("-r2") + f"-r{rows[1]}"
 
 
 def test_a_workbook_arcalls_did_not_write_is_refused(tmp_path):
@@ -700,3 +706,74 @@ def test_money_text_is_python_formatting_to_the_cent(value):
 
     text = _money_text(pd.Series([value])).iloc[0]
     assert text == "$" + f"{round(value, 2):,.2f}".replace("$", "")
+
+
+@pytest.mark.parametrize(
+    "corrected",
+    [
+        {"outcome": "contact"},  # same minute: same id, other content
+        {"called_at": "2026-11-02 11:45"},  # another minute: another id
+        {"notes": "promised to call back"},
+    ],
+    ids=["outcome", "time", "notes"],
+)
+def test_a_corrected_row_replaces_its_entry_and_the_backup_keeps_it(
+    tmp_path, workbook, log, sample_list, corrected
+):
+    first, second = _first_ids(sample_list, 2)
+    entry = {"called_at": "2026-11-02 10:15", "outcome": "voicemail"}
+    _fill(workbook, {2: entry, 3: {"called_at": "2026-11-02 11:00", "outcome": "no_answer"}})
+    original = log.read_bytes()
+    first_read = read_filled_list(workbook, collector="Dana", now=SAMPLE_NOW)
+    append_calls(first_read, log, now=SAMPLE_NOW)
+    logged = log.read_bytes()
+    old_id = first_read.set_index("customer_id").loc[first, "call_id"]
+
+    _fill(workbook, {2: corrected})
+    later = pd.Timestamp(SAMPLE_NOW) + pd.Timedelta(hours=1)
+    second_read = read_filled_list(workbook, now=later)
+    update = append_calls(second_read, log, now=later)
+    assert len(update.added) == 1 and len(update.skipped) == 1
+    assert update.replaced["call_id"].tolist() == [old_id]
+    assert "1 correcting an entry of the same row" in update.describe()
+    # The backup is the log as the first read left it, the earlier entry in it.
+    assert update.backup.read_bytes() == logged
+    # The log: the original bytes, the untouched entry of row 3, then the correction.
+    after = log.read_bytes()
+    assert after.startswith(original)
+    old_line = next(x for x in logged[len(original) :].splitlines() if old_id.encode() in x)
+    assert old_line not in after.splitlines()
+    assert len(after.splitlines()) == len(logged.splitlines())
+    loaded = arcalls.load_calls(log)
+    mine = loaded[loaded["call_id"].str.startswith("LOG-")].set_index("customer_id")
+    assert len(mine) == 2 and sorted(mine.index) == sorted([first, second])
+    row = mine.loc[first]
+    want = {**entry, **corrected}
+    assert row["called_at"] == pd.Timestamp(want["called_at"])
+    assert row["outcome"] == want["outcome"]
+    assert row["collector"] == "Dana"  # kept from the entry it corrects
+    if "notes" in corrected:
+        assert row["notes"] == corrected["notes"]
+    # Reading the same list again adds nothing.
+    again = append_calls(read_filled_list(workbook, now=later), log, now=later)
+    assert len(again.added) == 0 and len(again.replaced) == 0
+    assert log.read_bytes() == after
+
+
+def test_a_correction_keeps_a_multiline_note_of_another_entry(tmp_path, workbook, log):
+    """Records are found as CSV records: a note spanning lines stays whole."""
+    _fill(
+        workbook,
+        {
+            2: {"called_at": "2026-11-02 10:15", "outcome": "voicemail"},
+            3: {"called_at": "2026-11-02 11:00", "outcome": "contact", "notes": "a\nb, c"},
+        },
+    )
+    append_calls(read_filled_list(workbook, now=SAMPLE_NOW), log, now=SAMPLE_NOW)
+    _fill(workbook, {2: {"outcome": "no_answer"}})
+    update = append_calls(read_filled_list(workbook, now=SAMPLE_NOW), log, now=SAMPLE_NOW)
+    assert len(update.replaced) == 1
+    loaded = arcalls.load_calls(log)
+    mine = loaded[loaded["call_id"].str.startswith("LOG-")]
+    assert sorted(mine["outcome"]) == ["contact", "no_answer"]
+    assert mine.loc[mine["outcome"] == "contact", "notes"].tolist() == ["a\nb, c"]

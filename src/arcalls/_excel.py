@@ -171,7 +171,8 @@ def write_workbook(
     bold = Font(bold=True)
     for name, frame in sheets.items():
         ws = wb.create_sheet(title=name)
-        ws.append([str(c) for c in frame.columns])
+        frame = _storable(frame)
+        ws.append([_storable_text(str(c)) for c in frame.columns])
         for cell in ws[1]:
             cell.font = bold
         for row in _python_rows(frame):
@@ -205,7 +206,7 @@ def write_workbook(
         from openpyxl.packaging.custom import StringProperty
 
         for key, value in properties.items():
-            wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
+            wb.custom_doc_props.append(StringProperty(name=key, value=_storable_text(str(value))))
 
     wb.properties.creator = "arcalls"
     wb.properties.created = stamp
@@ -218,6 +219,35 @@ def write_workbook(
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
     return Path(path)
+
+
+def _storable_text(text: str) -> str:
+    """``text`` without the control characters an .xlsx cannot hold (openpyxl refuses
+    them: C0 controls but tab, newline and carriage return)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`_storable_text` applied to its text cells (a copy if needed)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        try:
+            bad = s.str.contains(ILLEGAL_CHARACTERS_RE, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # no text in this column
+            continue
+        if bad.any():
+            if out is frame:
+                out = frame.copy()
+            cleaned = s[bad].str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
+            out[col] = s.astype("object").mask(bad, cleaned.astype("object"))
+    return out
 
 
 def _python_rows(frame: pd.DataFrame) -> list[list]:
@@ -365,6 +395,8 @@ def _cell_value(value):
     """A layout value as openpyxl stores it (Timestamps as datetimes, NaN as empty)."""
     if value is None or value is pd.NaT or value is pd.NA:
         return None
+    if isinstance(value, str):
+        return _storable_text(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, float) and np.isnan(value):

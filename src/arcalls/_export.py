@@ -12,6 +12,7 @@ import errno
 import functools
 import inspect
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,14 +23,71 @@ from .errors import OutputError
 
 #: A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Characters a spreadsheet may split a CSV line on (its locale's list separator, a tab
+#: or a pipe), whatever separator the file was written with.
+CELL_SEPARATORS = (",", ";", "\t", "|")
+
+_TRIGGER = "[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+_AT_PIECE = "(?:^|(?<=[" + re.escape("".join(CELL_SEPARATORS)) + "]))( *)"
+# Where a piece of a cell (its start, or what follows a separator) would run as a
+# formula. A piece that already starts with apostrophes before a trigger gets one more,
+# so that reading back removes exactly the one the export added (a genuine leading
+# apostrophe survives the round trip).
+_RISKY_PIECE = re.compile(_AT_PIECE + "(?='*" + _TRIGGER + ")")
+_QUOTED_PIECE = re.compile(_AT_PIECE + "'(?='*" + _TRIGGER + ")")
+# The same without a group, to find the cells (str.contains warns about groups).
+_HAS_RISKY = re.compile(_RISKY_PIECE.pattern.replace("( *)", "(?: *)", 1))
+_HAS_QUOTED = re.compile(_QUOTED_PIECE.pattern.replace("( *)", "(?: *)", 1))
+
+
+def _is_text(s: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+
+
+def neutralize_text(values: pd.Series) -> pd.Series:
+    """Text with an apostrophe before every piece a spreadsheet would run as a formula.
+
+    A piece is the cell's start or what follows a separator (:data:`CELL_SEPARATORS`,
+    after optional spaces), so ``Acme;=1+1`` becomes ``Acme;'=1+1``: a spreadsheet that
+    splits the line on ``;`` sees ``'=1+1``, text. :func:`restore_text` undoes it exactly.
+
+    Examples
+    --------
+    >>> neutralize_text(pd.Series(["=1+1", "Acme;=1+1", "a, -2", "'=x", "Acme"])).tolist()
+    ["'=1+1", "Acme;'=1+1", "a, '-2", "''=x", 'Acme']
+    """
+    text = values.astype("string")
+    risky = text.str.contains(_HAS_RISKY).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    quoted = text[risky].str.replace(_RISKY_PIECE, r"\1'", regex=True)
+    return values.astype("object").mask(risky, quoted.astype("object"))
+
+
+def restore_text(values: pd.Series) -> pd.Series:
+    """The text :func:`neutralize_text` was given: one added apostrophe removed per piece.
+
+    Examples
+    --------
+    >>> restore_text(pd.Series(["'=1+1", "Acme;'=1+1", "''=x", "'Acme", None])).tolist()
+    ['=1+1', 'Acme;=1+1', "'=x", "'Acme", None]
+    """
+    text = values.astype("string")
+    quoted = text.str.contains(_HAS_QUOTED).fillna(False).to_numpy(dtype=bool)
+    if not quoted.any():
+        return values
+    plain = text[quoted].str.replace(_QUOTED_PIECE, r"\1", regex=True)
+    return values.mask(quoted, plain.astype(values.dtype))
 
 
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot run as spreadsheet formulas.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading apostrophe (OWASP's advice for CSV injection). Numbers, dates and booleans
-    are left alone, so a negative amount stays a number.
+    leading apostrophe (OWASP's advice for CSV injection), and so does such text after a
+    separator inside a cell (:func:`neutralize_text`); control characters that no
+    cell should hold (:data:`CSV_CONTROL`, NUL among them) are removed. Numbers, dates
+    and booleans are left alone, so a negative amount stays a number.
 
     Examples
     --------
@@ -40,14 +98,25 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for col in out.columns:
-        s = out[col]
-        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
-            continue
-        text = s.astype("string")
-        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
-        if risky.any():
-            out[col] = s.astype("object").where(~risky, "'" + text.astype("object"))
+        if _is_text(out[col]):
+            out[col] = neutralize_text(_without_controls(out[col]))
     return out
+
+
+#: Control characters a CSV cell must not carry (NUL truncates a cell in some programs,
+#: and the loaders refuse them): C0 but tab, newline and carriage return, and DEL.
+CSV_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(values: pd.Series) -> pd.Series:
+    try:
+        bad = values.str.contains(CSV_CONTROL, na=False).to_numpy(dtype=bool)
+    except AttributeError:  # no text in this column
+        return values
+    if not bad.any():
+        return values
+    cleaned = values[bad].str.replace(CSV_CONTROL, "", regex=True)
+    return values.astype("object").mask(bad, cleaned.astype("object"))
 
 
 def _same_file(a: Path, b: Path) -> bool:

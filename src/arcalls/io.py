@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _parse
+from ._export import restore_text
 from ._presets import PRESETS, Preset
 from .errors import (
     PROBLEM_COLUMNS,
@@ -350,7 +351,7 @@ def load_calls(
     >>> calls["outcome"].tolist()
     ['promise', 'voicemail']
     """
-    return _public_load(
+    frame = _public_load(
         CALLS,
         source,
         preset=preset,
@@ -361,6 +362,12 @@ def load_calls(
         make_ids=make_ids,
         outcome_map=outcome_map,
     )
+    # arcalls writes the log (log-calls) with formula-safe text; read it back exactly,
+    # so that an id such as "-C1" still matches its invoices.
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = restore_text(frame[col])
+    return frame
 
 
 def load_customers(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency, format_amount
+from ._text import MARKUP_CONTROL
 from .errors import ArcallsError, InputError
 from .schema import Tables
 
@@ -451,7 +452,7 @@ def _call_table(listed: pd.DataFrame, currency: str | None) -> str:
         shown["p_pay"] = shown["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}")
     # A missing text cell is blank, never pandas' "<NA>".
     text = [c for c in shown.columns if c not in ("rank", "oldest_days_past_due")]
-    shown[text] = shown[text].astype("string").fillna("")
+    shown[text] = shown[text].astype("string").fillna("").replace(MARKUP_CONTROL, "", regex=True)
     # to_html escapes every cell: names and reasons come from the user's files.
     return shown.rename(columns=_CALL_COLUMNS).to_html(
         index=False, escape=True, border=0, na_rep="", classes="calls"

@@ -25,10 +25,16 @@ Rules, as implemented:
   needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
   are refused; the call must be on or after the list's as-of day and not after the
   time of reading; the account must be on the list. All problems are reported at once.
-- **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>``
-  (``-2``, ``-3``... for more calls to one account in the same minute): the same list
-  read twice gives the same ids, and :func:`append_calls` skips calls whose id, or
-  whose customer, time and outcome, are already in the log.
+- **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>-r<row>``:
+  the same list read twice gives the same ids, and :func:`append_calls` skips calls
+  whose id, or whose customer, time and outcome, are already in the log.
+- **Corrections.** An entry's identity is its list, account and Excel row. A row edited
+  after it was logged (time, outcome, promise or notes corrected) replaces its earlier
+  entry in the log; the earlier entry stays in the dated backup. Rows for second calls
+  go below the list, so that the rows already logged keep their numbers.
+- **Refused as ambiguous**: a bare number in a date column (an Excel serial typed into a
+  cell not formatted as a date), a ``called_at`` without a time of day, and promise
+  amounts typed as text in European style (``1.500``, ``15,00``).
 - **The list's accounts** are stored in the workbook (document properties), so a row
   the caller inserts for a second call is accepted when its ``customer_id`` was on the
   list, and deleting or sorting rows does no harm.
@@ -41,14 +47,16 @@ import io
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ._excel import EntryColumn, read_properties
-from ._export import atomic_path, locking, neutralize_formulas
+from ._export import atomic_path, locking, neutralize_formulas, restore_text
+from ._parse import MAX_ABS_AMOUNT
+from ._text import MARKUP_CONTROL, markup_text
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
@@ -791,12 +799,12 @@ def _html(sheets: CallSheets) -> str:
 def _html_escape(text: str) -> str:
     import html
 
-    return html.escape(text, quote=True)
+    return html.escape(markup_text(text), quote=True)
 
 
 def _esc(values: pd.Series) -> pd.Series:
     """HTML-escaped text of each value ('' for missing), vectorised."""
-    text = values.astype("string").fillna("")
+    text = values.astype("string").fillna("").str.replace(MARKUP_CONTROL, "", regex=True)
     for raw, safe in (
         ("&", "&amp;"),
         ("<", "&lt;"),
@@ -886,6 +894,11 @@ def write_call_sheets(sheets: CallSheets, path: str | os.PathLike) -> Path:
 
 #: Text dates the entry columns accept when a cell holds text rather than a date.
 _TEXT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+#: A bare number in a date column: an Excel serial day, or a slip; refused, not guessed.
+_SERIAL_PROBLEM = (
+    "a number, not a date (an Excel serial day typed into a cell not formatted as a "
+    "date is ambiguous); type the date, e.g. {e}, or format the cell as a date"
+)
 
 
 def read_filled_list(
@@ -933,7 +946,7 @@ def read_filled_list(
     ...     wb.save(out)
     ...     calls = read_filled_list(out, now="2026-11-03")
     >>> calls[["call_id", "outcome"]].to_numpy().tolist()  # doctest: +ELLIPSIS
-    [['LOG-20261031-C...-202611021015', 'voicemail']]
+    [['LOG-20261031-C...-202611021015-r2', 'voicemail']]
     """
     path = Path(path)
     now = _now() if now is None else pd.Timestamp(now)
@@ -951,16 +964,17 @@ def read_filled_list(
         )
     calls = calls.sort_values(["customer_id", "called_at", "row"], kind="mergesort")
     minute = calls["called_at"].dt.strftime("%Y%m%d%H%M")
-    # The id depends on the call itself, not on its position, so that a row added to
-    # the list after a first read never takes the id of a call already logged.
-    n = calls.groupby([calls["customer_id"], minute], observed=True).cumcount() + 1
+    # The id names the list, the account, the minute of the call and the row (the
+    # entry's identity): the same list read twice gives the same ids, and a row edited
+    # since is recognised as a correction of its earlier entry (see append_calls).
     calls = calls.assign(
         call_id=(
             f"LOG-{as_of:%Y%m%d}-"
             + calls["customer_id"]
             + "-"
             + minute
-            + np.where(n > 1, "-" + n.astype(str), "")
+            + "-r"
+            + calls["row"].astype(str)
         ).astype("string"),
         collector=pd.Series(collector, index=calls.index, dtype="string"),
     )
@@ -985,8 +999,8 @@ def _list_identity(path: Path) -> tuple[pd.Timestamp, list[str]]:
         )
     try:
         props = read_properties(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from exc
+    except Exception as exc:  # openpyxl, zipfile and lxml each raise their own on damage
+        raise _unreadable(path, exc) from exc
     if props.get(PROPERTY_KIND) != KIND_CALL_LIST or PROPERTY_AS_OF not in props:
         raise InputError(
             f"{path} is not a call list written by arcalls (its document properties lack "
@@ -1005,15 +1019,31 @@ def _list_identity(path: Path) -> tuple[pd.Timestamp, list[str]]:
     return pd.Timestamp(props[PROPERTY_AS_OF]), accounts
 
 
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    reason = str(exc).strip() or type(exc).__name__
+    return InputError(
+        f"{path} is not a readable arcalls call list: {reason} (the file is damaged or "
+        "truncated, or not an Excel workbook). Export it again with arcalls call-list "
+        "and type the calls into the new list."
+    )
+
+
 def _entry_rows(path: Path) -> pd.DataFrame:
     """The list sheet's cells as Python values, with the Excel row number."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a damaged zip or XML part
+        raise _unreadable(path, exc) from exc
     try:
         if LIST_SHEET not in wb.sheetnames:
             raise InputError(f"{path} has no sheet {LIST_SHEET!r}; it has {wb.sheetnames}.")
         rows = list(wb[LIST_SHEET].iter_rows(values_only=True))
+    except InputError:
+        raise
+    except Exception as exc:  # a truncated or damaged sheet
+        raise _unreadable(path, exc) from exc
     finally:
         wb.close()
     header = [str(h) if h is not None else "" for h in (rows[0] if rows else ())]
@@ -1070,12 +1100,20 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         "this account is not on the list: log calls only for the listed accounts",
     )
 
-    called_at, bad = _dates(entries["called_at"])
+    called_at, bad, serial = _dates(entries["called_at"])
     problem(
         entries["called_at"].isna(), "called_at", "", "called_at is empty: enter when you called"
     )
     problem(
         bad, "called_at", entries["called_at"], "not a date and time; use e.g. 2026-11-02 14:30"
+    )
+    problem(serial, "called_at", entries["called_at"], _SERIAL_PROBLEM.format(e="2026-11-02 14:30"))
+    problem(
+        (called_at == called_at.dt.normalize()).to_numpy(dtype=bool),
+        "called_at",
+        entries["called_at"],
+        "no time of day: a date alone (or a day number such as 46328 in a date cell) reads "
+        "as midnight; enter the time of the call, e.g. 2026-11-02 14:30",
     )
     problem(
         called_at < as_of,
@@ -1100,10 +1138,16 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
     )
     is_promise = (outcome == "promise").fillna(False).to_numpy(dtype=bool)
 
-    promise_date, bad_date = _dates(entries["new_promise_date"])
+    promise_date, bad_date, serial_date = _dates(entries["new_promise_date"])
     promise_date = promise_date.dt.normalize()
     problem(
         bad_date, "new_promise_date", entries["new_promise_date"], "not a date; use e.g. 2026-11-09"
+    )
+    problem(
+        serial_date,
+        "new_promise_date",
+        entries["new_promise_date"],
+        _SERIAL_PROBLEM.format(e="2026-11-09"),
     )
     problem(
         is_promise & entries["new_promise_date"].isna().to_numpy(),
@@ -1117,12 +1161,25 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         promise_date.dt.strftime("%Y-%m-%d"),
         "the promise date is before the call",
     )
-    amount, bad_amount = _amounts(entries["new_promise_amount"])
+    amount, bad_amount, ambiguous, too_large = _amounts(entries["new_promise_amount"])
     problem(
         bad_amount,
         "new_promise_amount",
         entries["new_promise_amount"],
         "not an amount greater than 0; e.g. 1250.00",
+    )
+    problem(
+        ambiguous,
+        "new_promise_amount",
+        entries["new_promise_amount"],
+        "ambiguous amount typed as text (1.500 and 15,00 each read two ways); type the "
+        "number with a decimal point and no thousands dot, e.g. 1500.00 or 15.00",
+    )
+    problem(
+        too_large,
+        "new_promise_amount",
+        entries["new_promise_amount"],
+        f"amount too large (not below {MAX_ABS_AMOUNT:,.0f}): a typing slip?",
     )
     given = (entries["new_promise_date"].notna() | entries["new_promise_amount"].notna()).to_numpy()
     problem(
@@ -1162,24 +1219,61 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
     return found, calls
 
 
-def _dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Cells as timestamps (Excel dates, or ISO text), and which filled cells are not."""
+def _is_str(values: pd.Series) -> np.ndarray:
+    """Which cells hold text (as opposed to a number or a date Excel stored)."""
+    try:
+        return values.str.len().notna().to_numpy(dtype=bool)
+    except AttributeError:  # no text cell at all
+        return np.zeros(len(values), dtype=bool)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """The cells Excel stored as numbers (not text, not dates), as floats; NaN elsewhere."""
+    number = values.where(~_is_str(values))
+    return pd.to_numeric(number, errors="coerce").astype("float64")
+
+
+def _dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Cells as timestamps (Excel dates, or ISO text), the bad filled cells, and which of
+    those are bare numbers (an Excel serial typed into a cell not formatted as a date)."""
     # A date cell reads back as a datetime, whose text is ISO too: one path for both.
     text = values.astype("string").str.strip().str.replace("T", " ", regex=False)
-    iso = text.str.match(_TEXT_DATE).fillna(False).to_numpy(dtype=bool)
+    serial = _numbers(values).notna().to_numpy()
+    iso = text.str.match(_TEXT_DATE).fillna(False).to_numpy(dtype=bool) & ~serial
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if iso.any():
         parsed[iso] = pd.to_datetime(text[iso], errors="coerce", format="mixed")
     bad = values.notna().to_numpy() & parsed.isna().to_numpy()
-    return parsed, bad
+    return parsed, bad & ~serial, bad & serial
 
 
-def _amounts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Cells as positive amounts ($ and thousands separators allowed), and the bad ones."""
-    text = values.astype("string").str.replace(r"[$,\s]", "", regex=True)
-    number = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = values.notna().to_numpy() & ~(number > 0).to_numpy(dtype=bool)
-    return number.where(number > 0), bad
+#: Text amounts read without doubt: 1500, 1500.5, 1,500.00, $1,250 (US style).
+_TEXT_AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+#: Text amounts written European style (1.500, 15,00, 1.234,56): refused, not guessed.
+_EUROPEAN_AMOUNT = re.compile(r"^\$?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\$?\d+,\d{1,2}$|^\$?\d+,\d{4,}$")
+
+
+def _amounts(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells as positive amounts, and the filled cells that are bad, ambiguous (text in
+    European style) or too large (not below the loader's limit, so the log would not load).
+
+    A number cell is taken as it is; a text cell must be US style (``1,500.00``,
+    ``$1250``): ``1.500`` and ``15,00`` could each mean two amounts and are refused.
+    """
+    text = values.astype("string").str.replace(r"\s", "", regex=True)
+    is_text = _is_str(values)
+    plain = text.str.match(_TEXT_AMOUNT).fillna(False).to_numpy(dtype=bool) & is_text
+    european = text.str.match(_EUROPEAN_AMOUNT).fillna(False).to_numpy(dtype=bool) & is_text
+    from_text = pd.to_numeric(
+        text.where(plain).str.replace(r"[$,]", "", regex=True), errors="coerce"
+    ).astype("float64")
+    number = _numbers(values).fillna(from_text)
+    filled = values.notna().to_numpy()
+    too_large = filled & (number.abs() >= MAX_ABS_AMOUNT).to_numpy(dtype=bool)
+    good = (number > 0).to_numpy(dtype=bool) & ~too_large
+    ambiguous = filled & european & ~plain
+    bad = filled & ~good & ~ambiguous & ~too_large
+    return number.where(good), bad, ambiguous, too_large
 
 
 # -- appending to the call log --------------------------------------------------------
@@ -1200,16 +1294,25 @@ class CallLogUpdate:
         outcome), not appended again.
     backup : Path or None
         The copy of the previous log, None when nothing was written or the log is new.
+    replaced : DataFrame
+        The earlier log entries that corrections replaced (as loaded from the log);
+        each is still in ``backup``. Their corrections are among ``added``.
     """
 
     path: Path
     added: pd.DataFrame
     skipped: pd.DataFrame
     backup: Path | None
+    replaced: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def describe(self) -> str:
-        """One line: how many calls were added, skipped and where the backup is."""
+        """One line: how many calls were added, corrected, skipped; where the backup is."""
         text = f"Added {len(self.added)} call(s) to {self.path}"
+        if len(self.replaced):
+            text += (
+                f" ({len(self.replaced)} correcting an entry of the same row logged "
+                "before, which it replaces)"
+            )
         if len(self.skipped):
             text += f"; {len(self.skipped)} already in the log were skipped"
         if self.backup is not None:
@@ -1230,7 +1333,10 @@ def append_calls(
     The existing file's bytes are kept as they are and the new rows are added after
     them, in the file's own column order (read from its header). Calls already in the
     log (same ``call_id``, or same ``customer_id``, ``called_at`` and ``outcome``) are
-    skipped. Before the log is replaced, it is copied beside itself as
+    skipped. A correction (an entry of the same list, account and row as a logged
+    entry, with another time, outcome, promise or notes) replaces that entry: its
+    record is removed, every other byte kept, and the correction appended. Before the
+    log is replaced, it is copied beside itself as
     ``<name>.YYYYMMDD-HHMMSS.bak.csv``; the new log is written to a temporary file,
     loaded back with :func:`arcalls.load_calls` as a check, then moved into place. When
     nothing is new, nothing is written.
@@ -1301,7 +1407,7 @@ def append_calls(
                 "pass the mapping of its headers (--columns) used to load it."
             )
 
-    fresh, skipped = _new_calls(calls, existing)
+    fresh, skipped, replaced = _new_calls(calls, existing)
     for c in CALLS.names:
         if c in fresh and c not in to_header and fresh[c].notna().any():
             raise SchemaError(
@@ -1311,21 +1417,30 @@ def append_calls(
     if fresh.empty:
         return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=None)
 
-    text = _csv_rows(fresh, header=header, to_header=to_header, original=original)
+    kept = original
+    if len(replaced):
+        kept = _drop_entries(original, set(replaced["call_id"]), column=to_header["call_id"])
+    text = _csv_rows(fresh, header=header, to_header=to_header, original=kept)
     backup = _backup_path(log, now) if exists else None
     with atomic_path(log) as tmp:
         tmp.write_bytes(text)
         try:
             load_calls(tmp, columns=columns)
         except InputError as exc:
+            problems = getattr(exc, "problems", None)
+            detail = (
+                format_problems(problems.assign(file=log.name))
+                if problems is not None and len(problems)
+                else str(exc).replace(str(tmp), str(log)).replace(tmp.name, log.name)
+            )
             raise InputError(
-                f"Appending to {log} would make a log that does not load ({exc}); "
-                "nothing was written. Is the log in ISO dates (2026-11-02 14:30)?"
+                f"Appending to {log} would make a log that does not load; nothing was "
+                f"written. Is the log in ISO dates (2026-11-02 14:30)?\n{detail}"
             ) from exc
         if backup is not None:
             with atomic_path(backup) as btmp:
                 btmp.write_bytes(original)
-    return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=backup)
+    return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=backup, replaced=replaced)
 
 
 def _header(original: bytes, log: Path) -> list[str]:
@@ -1335,8 +1450,41 @@ def _header(original: bytes, log: Path) -> list[str]:
     return next(csv.reader(first))
 
 
-def _new_calls(calls: pd.DataFrame, existing: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Calls not yet in the log (by id, or by customer, time and outcome), and the rest."""
+#: A call id written by read_filled_list: LOG-<as_of>-<customer>-<minute>-r<row>.
+_LIST_ENTRY_ID = r"^(LOG-\d{8})-.*-\d{12}-r(\d+)$"
+#: What a correction may change; a row whose entry differs in any of them replaces it.
+_ENTRY_FIELDS = ("called_at", "outcome", "promise_date", "promise_amount", "notes")
+
+
+def _entry_identity(frame: pd.DataFrame) -> pd.Series:
+    """The list, account and row an entry came from (NA for calls not read from a list)."""
+    parts = frame["call_id"].astype("string").str.extract(_LIST_ENTRY_ID)
+    return parts[0] + "\x1f" + frame["customer_id"].astype("string") + "\x1f" + parts[1]
+
+
+def _entry_content(frame: pd.DataFrame) -> pd.Series:
+    """The fields a correction may change, as one text per entry."""
+    text = pd.Series("", index=frame.index, dtype="string")
+    for c in _ENTRY_FIELDS:
+        s = frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)
+        if c in {"called_at", "promise_date"}:
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif c == "promise_amount":
+            s = pd.to_numeric(s).round(2).map("{:.2f}".format, na_action="ignore")
+        text = text + "\x1f" + s.astype("string").fillna("")
+    return text
+
+
+def _new_calls(
+    calls: pd.DataFrame, existing: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(calls to append, calls already in the log, earlier entries corrections replace).
+
+    An entry read from a list whose row (same list, same account, same row) is in the
+    log with other content (time, outcome, promise or notes) is a correction: it
+    replaces the earlier entry. Otherwise a call is new unless its id, or its customer,
+    time and outcome, are in the log already.
+    """
 
     def key(frame):
         return (
@@ -1347,11 +1495,70 @@ def _new_calls(calls: pd.DataFrame, existing: pd.DataFrame) -> tuple[pd.DataFram
             + frame["outcome"].astype(str)
         )
 
+    none = existing.iloc[:0]
+    if not len(existing):
+        keys = key(calls)
+        old = keys.duplicated()
+        return calls[~old].reset_index(drop=True), calls[old].reset_index(drop=True), none
+    identity, logged_identity = _entry_identity(calls), _entry_identity(existing)
+    content = _entry_content(calls)
+    logged = pd.DataFrame(
+        {"identity": logged_identity, "content": _entry_content(existing)}
+    ).dropna(subset=["identity"])
+    same_row = identity.isin(logged["identity"]).fillna(False).to_numpy(dtype=bool)
+    unchanged = (
+        (identity + "\x1e" + content)
+        .isin(logged["identity"] + "\x1e" + logged["content"])
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    correction = same_row & ~unchanged
     seen_ids = set(existing["call_id"].astype(str))
-    seen_keys = set(key(existing)) if len(existing) else set()
+    seen_keys = set(key(existing))
     keys = key(calls)
-    old = calls["call_id"].astype(str).isin(seen_ids) | keys.isin(seen_keys) | keys.duplicated()
-    return calls[~old].reset_index(drop=True), calls[old].reset_index(drop=True)
+    already = calls["call_id"].astype(str).isin(seen_ids) | keys.isin(seen_keys)
+    old = (unchanged | (already.to_numpy() & ~correction)) | keys.duplicated().to_numpy()
+    fresh = calls[~old]
+    replaced_identity = set(identity[correction & ~old])
+    replaced = existing[logged_identity.isin(replaced_identity).fillna(False).to_numpy(bool)]
+    if len(replaced) and "collector" in fresh:
+        # A correction keeps who made the call unless the new read names someone.
+        before = pd.Series(replaced["collector"].to_numpy(), index=logged_identity[replaced.index])
+        before = before[~before.index.duplicated()]
+        fresh = fresh.assign(
+            collector=fresh["collector"].fillna(identity[fresh.index].map(before)).astype("string")
+        )
+    return (
+        fresh.reset_index(drop=True),
+        calls[old].reset_index(drop=True),
+        replaced.reset_index(drop=True),
+    )
+
+
+def _drop_entries(original: bytes, call_ids: set, *, column: str) -> bytes:
+    """The log's bytes without the records whose call id is in ``call_ids``.
+
+    Every other byte stays as it was; records are found with the csv module, so a
+    note spanning lines is one record.
+    """
+    text = original.decode("utf-8", errors="surrogateescape")
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)
+    header = next(reader)
+    at = [h.lstrip("\ufeff") for h in header].index(column)
+    spans, ids = [], []
+    start = reader.line_num
+    for record in reader:
+        spans.append((start, reader.line_num))
+        ids.append(record[at] if len(record) > at else "")
+        start = reader.line_num
+    drop = restore_text(pd.Series(ids, dtype="object")).isin(call_ids).to_numpy(dtype=bool)
+    keep = np.ones(len(lines), dtype=bool)
+    for (first, last), gone in zip(spans, drop, strict=True):
+        if gone:
+            keep[first:last] = False
+    kept = "".join(line for line, k in zip(lines, keep, strict=True) if k)
+    return kept.encode("utf-8", errors="surrogateescape")
 
 
 def _csv_rows(fresh, *, header, to_header, original: bytes) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 
 import openpyxl
 import pandas as pd
@@ -189,3 +190,99 @@ def test_a_successful_write_replaces_the_list(small_list, tmp_path):
     assert target.read_bytes() != b"last week's list"
     _assert_csv_safe(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "list_excluded.csv"]
+
+
+# ------------------------------------------------------- separators and control characters
+
+#: A formula hidden after a separator: a spreadsheet splitting lines on that separator
+#: (its locale's list separator, a tab or a pipe) would see the formula as a cell.
+SPLIT_HOSTILE = ("Acme;=1+1", "Acme,=1+1", "Acme\t=1+1", "Acme| @SUM(1)", "Acme; -2+3")
+#: Control characters and NUL reaching a writer from Python (the loaders refuse them).
+CONTROL_HOSTILE = ("Nul\x00Co", "Bell\x07Co", "Esc\x1b[2JCo", "Del\x7fCo", "Vt\x0bCo")
+
+
+def _list_named(names):
+    sample = arcalls.load_sample()
+    customers = sample.customers.assign(
+        customer_name=[names[i % len(names)] for i in range(len(sample.customers))],
+        contact_name=[names[(i + 1) % len(names)] for i in range(len(sample.customers))],
+    )
+    return sample, call_list(
+        sample.invoices.drop(columns=["customer_name"]),
+        sample.payments,
+        sample.calls,
+        customers,
+        as_of="2026-10-31",
+        top=10,
+    )
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_no_formula_after_any_separator_a_spreadsheet_may_split_on(tmp_path, separator):
+    _, listed = _list_named(SPLIT_HOSTILE)
+    out = write_call_list(listed, tmp_path / "list.csv")[0]
+    lines = out.read_text(encoding="utf-8").splitlines()
+    # A spreadsheet that splits on the separator, ignoring quotes: every piece is a cell.
+    pieces = [p.strip(' "') for line in lines for p in line.split(separator)]
+    risky = [p for p in pieces if p.startswith(FORMULA_PREFIXES) and not _is_number(p)]
+    assert risky == [], risky[:5]
+    # The names are all there, each formula piece behind an apostrophe.
+    listed_names = pd.read_csv(out, dtype=str, keep_default_na=False)["customer_name"]
+    assert set(listed_names) <= {
+        "Acme;'=1+1",
+        "Acme,'=1+1",
+        "Acme\t'=1+1",
+        "Acme| '@SUM(1)",
+        "Acme; '-2+3",
+    }
+    assert len(set(listed_names)) == len(SPLIT_HOSTILE)
+
+
+def test_every_writer_is_safe_with_control_characters(tmp_path):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from arcalls._text import MARKUP_CONTROL
+    from arcalls.worksheet import call_sheets, write_call_sheets
+
+    sample, listed = _list_named(CONTROL_HOSTILE)
+    assert listed.calls["customer_name"].str.contains("[\x00-\x1f\x7f]").all()
+    cleaned = {n: ILLEGAL_CHARACTERS_RE.sub("", n).replace("\x7f", "") for n in CONTROL_HOSTILE}
+    assert set(cleaned.values()) == {"NulCo", "BellCo", "Esc[2JCo", "DelCo", "VtCo"}
+
+    # CSV: no control character in the file; each name arrives without its control.
+    csv_path = write_call_list(listed, tmp_path / "list.csv")[0]
+    text = csv_path.read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    names = pd.read_csv(csv_path, dtype=str, keep_default_na=False)["customer_name"]
+    assert set(names) <= set(cleaned.values())
+
+    # Excel, with the call sheets: written (openpyxl refuses these characters), and
+    # every cell free of them.
+    sheets = call_sheets(listed, *sample)
+    xlsx = write_call_list(listed, tmp_path / "list.xlsx", sheets=sheets)[0]
+    book = openpyxl.load_workbook(xlsx)
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    text_cells = [v for v in values if isinstance(v, str)]
+    assert not any(ILLEGAL_CHARACTERS_RE.search(v) for v in text_cells)
+    # Each listed name arrives minus what openpyxl refuses (DEL is allowed in .xlsx).
+    in_excel = {ILLEGAL_CHARACTERS_RE.sub("", n) for n in listed.calls["customer_name"]}
+    assert in_excel <= set(text_cells)
+
+    # HTML call sheets: no control character in the page, the names escaped and shown.
+    html_path = write_call_sheets(sheets, tmp_path / "sheets.html")
+    page = html_path.read_text(encoding="utf-8")
+    assert not MARKUP_CONTROL.search(page)
+    shown = {MARKUP_CONTROL.sub("", n) for n in listed.calls["customer_name"]}
+    assert all(n in page for n in shown), shown
+
+
+def test_the_reports_call_table_is_safe_with_control_characters():
+    from arcalls._text import MARKUP_CONTROL
+    from arcalls.report import _call_table
+
+    _, listed = _list_named(CONTROL_HOSTILE)
+    page = _call_table(listed.calls, None)
+    assert not MARKUP_CONTROL.search(page)
+    assert {MARKUP_CONTROL.sub("", n) for n in listed.calls["customer_name"]} <= {
+        n for n in ("NulCo", "BellCo", "Esc[2JCo", "DelCo", "VtCo") if n in page
+    }

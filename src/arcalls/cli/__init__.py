@@ -14,6 +14,7 @@ import pkgutil
 import sys
 import traceback
 
+from .._text import safe_terminal
 from ..errors import ArcallsError
 
 #: Exit codes: 0 done, 1 ``check`` found problems, 2 bad input or output, 3 a bug in
@@ -43,7 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``arcalls`` command line; return the exit code."""
+    """Run the ``arcalls`` command line; return the exit code.
+
+    Everything printed goes through :func:`arcalls._text.terminal_text`: names and
+    values from the user's files never send control characters or escape sequences to
+    the terminal.
+    """
+    with safe_terminal():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
