@@ -137,3 +137,23 @@ def test_bad_handoff_age_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit):
         main(["call-list", "--handoff-age", "soon"])
     assert "expected a number of days, 'none' or 'auto'" in capsys.readouterr().err
+
+
+def test_the_printout_quotes_the_files_actions_and_handoff_count(runs):
+    """The handoff line counts the CSV's own flags; the printed actions are the CSV's."""
+    import io
+    import re
+
+    run = runs["first"]
+    listed = pd.read_csv(io.BytesIO(run["csv"]), dtype={"customer_id": str})
+    flagged = int(listed["handoff_suggested"].astype(bool).sum())
+    line = re.search(r"Agency handoff: (\d+) listed account\(s\) gain", run["stdout"])
+    assert line is not None and int(line.group(1)) == flagged
+    assert "suggested from" not in run["stdout"]
+    header = next(r for r in run["stdout"].splitlines() if r.lstrip().startswith("#"))
+    start = header.index("action")
+    rows = run["stdout"].splitlines()
+    first = rows.index(header) + 1
+    for i, action in enumerate(listed["action"].head(10)):
+        cell = rows[first + i][start - len(action) + len("action") : start + len("action")]
+        assert cell.strip() == action, (i, cell, action)

@@ -241,10 +241,13 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"({len(result.calls) - PRINTED_ROWS} more in {paths[0]})\n")
     out.write("\n" + result.describe() + "\n")
     if handoff_age is not None:
+        # Each account is flagged by its own expected gain of placing it now, never by
+        # its age alone: the age is only where placing starts to be considered.
         suggested = int(result.calls["handoff_suggested"].sum())
         out.write(
-            f"Agency handoff suggested from {handoff_age} days past due: "
-            f"{suggested} listed account(s).\n"
+            f"Agency handoff: {suggested} listed account(s) gain from being placed now, each "
+            f"by its own figure (column handoff_gain; accounts from {handoff_age} days past "
+            "due considered; the book's handoff age: arcalls recovery).\n"
         )
     return 0
 
@@ -310,6 +313,7 @@ def format_top_rows(
             "days": head["oldest_days_past_due"].astype(str),
             "p_pay": head["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}"),
             f"expected {unit}": head["expected_dollars"].map(_money),
+            "action": head["action"].fillna("").astype(str) if "action" in head else "",
             "why": head["reasons"].fillna("").astype(str).str.slice(0, 40),
         }
     )
