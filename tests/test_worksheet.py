@@ -662,9 +662,10 @@ def test_a_missing_log_is_created_with_the_canonical_header(tmp_path):
     lines = (tmp_path / "calls.csv").read_text(encoding="utf-8").split("\n")
     assert lines[0] == (
         "call_id,customer_id,called_at,outcome,invoice_id,collector,promise_date,"
-        "promise_amount,duration_s,notes"
+        "promise_amount,duration_s,notes,callback_at,payments_contact,payments_contact_title,"
+        "plan_amount,plan_instalments,plan_first_date,plan_frequency,plan_schedule"
     )
-    assert lines[1] == "LOG-1,C1,2026-11-02 10:15:00,promise,,,2026-11-09,250.00,,"
+    assert lines[1] == "LOG-1,C1,2026-11-02 10:15:00,promise,,,2026-11-09,250.00," + "," * 9
 
 
 def test_rows_follow_the_log_column_order_and_line_endings(tmp_path):

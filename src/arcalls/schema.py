@@ -34,11 +34,12 @@ OUTCOMES: tuple[str, ...] = (
     "refused",
     "claims_paid",
     "callback",
+    "plan",
 )
 
 #: Outcomes in which the right party was reached.
 RIGHT_PARTY_OUTCOMES: frozenset[str] = frozenset(
-    {"contact", "promise", "dispute", "refused", "claims_paid", "callback"}
+    {"contact", "promise", "dispute", "refused", "claims_paid", "callback", "plan"}
 )
 
 #: Common spellings found in real call logs, mapped onto :data:`OUTCOMES`.
@@ -75,6 +76,11 @@ DEFAULT_OUTCOME_MAP = MappingProxyType(
         "paid": "claims_paid",
         "call back": "callback",
         "call later": "callback",
+        "payment plan": "plan",
+        "instalment plan": "plan",
+        "installment plan": "plan",
+        "instalments": "plan",
+        "installments": "plan",
     }
 )
 
@@ -172,6 +178,14 @@ CALLS = Table(
             "promise_amount": "amount",
             "duration_s": "int",
             "notes": "text",
+            "callback_at": "datetime",
+            "payments_contact": "text",
+            "payments_contact_title": "text",
+            "plan_amount": "amount",
+            "plan_instalments": "int",
+            "plan_first_date": "date",
+            "plan_frequency": "text",
+            "plan_schedule": "text",
         },
     ),
     key="call_id",
@@ -185,6 +199,7 @@ CUSTOMERS = Table(
             "customer_name": "text",
             "phone": "text",
             "contact_name": "text",
+            "email": "text",
             "timezone": "text",
             "do_not_call": "bool",
             "placed_with_agency_date": "date",

@@ -978,6 +978,13 @@ def read_filled_list(
         ).astype("string"),
         collector=pd.Series(collector, index=calls.index, dtype="string"),
     )
+    # Optional columns no entry cell fills stay empty, typed as the schema says.
+    absent = {
+        c: pd.Series(None, index=calls.index, dtype=dtype_of(CALLS.kind(c)))
+        for c in CALLS.names
+        if c not in calls
+    }
+    calls = calls.assign(**absent)
     return calls.loc[:, [*CALLS.names, "row"]].reset_index(drop=True)
 
 

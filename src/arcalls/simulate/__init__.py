@@ -470,7 +470,7 @@ def simulate(
     50
     >>> bool((pay["payment_date"] <= pd.Timestamp(DEFAULT_END)).all())
     True
-    >>> sorted(set(calls["outcome"])) == sorted(OUTCOMES)
+    >>> set(calls["outcome"]) <= set(OUTCOMES)
     True
     """
     n_customers = _check_nonneg_int(n_customers, "n_customers")
