@@ -215,3 +215,15 @@ def test_command_one_customer_and_bad_options(tmp_path, capsys):
     assert "unknown late-charge policy 'weekly:1'" in capsys.readouterr().err
     assert main(["statements", "--out", str(tmp_path), "--late-charges", "uk:5", "eu:4"]) == 2
     assert "one policy for the business" in capsys.readouterr().err
+
+
+def test_a_book_with_no_open_item_writes_empty_statements(tmp_path):
+    """No open invoice at all (every payment set aside, a header-only export): the HTML
+    and CSV are written, not an exit 3 (issue 17: '<td>' + an empty float column)."""
+    s = arcalls.load_sample()
+    result = statements(s.invoices.iloc[:0], s.payments.iloc[:0], as_of="2026-06-30")
+    assert len(result.items) == 0 and len(result.totals) == 0
+    page = statements_html(result)
+    assert '<section class="statement">' not in page
+    written = write_statements(result, tmp_path)
+    assert {p.name for p in written} >= {"statements.csv", "statements.html"}

@@ -282,23 +282,28 @@ def statements_html(result: Statements, *, business_name: str | None = None) -> 
     charges = result.has_late_charges
     # Each item's table row, built column by column; then one page per customer.
     items = result.items
+
+    def text(values) -> pd.Series:
+        # object dtype even when there are no items: "<td>" + an empty float Series fails.
+        return pd.Series(values, index=items.index, dtype=object)
+
     cells = [
         "<td>"
-        + items["item"].map(_text)
-        + np.where(items["disputed"], " (disputed)", "")
+        + text(items["item"].map(_text))
+        + text(np.where(items["disputed"], " (disputed)", ""))
         + "</td>",
-        "<td>" + items["invoice_id"].map(_text) + "</td>",
-        "<td>" + items["invoice_date"].dt.strftime("%Y-%m-%d").fillna("") + "</td>",
-        "<td>" + items["due_date"].dt.strftime("%Y-%m-%d").fillna("") + "</td>",
+        "<td>" + text(items["invoice_id"].map(_text)) + "</td>",
+        "<td>" + text(items["invoice_date"].dt.strftime("%Y-%m-%d").fillna("")) + "</td>",
+        "<td>" + text(items["due_date"].dt.strftime("%Y-%m-%d").fillna("")) + "</td>",
         *(
-            '<td class="num">' + items[col].map(money) + "</td>"
+            '<td class="num">' + text(items[col].map(money)) + "</td>"
             for col in ("amount", "paid_to_date", "open_amount")
         ),
-        '<td class="num">' + items["days_past_due"].astype(str) + "</td>",
-        "<td>" + items["bucket"].astype("string").map(_text) + "</td>",
+        '<td class="num">' + text(items["days_past_due"].astype(str)) + "</td>",
+        "<td>" + text(items["bucket"].astype("string").map(_text)) + "</td>",
     ]
     if charges:
-        cells.append('<td class="num">' + items["late_charge"].map(money) + "</td>")
+        cells.append('<td class="num">' + text(items["late_charge"].map(money)) + "</td>")
     row_html = "<tr>" + functools.reduce(operator.add, cells) + "</tr>"
     items_of = dict(
         tuple(pd.DataFrame({"_html": row_html, "c": items["customer_id"]}).groupby("c"))
