@@ -446,3 +446,23 @@ def test_results_are_handoff_analyses(on_sample):
     assert isinstance(on_sample, HandoffAnalysis)
     assert isinstance(on_sample.factor, AgencyFactor)
     assert "<p>" in on_sample._repr_html_()
+
+
+def test_nan_quantiles_equal_numpys():
+    """The sensitivity grid's fast band is numpy's nanquantile, figure for figure."""
+    import warnings
+
+    from arcalls.recovery import _nan_quantiles
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        shape = (int(rng.integers(1, 60)), int(rng.integers(1, 50)))
+        x = rng.normal(size=shape)
+        x[rng.random(shape) < rng.random()] = np.nan
+        x[:, 0] = np.nan  # a day no replicate reaches
+        if trial % 5 == 0:
+            x[: shape[0] // 2] = 1.5  # ties
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanquantile(x, [0.025, 0.975], axis=0)
+        assert np.array_equal(_nan_quantiles(x, (0.025, 0.975)), expected, equal_nan=True)
