@@ -22,9 +22,17 @@ Rules, as implemented:
   Monday blocks Monday to Wednesday); attempt limit (``max_attempts_7d`` attempts in
   the 7 days ending on as-of). With ``consumer=True`` (US Regulation F pattern) also:
   a right-party conversation in the last 7 days.
-- Order: expected dollars (``p_pay`` x overdue balance), then overdue balance, then
-  oldest days past due, all descending, then customer id: a total order, so the same
-  inputs always give the same list.
+- **Callbacks.** When an account's latest call up to as-of (any outcome) asked for a
+  callback (``callback_at``) on a later day, the account is excluded with the reason
+  ``"callback asked for Thu 2026-12-10 14:00"`` until that day. On the callback's day,
+  and on every day after it until a later call is logged (the callback is then
+  overdue, and the reason says so), it heads the list, earliest callback first, with
+  ``"callback asked for 14:00 today"`` in ``reasons`` and the time in ``callback_at``;
+  the cool-down does not hold back a callback the customer asked for (every other
+  must-not-call reason still does). A later call supersedes an earlier callback.
+- Order: callbacks due first (earliest first), then expected dollars (``p_pay`` x
+  overdue balance), then overdue balance, then oldest days past due, all descending,
+  then customer id: a total order, so the same inputs always give the same list.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ import pandas as pd
 
 from ._calls import NO_EVIDENCE
 from ._checks import check_one_currency, format_amount
-from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
+from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
@@ -77,6 +85,9 @@ P_PAY_DECIMALS = 4
 REASON_ZERO_OVERDUE = "zero overdue balance"
 REASON_DISPUTED = "whole balance disputed"
 REASON_PENDING_PROMISE = "pending promise"
+#: An excluded account's callback reason starts so and goes on with the day and time
+#: asked for ("callback asked for Thu 2026-12-10 14:00").
+REASON_CALLBACK = "callback asked for"
 REASON_DO_NOT_CALL = "do not call"
 REASON_AGENCY = "placed with agency"
 REASON_COOLDOWN = "called within cool-down"
@@ -103,6 +114,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_ZERO_OVERDUE,
     REASON_DISPUTED,
     REASON_PENDING_PROMISE,
+    REASON_CALLBACK,
     REASON_DO_NOT_CALL,
     REASON_AGENCY,
     REASON_COOLDOWN,
@@ -126,6 +138,7 @@ CALL_COLUMNS: tuple[str, ...] = (
     "promise_date",
     "promise_amount",
     "promise_status",
+    "callback_at",
     "p_pay",
     "expected_dollars",
     "reasons",
@@ -202,6 +215,8 @@ class CallList:
     def excluded_by_reason(self) -> pd.Series:
         """How many excluded accounts each reason applies to (an account can count twice)."""
         reasons = self.excluded["reason"].astype("string").str.split("; ").explode()
+        # A callback's reason carries its day and time: counted under its label.
+        reasons = reasons.where(~reasons.str.startswith(REASON_CALLBACK), REASON_CALLBACK)
         counts = reasons.value_counts()
         order = [r for r in EXCLUSION_REASONS if r in counts.index]
         return counts.reindex(order).astype("int64").rename("accounts")
@@ -394,7 +409,8 @@ def call_list(
     True
     >>> bool(result.calls["expected_dollars"].is_monotonic_decreasing)
     True
-    >>> set(result.excluded["reason"].str.split("; ").explode()) <= set(EXCLUSION_REASONS)
+    >>> # Every excluded account is counted under at least one of the reasons.
+    >>> int(result.excluded_by_reason.sum()) >= len(result.excluded)
     True
     >>> set(result.calls["action"]) <= set(ACTIONS)
     True
@@ -437,9 +453,12 @@ def call_list(
     if promises is None:
         promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
+    accounts = accounts.merge(_callbacks(calls, as_of=as_of), on="customer_id", how="left")
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
+        callback_due=_flag(accounts["callback_due"]),
+        callback_later=_flag(accounts["callback_later"]),
     )
 
     if consumer:
@@ -475,6 +494,12 @@ def call_list(
     to_call = to_call.assign(
         handoff_suggested=_flag(to_call["handoff_suggested"]),
         **_actions(to_call),
+    )
+    due = to_call["callback_due"].to_numpy(dtype=bool)
+    to_call = to_call.assign(
+        reasons=to_call["reasons"].where(
+            ~due, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
+        )
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -556,6 +581,7 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
     if suffix == ".xlsx":
         formats = dict.fromkeys(_MONEY_COLUMNS, MONEY_FORMAT)
         formats.update(dict.fromkeys(_DATE_COLUMNS, DATE_FORMAT))
+        formats["callback_at"] = DATETIME_FORMAT
         formats["p_pay"] = PERCENT_FORMAT
         stamp = dt.datetime.combine(result.as_of.date(), dt.time())
         calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
@@ -914,6 +940,54 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     ).astype(columns)
 
 
+def _callbacks(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per account whose latest call up to ``as_of`` asked for a callback: when, whether
+    it is due (its day is ``as_of`` or has passed) or later, and the reason in words.
+
+    A callback at midnight is taken as a day without a time ("callback asked for Thu
+    2026-12-10"). The latest call is the latest time, and for calls logged in the same
+    second the one further down the file, as for the list's last call.
+    """
+    columns = {
+        "customer_id": dtype_of("id"),
+        "callback_at": "datetime64[ns]",
+        "callback_due": "bool",
+        "callback_later": "bool",
+        "callback_reason": "string",
+    }
+    if calls is None or "callback_at" not in calls or not calls["callback_at"].notna().any():
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = calls.loc[
+        calls["called_at"] < as_of + pd.Timedelta(days=1), ["customer_id", "called_at"]
+    ].assign(callback_at=calls["callback_at"])
+    last = known.sort_values(["customer_id", "called_at"], kind="mergesort")
+    last = last.groupby("customer_id", observed=True, sort=True).tail(1)
+    last = last[last["callback_at"].notna()]
+    at = last["callback_at"]
+    day = at.dt.normalize()
+    has_time = at != day
+    time = at.dt.strftime(" %H:%M").where(has_time, "")
+    when = at.dt.strftime("%a %Y-%m-%d") + time
+    today = day == as_of
+    reason = np.select(
+        [today, day < as_of],
+        [
+            REASON_CALLBACK + time + " today",
+            REASON_CALLBACK + " " + when + ": overdue, not called back yet",
+        ],
+        default=REASON_CALLBACK + " " + when,
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": last["customer_id"].to_numpy(),
+            "callback_at": at.to_numpy(),
+            "callback_due": (day <= as_of).to_numpy(dtype=bool),
+            "callback_later": (day > as_of).to_numpy(dtype=bool),
+            "callback_reason": reason,
+        }
+    ).astype(columns)
+
+
 def _exclusion_reasons(
     accounts: pd.DataFrame, *, max_attempts_7d: int, consumer: bool
 ) -> pd.Series:
@@ -923,9 +997,11 @@ def _exclusion_reasons(
         REASON_ZERO_OVERDUE: (accounts["overdue_balance"].to_numpy() <= 0) & ~disputed,
         REASON_DISPUTED: disputed,
         REASON_PENDING_PROMISE: accounts["pending_promise"].to_numpy(dtype=bool),
+        REASON_CALLBACK: accounts["callback_later"].to_numpy(dtype=bool),
         REASON_DO_NOT_CALL: accounts["do_not_call"].to_numpy(dtype=bool),
         REASON_AGENCY: accounts["with_agency"].to_numpy(dtype=bool),
-        REASON_COOLDOWN: _flag(accounts["in_cooldown"]),
+        # A callback the customer asked for is not held back by the cool-down.
+        REASON_COOLDOWN: _flag(accounts["in_cooldown"]) & ~accounts["callback_due"].to_numpy(bool),
         REASON_ATTEMPTS: accounts["attempts_7d"].to_numpy() >= max_attempts_7d,
         REASON_RIGHT_PARTY: (
             _flag(accounts["right_party_recent"])
@@ -935,7 +1011,13 @@ def _exclusion_reasons(
     }
     joined = np.full(len(accounts), "", dtype=object)
     for label in EXCLUSION_REASONS:
-        joined = np.where(flags[label], joined + "; " + label, joined)
+        # The callback's reason names its day and time.
+        text = (
+            accounts["callback_reason"].fillna("").to_numpy(dtype=object)
+            if label == REASON_CALLBACK
+            else label
+        )
+        joined = np.where(flags[label], joined + "; " + text, joined)
     return pd.Series(joined, index=accounts.index, dtype="string").str.removeprefix("; ")
 
 
@@ -1049,13 +1131,23 @@ def _flag(values: pd.Series) -> np.ndarray:
 
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
-    """Expected dollars, overdue balance, age (all descending), then customer id."""
-    return to_call.sort_values(
-        ["expected_dollars", "overdue_balance", "oldest_days_past_due", "customer_id"],
-        ascending=[False, False, False, True],
+    """Callbacks due (earliest first), then expected dollars, overdue balance, age (all
+    descending), then customer id."""
+    keyed = to_call.assign(_waits=~to_call["callback_due"].to_numpy(dtype=bool))
+    keyed = keyed.sort_values(
+        [
+            "_waits",
+            "callback_at",
+            "expected_dollars",
+            "overdue_balance",
+            "oldest_days_past_due",
+            "customer_id",
+        ],
+        ascending=[True, True, False, False, False, True],
         na_position="last",
         kind="mergesort",
     )
+    return keyed.drop(columns="_waits")
 
 
 def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -1068,6 +1160,9 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     for col in _MONEY_COLUMNS:
         if col in out:
             out[col] = round_money(out[col]) + 0.0
+    if "callback_at" in out:
+        # The CSV's dates are days; a callback keeps its time of day.
+        out["callback_at"] = out["callback_at"].dt.strftime("%Y-%m-%d %H:%M").astype("string")
     return out
 
 

@@ -1,0 +1,167 @@
+"""Callbacks on the call list (issue 19 part 2): off the list until the day asked for,
+then at its head with the time; a later call supersedes an earlier callback."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from arcalls.calllist import (
+    CALL_COLUMNS,
+    EXCLUSION_REASONS,
+    REASON_CALLBACK,
+    REASON_COOLDOWN,
+    call_list,
+    write_call_list,
+)
+
+
+class StubModel:
+    """A fixed p_pay per customer, so that the order without callbacks is known."""
+
+    def __init__(self, p_pay: dict[str, float]):
+        self.p_pay = p_pay
+
+    def rank(self, snapshot: pd.DataFrame) -> pd.DataFrame:
+        ids = snapshot["customer_id"].astype("string").reset_index(drop=True)
+        p = ids.map(self.p_pay).astype("float64").fillna(0.5)
+        return pd.DataFrame({"customer_id": ids, "p_pay": p, "reasons": "stub reason"})
+
+
+def invoices(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["invoice_id", "customer_id", "due_date", "amount"])
+    due = pd.to_datetime(frame["due_date"])
+    return pd.DataFrame(
+        {
+            "invoice_id": frame["invoice_id"].astype("string"),
+            "customer_id": frame["customer_id"].astype("string"),
+            "invoice_date": due - pd.Timedelta(days=30),
+            "due_date": due,
+            "amount": frame["amount"].astype("float64"),
+        }
+    )
+
+
+def calls(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows, columns=["call_id", "customer_id", "called_at", "outcome", "callback_at"]
+    )
+    return frame.astype(
+        {
+            "call_id": "string",
+            "customer_id": "string",
+            "called_at": "datetime64[ns]",
+            "outcome": "string",
+            "callback_at": "datetime64[ns]",
+        }
+    )
+
+
+# Three overdue accounts; by expected dollars (p .5) A (3,000) > B (2,000) > C (1,000).
+# C asks on Mon 2026-12-07 10:00 to be called back on Thu 2026-12-10 at 14:00.
+INVOICES = invoices(
+    [
+        ("IA", "A", "2026-10-31", 3000.0),
+        ("IB", "B", "2026-10-31", 2000.0),
+        ("IC", "C", "2026-10-31", 1000.0),
+    ]
+)
+CALLBACK = calls([("K1", "C", "2026-12-07 10:00", "callback", "2026-12-10 14:00")])
+MODEL = StubModel({})
+
+
+def listed(calls_table, as_of, **options):
+    return call_list(INVOICES, None, calls_table, as_of=as_of, model=MODEL, **options)
+
+
+def test_a_callback_moves_the_account_off_the_list_until_its_day():
+    # Tue 2026-12-08: called the day before yesterday, callback on Thursday.
+    week = listed(CALLBACK, "2026-12-08", cooldown_days=0)
+    assert week.calls["customer_id"].tolist() == ["A", "B"]
+    row = week.excluded.set_index("customer_id").loc["C"]
+    assert row["reason"] == "callback asked for Thu 2026-12-10 14:00"
+    assert week.excluded_by_reason.to_dict() == {REASON_CALLBACK: 1}
+    assert REASON_CALLBACK in EXCLUSION_REASONS
+
+
+def test_on_the_callback_day_the_account_heads_the_list_with_the_time():
+    # Thu 2026-12-10: C has the smallest expected dollars but comes first.
+    week = listed(CALLBACK, "2026-12-10")
+    assert week.calls["customer_id"].tolist() == ["C", "A", "B"]
+    first = week.calls.iloc[0]
+    assert first["reasons"] == "callback asked for 14:00 today; stub reason"
+    assert first["callback_at"] == pd.Timestamp("2026-12-10 14:00")
+    assert week.calls["callback_at"].iloc[1:].isna().all()
+    assert week.excluded.empty
+
+
+def test_a_callback_passed_without_a_later_call_is_overdue_and_still_first():
+    week = listed(CALLBACK, "2026-12-14")
+    assert week.calls["customer_id"].iloc[0] == "C"
+    assert week.calls["reasons"].iloc[0] == (
+        "callback asked for Thu 2026-12-10 14:00: overdue, not called back yet; stub reason"
+    )
+
+
+def test_a_later_call_supersedes_the_callback():
+    later = pd.concat(
+        [CALLBACK, calls([("K2", "C", "2026-12-10 14:05", "contact", None)])],
+        ignore_index=True,
+    )
+    week = listed(later, "2026-12-14")
+    assert week.calls["customer_id"].tolist() == ["A", "B", "C"]
+    assert week.calls["callback_at"].isna().all()
+    # ...and a call the day before the callback day asking for another day moves it on.
+    moved = pd.concat(
+        [CALLBACK, calls([("K3", "C", "2026-12-09 09:00", "callback", "2026-12-15 09:30")])],
+        ignore_index=True,
+    )
+    week = listed(moved, "2026-12-10", cooldown_days=0)
+    assert week.excluded.set_index("customer_id").loc["C", "reason"] == (
+        "callback asked for Tue 2026-12-15 09:30"
+    )
+
+
+def test_the_cool_down_does_not_hold_back_a_callback_asked_for_tomorrow():
+    # Called Mon 10:00, asked for Tue 16:00: the 3-day cool-down would hold it back.
+    asked = calls([("K1", "C", "2026-12-07 10:00", "callback", "2026-12-08 16:00")])
+    week = listed(asked, "2026-12-08", cooldown_days=3)
+    assert week.calls["customer_id"].iloc[0] == "C"
+    # Without the callback, the same call puts it in the cool-down.
+    plain = asked.assign(callback_at=pd.NaT)
+    assert listed(plain, "2026-12-08", cooldown_days=3).excluded["reason"].tolist() == [
+        REASON_COOLDOWN
+    ]
+
+
+def test_a_callback_asked_for_a_day_without_a_time():
+    asked = calls([("K1", "C", "2026-12-07 10:00", "callback", "2026-12-10")])
+    week = listed(asked, "2026-12-08", cooldown_days=0)
+    assert week.excluded["reason"].tolist() == ["callback asked for Thu 2026-12-10"]
+    assert listed(asked, "2026-12-10").calls["reasons"].iloc[0] == (
+        "callback asked for today; stub reason"
+    )
+
+
+def test_a_callback_logged_after_the_as_of_date_is_not_known():
+    asked = calls([("K1", "C", "2026-12-09 10:00", "callback", "2026-12-10 14:00")])
+    week = listed(asked, "2026-12-08")
+    assert week.calls["customer_id"].tolist() == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_exported_list_keeps_the_callback_time(tmp_path, suffix):
+    week = listed(CALLBACK, "2026-12-10")
+    out = write_call_list(week, tmp_path / f"week{suffix}")[0]
+    if suffix == ".csv":
+        frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert list(frame.columns) == list(CALL_COLUMNS)
+        assert frame["callback_at"].tolist() == ["2026-12-10 14:00", "", ""]
+    else:
+        import openpyxl
+
+        ws = openpyxl.load_workbook(out)["Call list"]
+        header = [c.value for c in ws[1]]
+        cell = ws.cell(2, header.index("callback_at") + 1)
+        assert cell.value == pd.Timestamp("2026-12-10 14:00").to_pydatetime()
+        assert cell.number_format == "yyyy-mm-dd hh:mm"
