@@ -90,8 +90,8 @@ def test_on_the_callback_day_the_account_heads_the_list_with_the_time():
     assert week.calls["customer_id"].tolist() == ["C", "A", "B"]
     first = week.calls.iloc[0]
     assert first["reasons"] == "callback asked for 14:00 today; stub reason"
-    assert first["callback_at"] == pd.Timestamp("2026-12-10 14:00")
-    assert week.calls["callback_at"].iloc[1:].isna().all()
+    assert first["callback_due_at"] == pd.Timestamp("2026-12-10 14:00")
+    assert week.calls["callback_due_at"].iloc[1:].isna().all()
     assert week.excluded.empty
 
 
@@ -110,7 +110,7 @@ def test_a_later_call_supersedes_the_callback():
     )
     week = listed(later, "2026-12-14")
     assert week.calls["customer_id"].tolist() == ["A", "B", "C"]
-    assert week.calls["callback_at"].isna().all()
+    assert week.calls["callback_due_at"].isna().all()
     # ...and a call the day before the callback day asking for another day moves it on.
     moved = pd.concat(
         [CALLBACK, calls([("K3", "C", "2026-12-09 09:00", "callback", "2026-12-15 09:30")])],
@@ -156,12 +156,138 @@ def test_the_exported_list_keeps_the_callback_time(tmp_path, suffix):
     if suffix == ".csv":
         frame = pd.read_csv(out, dtype=str, keep_default_na=False)
         assert list(frame.columns) == list(CALL_COLUMNS)
-        assert frame["callback_at"].tolist() == ["2026-12-10 14:00", "", ""]
+        assert frame["callback_due_at"].tolist() == ["2026-12-10 14:00", "", ""]
     else:
         import openpyxl
 
         ws = openpyxl.load_workbook(out)["Call list"]
         header = [c.value for c in ws[1]]
-        cell = ws.cell(2, header.index("callback_at") + 1)
+        cell = ws.cell(2, header.index("callback_due_at") + 1)
         assert cell.value == pd.Timestamp("2026-12-10 14:00").to_pydatetime()
         assert cell.number_format == "yyyy-mm-dd hh:mm"
+
+
+# -- the round trip: list -> fill in a callback -> log-calls -> next lists -----------
+
+
+class SampleStub:
+    """p_pay 0.5 for everyone: keeps the sample round trip fast."""
+
+    def rank(self, snapshot: pd.DataFrame) -> pd.DataFrame:
+        ids = snapshot["customer_id"].astype("string").reset_index(drop=True)
+        return pd.DataFrame({"customer_id": ids, "p_pay": 0.5, "reasons": "stub"})
+
+
+def _fill(path, rows):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Call list"]
+    header = [c.value for c in ws[1]]
+    for r, values in rows.items():
+        for name, value in values.items():
+            ws.cell(row=r, column=header.index(name) + 1).value = value
+    wb.save(path)
+
+
+def test_round_trip_callback_off_the_list_then_first_on_its_day(tmp_path):
+    import shutil
+
+    import arcalls
+    from arcalls.worksheet import append_calls, read_filled_list
+
+    s = arcalls.load_sample()
+    week = call_list(*s, as_of="2026-10-31", top=5, model=SampleStub())
+    path = write_call_list(week, tmp_path / "week.xlsx")[0]
+    third = week.calls["customer_id"].iloc[2]
+    _fill(
+        path,
+        {
+            4: {
+                "called_at": "2026-11-02 10:15",
+                "outcome": "callback",
+                "callback_at": "2026-11-05 14:00",
+                "payments_contact": "Jane Roe",
+                "payments_contact_title": "Accounts payable",
+            }
+        },
+    )
+    entered = read_filled_list(path, now="2026-11-02 18:00")
+    assert entered["callback_at"].tolist() == [pd.Timestamp("2026-11-05 14:00")]
+    log = shutil.copy(arcalls.sample_path("calls"), tmp_path / "calls.csv")
+    before = log.read_bytes()
+    update = append_calls(entered, log, now="2026-11-02 18:00")
+    assert len(update.added) == 1
+    after = log.read_bytes()
+    # The sample log had no callback columns: its header line gains them, every row kept.
+    head, rest = before.split(b"\n", 1)
+    assert after.startswith(head + b",callback_at,payments_contact,payments_contact_title\n" + rest)
+    calls = arcalls.load_calls(log)
+    logged = calls.set_index("call_id").loc[entered["call_id"].iloc[0]]
+    assert logged["callback_at"] == pd.Timestamp("2026-11-05 14:00")
+    assert logged["payments_contact"] == "Jane Roe"
+    tables = (s.invoices, s.payments, calls, s.customers)
+
+    # Tue 2026-11-03: off the list, with the day and time asked for.
+    tuesday = call_list(*tables, as_of="2026-11-03", model=SampleStub())
+    assert third not in set(tuesday.calls["customer_id"])
+    reason = tuesday.excluded.set_index("customer_id").loc[third, "reason"]
+    # Every reason that applies: the callback, and the call of the day before yesterday.
+    assert reason == "callback asked for Thu 2026-11-05 14:00; called within cool-down"
+    # Thu 2026-11-05: first, with the time.
+    thursday = call_list(*tables, as_of="2026-11-05", top=3, model=SampleStub())
+    first = thursday.calls.iloc[0]
+    assert first["customer_id"] == third
+    assert first["reasons"].startswith("callback asked for 14:00 today")
+    assert first["callback_due_at"] == pd.Timestamp("2026-11-05 14:00")
+
+
+def test_a_callback_before_the_call_is_refused_naming_the_row(tmp_path):
+    import arcalls
+    from arcalls.worksheet import read_filled_list
+
+    s = arcalls.load_sample()
+    week = call_list(*s, as_of="2026-10-31", top=3, model=SampleStub())
+    path = write_call_list(week, tmp_path / "week.xlsx")[0]
+    _fill(
+        path,
+        {
+            3: {
+                "called_at": "2026-11-02 10:15",
+                "outcome": "callback",
+                "callback_at": "2026-11-02 09:00",
+            },
+            4: {"called_at": "2026-11-02 11:00", "outcome": "callback", "callback_at": "soon"},
+        },
+    )
+    with pytest.raises(arcalls.InputError) as info:
+        read_filled_list(path, now="2026-11-02 18:00")
+    problems = info.value.problems
+    assert problems[["row", "column"]].astype(str).values.tolist() == [
+        ["3", "callback_at"],
+        ["4", "callback_at"],
+    ]
+    assert "before the call's own time" in problems["problem"].iloc[0]
+    assert problems["value"].iloc[0] == "2026-11-02 09:00"
+    assert "week.xlsx" in str(info.value)
+
+
+def test_a_list_written_before_the_callback_columns_still_reads(tmp_path):
+    import openpyxl
+
+    import arcalls
+    from arcalls.worksheet import read_filled_list
+
+    s = arcalls.load_sample()
+    week = call_list(*s, as_of="2026-10-31", top=2, model=SampleStub())
+    path = write_call_list(week, tmp_path / "week.xlsx")[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Call list"]
+    header = [c.value for c in ws[1]]
+    for name in ("payments_contact_title", "payments_contact", "callback_at"):
+        ws.delete_cols(header.index(name) + 1)
+    wb.save(path)
+    _fill(path, {2: {"called_at": "2026-11-02 10:15", "outcome": "voicemail"}})
+    calls = read_filled_list(path, now="2026-11-02 18:00")
+    assert calls["outcome"].tolist() == ["voicemail"]
+    assert calls["callback_at"].isna().all()

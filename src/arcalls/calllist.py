@@ -27,7 +27,8 @@ Rules, as implemented:
   ``"callback asked for Thu 2026-12-10 14:00"`` until that day. On the callback's day,
   and on every day after it until a later call is logged (the callback is then
   overdue, and the reason says so), it heads the list, earliest callback first, with
-  ``"callback asked for 14:00 today"`` in ``reasons`` and the time in ``callback_at``;
+  ``"callback asked for 14:00 today"`` in ``reasons`` and the time in
+  ``callback_due_at`` (the Excel list's entry column ``callback_at`` is for new ones);
   the cool-down does not hold back a callback the customer asked for (every other
   must-not-call reason still does). A later call supersedes an earlier callback.
 - Order: callbacks due first (earliest first), then expected dollars (``p_pay`` x
@@ -138,7 +139,7 @@ CALL_COLUMNS: tuple[str, ...] = (
     "promise_date",
     "promise_amount",
     "promise_status",
-    "callback_at",
+    "callback_due_at",
     "p_pay",
     "expected_dollars",
     "reasons",
@@ -497,9 +498,10 @@ def call_list(
     )
     due = to_call["callback_due"].to_numpy(dtype=bool)
     to_call = to_call.assign(
+        callback_due_at=to_call["callback_at"].where(due),
         reasons=to_call["reasons"].where(
             ~due, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
-        )
+        ),
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -581,7 +583,7 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
     if suffix == ".xlsx":
         formats = dict.fromkeys(_MONEY_COLUMNS, MONEY_FORMAT)
         formats.update(dict.fromkeys(_DATE_COLUMNS, DATE_FORMAT))
-        formats["callback_at"] = DATETIME_FORMAT
+        formats["callback_due_at"] = DATETIME_FORMAT
         formats["p_pay"] = PERCENT_FORMAT
         stamp = dt.datetime.combine(result.as_of.date(), dt.time())
         calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
@@ -1160,9 +1162,11 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     for col in _MONEY_COLUMNS:
         if col in out:
             out[col] = round_money(out[col]) + 0.0
-    if "callback_at" in out:
+    if "callback_due_at" in out:
         # The CSV's dates are days; a callback keeps its time of day.
-        out["callback_at"] = out["callback_at"].dt.strftime("%Y-%m-%d %H:%M").astype("string")
+        out["callback_due_at"] = (
+            out["callback_due_at"].dt.strftime("%Y-%m-%d %H:%M").astype("string")
+        )
     return out
 
 

@@ -108,7 +108,16 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "outcome",
     "new_promise_date",
     "new_promise_amount",
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
     "notes",
+)
+#: Entry columns a list written before they existed lacks: read as empty when absent.
+CALLBACK_ENTRY_COLUMNS: tuple[str, ...] = (
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
 )
 
 
@@ -133,6 +142,22 @@ def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
             "new_promise_amount",
             "money",
             prompt="Outcome 'promise': the amount (empty = the whole overdue balance)",
+        ),
+        EntryColumn(
+            "callback_at",
+            "later_datetime",
+            prompt="They asked to be called back: date and time, e.g. 2026-11-05 14:00",
+            earliest=first,
+        ),
+        EntryColumn(
+            "payments_contact",
+            "text",
+            prompt="Who handles payments there (name), if you learnt it",
+        ),
+        EntryColumn(
+            "payments_contact_title",
+            "text",
+            prompt="Their title, e.g. Accounts payable",
         ),
         EntryColumn("notes", "text", prompt="What was said"),
     )
@@ -1060,13 +1085,15 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted}).assign(
             row=pd.Series(dtype="int64")
         )
-    missing = [c for c in wanted if c not in header]
+    missing = [c for c in wanted if c not in header and c not in CALLBACK_ENTRY_COLUMNS]
     if missing:
         raise SchemaError(
             f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
             "or delete the list's columns; make a new list with 'arcalls call-list'."
         )
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    # A list written before the callback columns existed reads them as empty.
+    frame = frame.assign(**{c: None for c in CALLBACK_ENTRY_COLUMNS if c not in frame})
     frame = frame.loc[:, wanted]
     # Cells holding only spaces count as empty.
     for col in frame:
@@ -1196,6 +1223,10 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         "a promise date or amount is filled but the outcome is not 'promise'",
     )
 
+    callback_at = _check_callbacks(entries, called_at, problem)
+    contact = entries["payments_contact"].astype("string").str.strip()
+    title = entries["payments_contact_title"].astype("string").str.strip()
+
     calls = pd.DataFrame(
         {
             "call_id": pd.Series(pd.NA, index=entries.index, dtype="string"),
@@ -1208,6 +1239,9 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
             "promise_amount": round_money(amount),
             "duration_s": pd.Series(pd.NA, index=entries.index, dtype="Int64"),
             "notes": entries["notes"].astype("string").str.strip(),
+            "callback_at": callback_at,
+            "payments_contact": contact,
+            "payments_contact_title": title,
             "row": entries["row"].astype("int64"),
         }
     )
@@ -1224,6 +1258,32 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
             }
         )
     return found, calls
+
+
+def _check_callbacks(entries, called_at: pd.Series, problem) -> pd.Series:
+    """The ``callback_at`` cells as timestamps, reporting the bad ones through ``problem``.
+
+    A callback is a date and time on or after the call's own time; a date alone means
+    "that day" and must not be before the call's day.
+    """
+    cells = entries["callback_at"]
+    callback_at, bad, serial = _dates(cells)
+    problem(bad, "callback_at", cells, "not a date and time; use e.g. 2026-11-05 14:00")
+    problem(serial, "callback_at", cells, _SERIAL_PROBLEM.format(e="2026-11-05 14:00"))
+    day_only = (callback_at == callback_at.dt.normalize()).to_numpy(dtype=bool)
+    before = np.where(
+        day_only,
+        (callback_at < called_at.dt.normalize()).to_numpy(dtype=bool),
+        (callback_at < called_at).to_numpy(dtype=bool),
+    )
+    problem(
+        before,
+        "callback_at",
+        callback_at.dt.strftime("%Y-%m-%d %H:%M"),
+        "the callback is before the call's own time (called_at): enter when they asked "
+        "to be called back, e.g. 2026-11-05 14:00",
+    )
+    return callback_at
 
 
 def _is_str(values: pd.Series) -> np.ndarray:
@@ -1346,7 +1406,10 @@ def append_calls(
     log is replaced, it is copied beside itself as
     ``<name>.YYYYMMDD-HHMMSS.bak.csv``; the new log is written to a temporary file,
     loaded back with :func:`arcalls.load_calls` as a check, then moved into place. When
-    nothing is new, nothing is written.
+    nothing is new, nothing is written. A log started before callbacks existed gains
+    the columns ``callback_at``, ``payments_contact`` and ``payments_contact_title`` at
+    the end of its header line when new calls carry them (every record before kept byte
+    for byte: a record shorter than the header reads as empty there).
 
     The whole read-check-write-backup runs holding an exclusive lock on the log
     (``.<name>.lock`` beside it, see :func:`arcalls._export.file_lock`): a second run on
@@ -1415,6 +1478,18 @@ def append_calls(
             )
 
     fresh, skipped, replaced = _new_calls(calls, existing)
+    # A log started before callbacks existed gains their columns (header line only).
+    grown = [
+        c
+        for c in CALLBACK_ENTRY_COLUMNS
+        if exists
+        and c in fresh
+        and c not in to_header
+        and c not in header
+        and fresh[c].notna().any()
+    ]
+    header = [*header, *grown]
+    to_header.update({c: c for c in grown})
     for c in CALLS.names:
         if c in fresh and c not in to_header and fresh[c].notna().any():
             raise SchemaError(
@@ -1424,9 +1499,9 @@ def append_calls(
     if fresh.empty:
         return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=None)
 
-    kept = original
+    kept = _grow_header(original, grown)
     if len(replaced):
-        kept = _drop_entries(original, set(replaced["call_id"]), column=to_header["call_id"])
+        kept = _drop_entries(kept, set(replaced["call_id"]), column=to_header["call_id"])
     text = _csv_rows(fresh, header=header, to_header=to_header, original=kept)
     backup = _backup_path(log, now) if exists else None
     with atomic_path(log) as tmp:
@@ -1450,6 +1525,22 @@ def append_calls(
     return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=backup, replaced=replaced)
 
 
+def _grow_header(original: bytes, columns: list[str]) -> bytes:
+    """The log's bytes with ``columns`` added at the end of its header line.
+
+    Every record stays byte for byte: a record with fewer fields than the header reads
+    its missing last fields as empty (see :func:`arcalls.load_calls`).
+    """
+    if not columns:
+        return original
+    end = original.find(b"\n")
+    end = len(original) if end < 0 else end
+    if end > 0 and original[end - 1 : end] == b"\r":
+        end -= 1
+    extra = ("," + ",".join(columns)).encode("utf-8")
+    return original[:end] + extra + original[end:]
+
+
 def _header(original: bytes, log: Path) -> list[str]:
     first = original.decode("utf-8-sig", errors="replace").splitlines()[:1]
     if not first:
@@ -1460,7 +1551,16 @@ def _header(original: bytes, log: Path) -> list[str]:
 #: A call id written by read_filled_list: LOG-<as_of>-<customer>-<minute>-r<row>.
 _LIST_ENTRY_ID = r"^(LOG-\d{8})-.*-\d{12}-r(\d+)$"
 #: What a correction may change; a row whose entry differs in any of them replaces it.
-_ENTRY_FIELDS = ("called_at", "outcome", "promise_date", "promise_amount", "notes")
+_ENTRY_FIELDS = (
+    "called_at",
+    "outcome",
+    "promise_date",
+    "promise_amount",
+    "notes",
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
+)
 
 
 def _entry_identity(frame: pd.DataFrame) -> pd.Series:
@@ -1474,7 +1574,7 @@ def _entry_content(frame: pd.DataFrame) -> pd.Series:
     text = pd.Series("", index=frame.index, dtype="string")
     for c in _ENTRY_FIELDS:
         s = frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)
-        if c in {"called_at", "promise_date"}:
+        if c in {"called_at", "promise_date", "callback_at"}:
             s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S")
         elif c == "promise_amount":
             s = pd.to_numeric(s).round(2).map("{:.2f}".format, na_action="ignore")
@@ -1578,7 +1678,7 @@ def _csv_rows(fresh, *, header, to_header, original: bytes) -> bytes:
             text[head] = ""
             continue
         s = fresh[canonical]
-        if canonical == "called_at":
+        if canonical in {"called_at", "callback_at"}:
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S")
         elif pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d")
