@@ -291,3 +291,72 @@ def test_a_list_written_before_the_callback_columns_still_reads(tmp_path):
     calls = read_filled_list(path, now="2026-11-02 18:00")
     assert calls["outcome"].tolist() == ["voicemail"]
     assert calls["callback_at"].isna().all()
+
+
+# -- who pays, and the scripts on the call sheet -------------------------------------
+
+
+def test_the_call_sheet_shows_the_latest_payments_contact_and_safe_scripts(tmp_path):
+    from arcalls.worksheet import call_sheets, write_call_sheets
+
+    logged = calls(
+        [
+            ("K1", "A", "2026-11-02 10:00", "third_party", None),
+            ("K2", "A", "2026-11-09 10:00", "contact", None),
+            ("K3", "B", "2026-11-03 10:00", "third_party", None),
+            # Noted after the list's date: not known on it.
+            ("K4", "B", "2026-11-11 10:00", "contact", None),
+        ]
+    ).assign(
+        payments_contact=pd.array(["Old Name", "Jane Roe", None, "Too Late"], dtype="string"),
+        payments_contact_title=pd.array(
+            [None, "Accounts payable", "Accounts payable", None], dtype="string"
+        ),
+    )
+    week = listed(logged, "2026-11-10", cooldown_days=0)
+    sheets = call_sheets(
+        week,
+        INVOICES,
+        None,
+        logged,
+        business_name="Acme Supplies",
+        business_phone="555-0100",
+        caller="Dana",
+    )
+    acc = sheets.accounts.set_index("customer_id")
+    assert acc.loc["A", "payments_line"] == (
+        "Payments handled by: Jane Roe (Accounts payable), noted 2026-11-09"
+    )
+    assert acc.loc["B", "payments_line"] == (
+        "Payments handled by: Accounts payable, noted 2026-11-03"
+    )
+    assert pd.isna(acc.loc["C", "payments_line"])
+    assert acc.loc["A", "voicemail_script"] == (
+        "Hello, this message is for Jane Roe. This is Dana from Acme Supplies. "
+        "Please call me back at 555-0100. Thank you."
+    )
+    assert acc.loc["A", "third_party_script"] == (
+        "May I speak to Jane Roe, please? This is Dana. [If they are not available:] "
+        "Could you ask them to call Dana back at 555-0100? Thank you."
+    )
+    # Neither script says anything about the debt: no amount, invoice or due date.
+    for script in ("voicemail_script", "third_party_script"):
+        text = " ".join(acc[script])
+        for word in ("$", "invoice", "overdue", "owe", "payment by", "IA", "3,000"):
+            assert word not in text, (script, word)
+    assert "the person who handles your payments" in acc.loc["C", "voicemail_script"]
+    page = write_call_sheets(sheets, tmp_path / "sheets.html").read_text(encoding="utf-8")
+    assert "Payments handled by: Jane Roe (Accounts payable), noted 2026-11-09" in page
+    assert page.count('<p class="voicemail">') == 3
+    layout = sheets.layout()
+    assert (layout["c1"] == "Who pays").sum() == 2
+    assert (layout["c1"] == "Voicemail").sum() == 3
+
+
+def test_without_a_phone_the_scripts_carry_a_placeholder():
+    from arcalls.worksheet import PHONE_PLACEHOLDER, call_sheets
+
+    sheets = call_sheets(listed(None, "2026-11-10"), INVOICES)
+    assert sheets.accounts["voicemail_script"].str.contains(PHONE_PLACEHOLDER, regex=False).all()
+    with pytest.raises(Exception, match="business_phone must be a non-empty text"):
+        call_sheets(listed(None, "2026-11-10"), INVOICES, business_phone="  ")

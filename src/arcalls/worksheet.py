@@ -89,6 +89,10 @@ THIRD_PARTY_LINE = (
 )
 #: Stands in for a missing contact name in the reminder.
 UNKNOWN_CONTACT = "the account's contact"
+#: Stands in for the business's number in the scripts when no ``business_phone`` is given.
+PHONE_PLACEHOLDER = "[your phone number]"
+#: Who the scripts ask for when neither a payments contact nor a contact is known.
+UNKNOWN_PAYER = "the person who handles your payments"
 
 #: Custom document properties that make an Excel list readable back.
 PROPERTY_KIND, KIND_CALL_LIST = "arcalls_workbook", "call list"
@@ -190,7 +194,11 @@ class CallSheets:
         ``customer_name``, ``contact_name``, ``phone``, ``best_time_to_call``,
         ``terms``, ``open_balance``, ``overdue_balance``, ``credits``,
         ``overdue_since``, ``ask_by``, ``caller``, ``action``, ``action_reason``,
-        ``opening_line``, ``third_party_line``.
+        ``opening_line``, ``third_party_line``, ``payments_contact``,
+        ``payments_contact_title``, ``payments_contact_noted`` (the day of the call that
+        recorded them), ``payments_line`` ("Payments handled by: Jane Roe (Accounts
+        payable), noted 2026-11-02"; empty when none is known), ``voicemail_script`` and
+        ``third_party_script``.
     invoices : DataFrame
         Open invoices of those accounts: ``customer_id``, ``invoice_id``,
         ``invoice_date``, ``due_date``, ``days_past_due``, ``amount``,
@@ -247,8 +255,16 @@ def call_sheets(
     last_payments: int = DEFAULT_LAST_PAYMENTS,
     last_calls: int = DEFAULT_LAST_CALLS,
     promises: pd.DataFrame | None = None,
+    business_phone: str | None = None,
 ) -> CallSheets:
     """The call sheet of every account on a call list, as of the list's date.
+
+    Besides the opening line, each sheet carries two scripts that never mention the
+    debt, for when the call does not reach the right person: a voicemail (the caller's
+    name, the business's name and the number to call back, nothing else: a message may
+    be heard by anyone; choose a ``business_name`` that does not say "collections") and
+    a third-party script (the caller's name and number only). Both ask for the payments
+    contact a call recorded (the latest known on the list's date), else the contact.
 
     Parameters
     ----------
@@ -268,6 +284,9 @@ def call_sheets(
         How many of the latest payments and calls to show per account.
     promises : DataFrame, optional
         :func:`arcalls.promise_outcomes` as of the list's date; computed when None.
+    business_phone : str, optional
+        The number the customer should call back, in the voicemail and third-party
+        scripts; default :data:`PHONE_PLACEHOLDER`.
 
     Returns
     -------
@@ -296,6 +315,12 @@ def call_sheets(
     _check_count("last_calls", last_calls, lowest=0)
     if not isinstance(business_name, str) or not business_name.strip():
         raise InputError(f"business_name must be a non-empty text, got {business_name!r}.")
+    if business_phone is not None and (
+        not isinstance(business_phone, str) or not business_phone.strip()
+    ):
+        raise InputError(
+            f"business_phone must be a non-empty text such as '555-0100', got {business_phone!r}."
+        )
     as_of = result.as_of
     listed = result.calls.reset_index(drop=True)
     ids = listed["customer_id"].astype(dtype_of("id"))
@@ -308,6 +333,11 @@ def call_sheets(
     accounts = _accounts(listed, bal, calls, as_of=as_of, caller=caller)
     accounts = _with_lines(
         accounts, bal, as_of=as_of, business_name=business_name.strip(), ask_days=ask_days
+    )
+    accounts = _with_scripts(
+        accounts.merge(_payments_contacts(calls, as_of=as_of), on="customer_id", how="left"),
+        business_name=business_name.strip(),
+        business_phone=(business_phone or PHONE_PLACEHOLDER).strip(),
     )
     return CallSheets(
         accounts=accounts,
@@ -494,6 +524,91 @@ def _with_lines(accounts, bal, *, as_of, business_name, ask_days) -> pd.DataFram
     )
 
 
+def _payments_contacts(calls, *, as_of) -> pd.DataFrame:
+    """Per customer, the payments contact of the latest call up to ``as_of`` naming one.
+
+    Columns ``customer_id``, ``payments_contact``, ``payments_contact_title``,
+    ``payments_contact_noted`` (the call's day) and ``payments_line``.
+    """
+    columns = {
+        "customer_id": dtype_of("id"),
+        "payments_contact": "string",
+        "payments_contact_title": "string",
+        "payments_contact_noted": "datetime64[ns]",
+        "payments_line": "string",
+    }
+    known = _known_calls(calls, as_of=as_of)
+    named = [c for c in ("payments_contact", "payments_contact_title") if c in known]
+    if not named:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = known.assign(
+        **{c: pd.NA for c in ("payments_contact", "payments_contact_title") if c not in known}
+    )
+    name = known["payments_contact"].astype("string").str.strip().replace("", pd.NA)
+    title = known["payments_contact_title"].astype("string").str.strip().replace("", pd.NA)
+    noted = known.assign(_name=name, _title=title)[name.notna() | title.notna()]
+    # The latest call naming one; calls logged in the same second keep the file's order.
+    noted = noted.sort_values(["customer_id", "called_at"], kind="mergesort")
+    last = noted.groupby("customer_id", observed=True, sort=True).tail(1)
+    who = last["_name"].fillna("") + np.where(
+        last["_title"].notna(),
+        np.where(last["_name"].notna(), " (", "")
+        + last["_title"].fillna("")
+        + np.where(last["_name"].notna(), ")", ""),
+        "",
+    )
+    day = last["called_at"].dt.normalize()
+    line = "Payments handled by: " + who + ", noted " + day.dt.strftime("%Y-%m-%d")
+    return pd.DataFrame(
+        {
+            "customer_id": last["customer_id"].to_numpy(),
+            "payments_contact": last["_name"].to_numpy(),
+            "payments_contact_title": last["_title"].to_numpy(),
+            "payments_contact_noted": day.to_numpy(),
+            "payments_line": line.to_numpy(),
+        }
+    ).astype(columns)
+
+
+def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
+    """Add the voicemail and third-party scripts: names and a number, never the debt."""
+    ask_for = (
+        accounts["payments_contact"]
+        .fillna(accounts["contact_name"])
+        .astype("string")
+        .fillna(UNKNOWN_PAYER)
+        .astype(str)
+    )
+    caller = accounts["caller"].astype(str)
+    voicemail = (
+        "Hello, this message is for "
+        + ask_for
+        + ". This is "
+        + caller
+        + " from "
+        + business_name
+        + ". Please call me back at "
+        + business_phone
+        + ". Thank you."
+    )
+    third = (
+        "May I speak to "
+        + ask_for
+        + ", please? This is "
+        + caller
+        + ". [If they are not available:] Could you ask them to call "
+        + caller
+        + " back at "
+        + business_phone
+        + "? Thank you."
+    )
+    return accounts.assign(
+        payments_line=accounts["payments_line"].astype("string"),
+        voicemail_script=voicemail.astype("string"),
+        third_party_script=third.astype("string"),
+    )
+
+
 def _money_text(values: pd.Series) -> pd.Series:
     """$1,234.56 for each value, without a Python call per value."""
     # '%.2f' rounds the exact binary value, as Python's format does: rounding to cents
@@ -597,9 +712,12 @@ _SECTIONS = (
     "title",
     "action",
     "contact",
+    "payer",
     "money",
     "say",
+    "voicemail",
     "third",
+    "third_script",
     "inv",
     "pay",
     "call",
@@ -665,8 +783,12 @@ def _layout(sheets: CallSheets) -> pd.DataFrame:
             values(acc["terms"]),
         ],
     )
+    payer = acc["payments_line"].notna().to_numpy()
+    block("payer", ids[payer], ["Who pays", values(acc["payments_line"][payer])])
     block("say", ids, ["Say", values(acc["opening_line"])])
+    block("voicemail", ids, ["Voicemail", values(acc["voicemail_script"])])
     block("third", ids, ["Third party", values(acc["third_party_line"])])
+    block("third_script", ids, ["", values(acc["third_party_script"])])
     for section, table, title, headers, cols in (
         (
             "inv",
@@ -716,6 +838,7 @@ h1 { font-size: 15pt; margin: 0 0 .2em; } h2 { font-size: 11pt; margin: 1em 0 .3
 p.meta { color: #555; margin: 0 0 .6em; }
 p.say { border-left: 4px solid #0072B2; padding: .4em .8em; background: #eef5fb; }
 p.third { border-left: 4px solid #D55E00; padding: .4em .8em; background: #fbf0ea; }
+p.voicemail { border-left: 4px solid #555; padding: .4em .8em; background: #f3f3f3; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left; }
 td.num, th.num { text-align: right; }
@@ -794,6 +917,7 @@ def _html(sheets: CallSheets) -> str:
             + _esc(acc["phone"])
             + " &middot; Best time: "
             + _esc(acc["best_time_to_call"])
+            + ("<br>" + _esc(acc["payments_line"])).where(acc["payments_line"].notna(), "")
             + "<br>Overdue: "
             + _money_text(acc["overdue_balance"])
             + " &middot; Open: "
@@ -802,8 +926,12 @@ def _html(sheets: CallSheets) -> str:
             + _esc(acc["terms"])
             + '</p><p class="say"><b>Say:</b> '
             + _esc(acc["opening_line"])
+            + '</p><p class="voicemail"><b>Voicemail:</b> '
+            + _esc(acc["voicemail_script"])
             + '</p><p class="third"><b>Third party:</b> '
             + _esc(acc["third_party_line"])
+            + "<br>"
+            + _esc(acc["third_party_script"])
             + "</p>"
         )
         for key, title in titles.items():
