@@ -231,7 +231,7 @@ def follow_ups(
     >>> bool((done.letters["outcome"].isin(["contact", "promise", "dispute", "refused",
     ...     "claims_paid", "callback", "plan"])).all())
     True
-    >>> bool(done.letters["body"].str.contains("Total due: ").all())
+    >>> bool(done.letters["body"].str.contains("Total due on 2026-10-30: USD ").all())
     True
     """
     from .late_charges import late_charges as compute_late_charges
