@@ -102,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     tables = load_tables(args)
     if tables.calls is None:
         raise InputError(
-            "follow-ups confirms the calls in your call log: pass it (--calls calls.csv, "
-            "or a calls.csv among the files)."
+            "arcalls follow-ups needs a call log (it confirms the calls logged): pass "
+            "--calls FILE or a file named calls.csv among the inputs."
         )
     as_of = resolve_as_of(args, tables)
     base, overrides = _policies(args.late_charges)
