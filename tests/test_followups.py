@@ -301,3 +301,32 @@ def test_the_command_writes_the_files(tmp_path, capsys):
     assert code == 2
     assert "is the input" in capsys.readouterr().err
     assert letters.read_text(encoding="utf-8") == "Pay by cheque."
+
+
+def test_the_readme_commands_run_on_the_sample(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = re.sub(r"\\\n\s*", "", readme)
+    follow = (
+        "arcalls follow-ups --as-of 2026-10-30 --out follow_ups/ --late-charges monthly:1.5 "
+        '--business-name "Acme Supplies" --phone "555-0100" --how-to-pay "ACH to account 12345678"'
+    )
+    sheets = (
+        'arcalls call-list --format html --top 20 --business-name "Acme Supplies" '
+        '--phone "555-0100"'
+    )
+    assert follow in text and sheets in text
+    monkeypatch.chdir(tmp_path)
+    import shlex
+
+    assert main(shlex.split(follow)[1:]) == 0
+    printed = capsys.readouterr().out
+    assert "confirmation(s) of the calls from 2026-10-26 to 2026-10-30" in printed
+    page = (tmp_path / "follow_ups" / "follow_ups.html").read_text(encoding="utf-8")
+    assert "How to pay: ACH to account 12345678" in page
+    assert main(shlex.split(sheets)[1:]) == 0
+    capsys.readouterr()
+    html = (tmp_path / "call_list.html").read_text(encoding="utf-8")
+    assert "Please call me back at 555-0100." in html
