@@ -330,3 +330,16 @@ def test_the_readme_commands_run_on_the_sample(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     html = (tmp_path / "call_list.html").read_text(encoding="utf-8")
     assert "Please call me back at 555-0100." in html
+
+
+def test_an_unusable_email_gets_a_letter_only_and_says_why(tmp_path):
+    customers = CUSTOMERS.assign(email=pd.array(["ap at alpha", None, None, None], dtype="string"))
+    done = follow_ups(INVOICES, PAYMENTS, CALLS, customers, as_of=AS_OF)
+    assert done.letter_only["letter_only"].tolist() == [
+        "email ap at alpha is not an address: letter only",
+        NO_EMAIL,
+    ]
+    paths = write_follow_ups(done, tmp_path)
+    assert [p.name for p in paths] == ["follow_ups.csv", "follow_ups.html"]
+    assert not (tmp_path / EML_FOLDER).exists()
+    assert "0 by email, 2 no email: letter only (A Alpha Ltd, B Beta Ltd)" in done.describe()

@@ -960,8 +960,9 @@ def _callbacks(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFra
     if calls is None or "callback_at" not in calls or not calls["callback_at"].notna().any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     known = calls.loc[
-        calls["called_at"] < as_of + pd.Timedelta(days=1), ["customer_id", "called_at"]
-    ].assign(callback_at=calls["callback_at"])
+        calls["called_at"] < as_of + pd.Timedelta(days=1),
+        ["customer_id", "called_at", "callback_at"],
+    ]
     last = known.sort_values(["customer_id", "called_at"], kind="mergesort")
     last = last.groupby("customer_id", observed=True, sort=True).tail(1)
     last = last[last["callback_at"].notna()]

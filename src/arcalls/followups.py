@@ -55,6 +55,8 @@ EML_FOLDER = "follow_ups_eml"
 NO_EMAIL = "no email: letter only"
 #: At most this many open items are listed in a letter; the rest are counted.
 MAX_ITEMS_IN_LETTER = 25
+#: At most this many letter-only customers are named in the run's summary line.
+MAX_NAMES_IN_SUMMARY = 10
 
 #: Columns of :attr:`FollowUps.letters`, in order (also the mail-merge CSV's).
 LETTER_COLUMNS: tuple[str, ...] = (
@@ -103,7 +105,9 @@ _OUTCOME_TEXT = {
     "plan": "You agreed to a payment plan.",
 }
 
-_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+#: An address a draft can be sent to: printable ASCII, one ``@``, a dot in the domain
+#: (an internationalised address would be mangled by the email headers: letter only).
+_EMAIL = re.compile(r'^(?=[!-~]+$)[^@,;<>"]+@[^@,;<>"]+\.[^@,;<>"]+$')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -155,8 +159,15 @@ class FollowUps:
         )
         only = self.letter_only
         if len(only):
-            names = only["customer_name"].where(only["customer_name"] != "", only["customer_id"])
-            text += " (" + ", ".join((only["customer_id"] + " " + names).tolist()) + ")"
+            shown = only.head(MAX_NAMES_IN_SUMMARY)
+            names = shown["customer_name"].where(shown["customer_name"] != "", "")
+            named = ", ".join((shown["customer_id"] + " " + names).str.strip().tolist())
+            more = len(only) - len(shown)
+            text += (
+                f" ({named}"
+                + (f" and {more} more: see the letter_only column" if more else "")
+                + ")"
+            )
         if len(self.not_confirmed):
             text += (
                 f"; {len(self.not_confirmed)} customer(s) called but not reached: no confirmation"
