@@ -240,6 +240,27 @@ def test_round_trip_callback_off_the_list_then_first_on_its_day(tmp_path):
     assert first["customer_id"] == third
     assert first["reasons"].startswith("callback asked for 14:00 today")
     assert first["callback_due_at"] == pd.Timestamp("2026-11-05 14:00")
+    # Thursday's call sheet shows who pays, and the confirmation of Monday's call says both.
+    from arcalls.worksheet import call_sheets
+
+    sheet = call_sheets(thursday, *tables).accounts.set_index("customer_id").loc[third]
+    assert sheet["payments_line"] == (
+        "Payments handled by: Jane Roe (Accounts payable), noted 2026-11-02"
+    )
+    done = arcalls.follow_ups(*tables, as_of="2026-11-02")
+    body = done.letters.set_index("customer_id").loc[third, "body"]
+    assert "we will call you back on Thursday, November 5, 2026 at 14:00." in body
+    assert "payments are handled by Jane Roe (Accounts payable)." in body
+
+    # A corrected callback (the same row, another time) replaces the logged entry.
+    _fill(path, {4: {"callback_at": "2026-11-06 09:00"}})
+    corrected = append_calls(
+        read_filled_list(path, now="2026-11-02 18:00"), log, now="2026-11-02 18:30"
+    )
+    assert len(corrected.added) == 1 and len(corrected.replaced) == 1
+    calls = arcalls.load_calls(log)
+    mine = calls[calls["call_id"].str.startswith("LOG-")]
+    assert mine["callback_at"].tolist() == [pd.Timestamp("2026-11-06 09:00")]
 
 
 def test_a_callback_before_the_call_is_refused_naming_the_row(tmp_path):

@@ -540,7 +540,8 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         with a frozen header, currency and date formats and fitted column widths.
         The ``Call list`` sheet ends with empty, validated columns for the caller
         (``arcalls.worksheet.ENTRY_COLUMNS``: ``called_at``, ``outcome`` from a
-        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``) and the
+        drop-down, ``new_promise_date``, ``new_promise_amount``, ``callback_at``,
+        ``payments_contact``, ``payments_contact_title``, ``notes``) and the
         workbook stores the as-of date as a document property, so that
         ``arcalls.worksheet.read_filled_list`` (``arcalls log-calls``) can read the
         calls back.

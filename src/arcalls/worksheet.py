@@ -20,11 +20,17 @@ Rules, as implemented:
   The caller is ``caller=`` when given, else the collector of the account's last call
   (the voice the customer knows), else :data:`DEFAULT_CALLER`.
 - **Promise shown.** The open promise if any, else the latest, as in the list itself.
+- **Who pays.** The payments contact of the latest call up to the as-of date that
+  recorded one, with that call's day. The voicemail and third-party scripts ask for
+  that person (else the contact) and never mention the debt.
 - **Filled rows.** A row is a call when any entry cell is filled. ``called_at`` and
   ``outcome`` are required; the outcome must be one of the vocabulary; a ``promise``
   needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
   are refused; the call must be on or after the list's as-of day and not after the
-  time of reading; the account must be on the list. All problems are reported at once.
+  time of reading; the account must be on the list. Any outcome may carry a
+  ``callback_at`` (a date and time not before the call's own; a date alone means that
+  day) and the ``payments_contact`` and ``payments_contact_title`` learnt on the call.
+  All problems are reported at once.
 - **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>-r<row>``:
   the same list read twice gives the same ids, and :func:`append_calls` skips calls
   whose id, or whose customer, time and outcome, are already in the log.

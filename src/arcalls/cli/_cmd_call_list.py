@@ -240,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
             f"'Excluded': {len(result.excluded)}"
             + (", 'Call sheets'" if sheets is not None else "")
             + ")\n"
-            "Fill in called_at, outcome (and new_promise_date/new_promise_amount) while "
+            "Fill in called_at, outcome (and new_promise_date/new_promise_amount, "
+            "callback_at, payments_contact) while "
             f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
         )
     out.write(format_top_rows(result.calls, rows=PRINTED_ROWS, currency=result.currency) + "\n")
