@@ -381,3 +381,18 @@ def test_without_a_phone_the_scripts_carry_a_placeholder():
     assert sheets.accounts["voicemail_script"].str.contains(PHONE_PLACEHOLDER, regex=False).all()
     with pytest.raises(Exception, match="business_phone must be a non-empty text"):
         call_sheets(listed(None, "2026-11-10"), INVOICES, business_phone="  ")
+
+
+def test_consumer_quiet_days_do_not_hold_back_a_callback_but_do_not_call_does():
+    # A conversation on Mon asking for Wed: consumer mode's 7 quiet days would exclude it.
+    asked = calls([("K1", "C", "2026-12-07 10:00", "callback", "2026-12-09 11:00")])
+    week = listed(asked, "2026-12-09", consumer=True, cooldown_days=0)
+    assert week.calls["customer_id"].iloc[0] == "C"
+    plain = listed(asked.assign(callback_at=pd.NaT), "2026-12-09", consumer=True, cooldown_days=0)
+    assert plain.excluded["reason"].tolist() == ["right-party contact in last 7 days"]
+    # Another reason not to call still holds, and the excluded table names the callback.
+    customers = pd.DataFrame(
+        {"customer_id": pd.array(["C"], dtype="string"), "do_not_call": [True]}
+    )
+    held = call_list(INVOICES, None, asked, customers, as_of="2026-12-09", model=MODEL)
+    assert held.excluded["reason"].tolist() == ["callback asked for 11:00 today; do not call"]

@@ -29,8 +29,10 @@ Rules, as implemented:
   overdue, and the reason says so), it heads the list, earliest callback first, with
   ``"callback asked for 14:00 today"`` in ``reasons`` and the time in
   ``callback_due_at`` (the Excel list's entry column ``callback_at`` is for new ones);
-  the cool-down does not hold back a callback the customer asked for (every other
-  must-not-call reason still does). A later call supersedes an earlier callback.
+  the cool-down (and in consumer mode the quiet days after a conversation) does not
+  hold back a callback the customer asked for; every other must-not-call reason still
+  does, and the excluded table then names the callback too. A later call supersedes
+  an earlier callback.
 - Order: callbacks due first (earliest first), then expected dollars (``p_pay`` x
   overdue balance), then overdue balance, then oldest days past due, all descending,
   then customer id: a total order, so the same inputs always give the same list.
@@ -997,6 +999,7 @@ def _exclusion_reasons(
 ) -> pd.Series:
     """Every must-not-call reason per account, "; "-joined ("" = may be called)."""
     disputed = accounts["whole_balance_disputed"].to_numpy(dtype=bool)
+    due = accounts["callback_due"].to_numpy(dtype=bool)
     flags = {
         REASON_ZERO_OVERDUE: (accounts["overdue_balance"].to_numpy() <= 0) & ~disputed,
         REASON_DISPUTED: disputed,
@@ -1004,15 +1007,21 @@ def _exclusion_reasons(
         REASON_CALLBACK: accounts["callback_later"].to_numpy(dtype=bool),
         REASON_DO_NOT_CALL: accounts["do_not_call"].to_numpy(dtype=bool),
         REASON_AGENCY: accounts["with_agency"].to_numpy(dtype=bool),
-        # A callback the customer asked for is not held back by the cool-down.
-        REASON_COOLDOWN: _flag(accounts["in_cooldown"]) & ~accounts["callback_due"].to_numpy(bool),
+        # A callback the customer asked for is not held back by the cool-down (nor, in
+        # consumer mode, by the quiet days after a conversation: Regulation F does not
+        # count calls made with the consumer's prior consent, 12 CFR 1006.14(b)(3)).
+        REASON_COOLDOWN: _flag(accounts["in_cooldown"]) & ~due,
         REASON_ATTEMPTS: accounts["attempts_7d"].to_numpy() >= max_attempts_7d,
         REASON_RIGHT_PARTY: (
-            _flag(accounts["right_party_recent"])
+            _flag(accounts["right_party_recent"]) & ~due
             if consumer
             else np.zeros(len(accounts), dtype=bool)
         ),
     }
+    # A callback due today is a reason not to call only beside another one (then the
+    # excluded table says it was asked for).
+    others = np.logical_or.reduce([f for k, f in flags.items() if k != REASON_CALLBACK])
+    flags[REASON_CALLBACK] = flags[REASON_CALLBACK] | (due & others)
     joined = np.full(len(accounts), "", dtype=object)
     for label in EXCLUSION_REASONS:
         # The callback's reason names its day and time.
