@@ -301,6 +301,10 @@ def test_the_command_writes_the_files(tmp_path, capsys):
     assert code == 2
     assert "is the input" in capsys.readouterr().err
     assert letters.read_text(encoding="utf-8") == "Pay by cheque."
+    # A file name that does not exist is not printed in the letters as the text.
+    code = main(["follow-ups", str(folder), "--out", str(out), "--how-to-pay", "pay.txt"])
+    assert code == 2
+    assert "looks like a file name, but there is no such file" in capsys.readouterr().err
 
 
 def test_the_readme_commands_run_on_the_sample(tmp_path, monkeypatch, capsys):

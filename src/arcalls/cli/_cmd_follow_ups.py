@@ -89,6 +89,12 @@ def _how_to_pay(text: str | None) -> tuple[str | None, Path | None]:
         if not content:
             raise InputError(f"--how-to-pay {path} is empty: write how to pay in it.")
         return content, path
+    if path.suffix.lower() in {".txt", ".text", ".md"}:
+        # A typo in a file name must not be printed in every letter as the text.
+        raise InputError(
+            f"--how-to-pay {text} looks like a file name, but there is no such file. "
+            'Check the path, or give the text itself: --how-to-pay "ACH to account 12345678".'
+        )
     return text, None
 
 
