@@ -396,3 +396,14 @@ def test_consumer_quiet_days_do_not_hold_back_a_callback_but_do_not_call_does():
     )
     held = call_list(INVOICES, None, asked, customers, as_of="2026-12-09", model=MODEL)
     assert held.excluded["reason"].tolist() == ["callback asked for 11:00 today; do not call"]
+
+
+def test_calls_logged_in_the_same_second_the_one_further_down_the_file_is_the_latest():
+    same = "2026-12-07 10:00"
+    first_asks = calls(
+        [("K1", "C", same, "callback", "2026-12-10 14:00"), ("K2", "C", same, "contact", None)]
+    )
+    assert listed(first_asks, "2026-12-08", cooldown_days=0).excluded.empty
+    second_asks = first_asks.iloc[::-1].reset_index(drop=True)
+    week = listed(second_asks, "2026-12-08", cooldown_days=0)
+    assert week.excluded["reason"].tolist() == ["callback asked for Thu 2026-12-10 14:00"]

@@ -456,7 +456,9 @@ def call_list(
     if promises is None:
         promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
-    accounts = accounts.merge(_callbacks(calls, as_of=as_of), on="customer_id", how="left")
+    accounts = accounts.merge(
+        _callbacks(calls, accounts["customer_id"], as_of=as_of), on="customer_id", how="left"
+    )
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
@@ -945,13 +947,17 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     ).astype(columns)
 
 
-def _callbacks(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFrame:
+def _callbacks(
+    calls: pd.DataFrame | None, accounts: pd.Series, *, as_of: pd.Timestamp
+) -> pd.DataFrame:
     """Per account whose latest call up to ``as_of`` asked for a callback: when, whether
     it is due (its day is ``as_of`` or has passed) or later, and the reason in words.
 
     A callback at midnight is taken as a day without a time ("callback asked for Thu
     2026-12-10"). The latest call is the latest time, and for calls logged in the same
-    second the one further down the file, as for the list's last call.
+    second the one further down the file, as for the list's last call. Linear in the
+    calls (no sort of the log): the latest time and position per account, then the
+    callbacks that are their account's latest call.
     """
     columns = {
         "customer_id": dtype_of("id"),
@@ -962,14 +968,21 @@ def _callbacks(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFra
     }
     if calls is None or "callback_at" not in calls or not calls["callback_at"].notna().any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    known = calls.loc[
-        calls["called_at"] < as_of + pd.Timedelta(days=1),
-        ["customer_id", "called_at", "callback_at"],
-    ]
-    last = known.sort_values(["customer_id", "called_at"], kind="mergesort")
-    last = last.groupby("customer_id", observed=True, sort=True).tail(1)
-    last = last[last["callback_at"].notna()]
-    at = last["callback_at"]
+    ids = pd.Index(accounts.unique())
+    known = (calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+    account = positions(calls["customer_id"], ids)
+    mine = np.flatnonzero(known & (account >= 0))
+    account = account[mine]
+    stamp = calls["called_at"].to_numpy("datetime64[ns]")[mine].view(np.int64)
+    latest = np.full(len(ids), np.iinfo(np.int64).min)
+    np.maximum.at(latest, account, stamp)
+    at_latest = stamp == latest[account]
+    last_row = np.full(len(ids), -1)
+    np.maximum.at(last_row, account[at_latest], mine[at_latest])
+    ends = last_row[last_row >= 0]
+    asked = calls["callback_at"].to_numpy("datetime64[ns]")[ends]
+    ends = ends[~np.isnat(asked)]
+    at = pd.Series(calls["callback_at"].to_numpy("datetime64[ns]")[ends])
     day = at.dt.normalize()
     has_time = at != day
     time = at.dt.strftime(" %H:%M").where(has_time, "")
@@ -985,7 +998,7 @@ def _callbacks(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataFra
     )
     return pd.DataFrame(
         {
-            "customer_id": last["customer_id"].to_numpy(),
+            "customer_id": ids[positions(calls["customer_id"].iloc[ends], ids)],
             "callback_at": at.to_numpy(),
             "callback_due": (day <= as_of).to_numpy(dtype=bool),
             "callback_later": (day > as_of).to_numpy(dtype=bool),

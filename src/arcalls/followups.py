@@ -705,7 +705,7 @@ def _message(to: str, subject: str, body: str, sender: str | None) -> EmailMessa
     return message
 
 
-def eml_paths(result: FollowUps, folder: str | os.PathLike) -> dict[str, Path]:
+def _eml_paths(result: FollowUps, folder: str | os.PathLike) -> dict[str, Path]:
     """Where each confirmation with a usable email goes: ``<folder>/follow_ups_eml/<id>.eml``.
 
     The file name is the customer id with every character but letters, digits, ``.``,
@@ -755,7 +755,7 @@ def write_follow_ups(result: FollowUps, folder: str | os.PathLike, *, inputs=())
             f"Cannot write the follow-ups into {folder}: the folder does not exist. "
             "Create it first or choose another --out."
         )
-    emls = eml_paths(result, folder)
+    emls = _eml_paths(result, folder)
     paths = [folder / name for name in FOLLOW_UP_FILES] + list(emls.values())
     check_outputs(inputs, paths)
     if emls:
