@@ -442,22 +442,19 @@ def call_list(
     accounts = _account_balances(invoices, payments, as_of=as_of)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
     known = _known_calls(calls, as_of=as_of)
-    accounts = accounts.merge(
-        _call_activity(
-            known,
-            accounts["customer_id"],
-            as_of=as_of,
-            cooldown_days=cooldown_days,
-            consumer=consumer,
-        ),
-        on="customer_id",
-        how="left",
+    activity = _call_activity(
+        known,
+        accounts["customer_id"],
+        as_of=as_of,
+        cooldown_days=cooldown_days,
+        consumer=consumer,
     )
+    accounts = accounts.merge(activity.drop(columns="_last_call"), on="customer_id", how="left")
     if promises is None:
         promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
     accounts = accounts.merge(
-        _callbacks(calls, accounts["customer_id"], as_of=as_of), on="customer_id", how="left"
+        _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
@@ -854,6 +851,8 @@ def _call_activity(
         "attempts_7d": "int64",
         "in_cooldown": "bool",
         "right_party_recent": "bool",
+        # The last call's position in ``known`` (for its callback, see _callbacks).
+        "_last_call": "int64",
     }
     if known.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
@@ -889,6 +888,7 @@ def _call_activity(
             "right_party_recent": (
                 right_party_recent[called] if consumer else np.zeros(len(called), dtype=bool)
             ),
+            "_last_call": np.flatnonzero(mine)[ends],
         }
     ).astype(columns)
 
@@ -948,16 +948,16 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _callbacks(
-    calls: pd.DataFrame | None, accounts: pd.Series, *, as_of: pd.Timestamp
+    calls: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: pd.Timestamp
 ) -> pd.DataFrame:
     """Per account whose latest call up to ``as_of`` asked for a callback: when, whether
     it is due (its day is ``as_of`` or has passed) or later, and the reason in words.
 
-    A callback at midnight is taken as a day without a time ("callback asked for Thu
-    2026-12-10"). The latest call is the latest time, and for calls logged in the same
-    second the one further down the file, as for the list's last call. Linear in the
-    calls (no sort of the log): the latest time and position per account, then the
-    callbacks that are their account's latest call.
+    ``activity`` is :func:`_call_activity`'s: each account's last call (the latest time,
+    and for calls logged in the same second the one further down the file) as a
+    position among the calls known on ``as_of``, so only those calls' callbacks are
+    read. A callback at midnight is a day without a time ("callback asked for Thu
+    2026-12-10").
     """
     columns = {
         "customer_id": dtype_of("id"),
@@ -966,30 +966,18 @@ def _callbacks(
         "callback_later": "bool",
         "callback_reason": "string",
     }
-    if calls is None or "callback_at" not in calls or not calls["callback_at"].notna().any():
+    if calls is None or "callback_at" not in calls or activity.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    ids = pd.Index(accounts.unique())
-    known = (calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(dtype=bool)
-    account = positions(calls["customer_id"], ids)
-    mine = np.flatnonzero(known & (account >= 0))
-    account = account[mine]
-    stamp = calls["called_at"].to_numpy("datetime64[ns]")[mine].view(np.int64)
-    latest = np.full(len(ids), np.iinfo(np.int64).min)
-    np.maximum.at(latest, account, stamp)
-    at_latest = stamp == latest[account]
-    last_row = np.full(len(ids), -1)
-    np.maximum.at(last_row, account[at_latest], mine[at_latest])
-    ends = last_row[last_row >= 0]
-    asked = calls["callback_at"].to_numpy("datetime64[ns]")[ends]
-    ends = ends[~np.isnat(asked)]
-    at = pd.Series(calls["callback_at"].to_numpy("datetime64[ns]")[ends])
+    known = np.flatnonzero((calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(bool))
+    rows = known[activity["_last_call"].to_numpy(dtype=np.int64)]
+    asked = calls["callback_at"].to_numpy("datetime64[ns]")[rows]
+    has = ~np.isnat(asked)
+    at = pd.Series(asked[has])
     day = at.dt.normalize()
-    has_time = at != day
-    time = at.dt.strftime(" %H:%M").where(has_time, "")
+    time = at.dt.strftime(" %H:%M").where(at != day, "")
     when = at.dt.strftime("%a %Y-%m-%d") + time
-    today = day == as_of
     reason = np.select(
-        [today, day < as_of],
+        [day == as_of, day < as_of],
         [
             REASON_CALLBACK + time + " today",
             REASON_CALLBACK + " " + when + ": overdue, not called back yet",
@@ -998,7 +986,7 @@ def _callbacks(
     )
     return pd.DataFrame(
         {
-            "customer_id": ids[positions(calls["customer_id"].iloc[ends], ids)],
+            "customer_id": activity["customer_id"].to_numpy()[has],
             "callback_at": at.to_numpy(),
             "callback_due": (day <= as_of).to_numpy(dtype=bool),
             "callback_later": (day > as_of).to_numpy(dtype=bool),
