@@ -24,6 +24,7 @@ from .errors import (
     SchemaError,
 )
 from .features import *  # noqa: F403
+from .followups import *  # noqa: F403
 from .io import *  # noqa: F403
 from .late_charges import *  # noqa: F403
 from .ledger import *  # noqa: F403
@@ -45,6 +46,7 @@ _MODULES = (
     "currency",
     "datasets",
     "features",
+    "followups",
     "io",
     "late_charges",
     "ledger",

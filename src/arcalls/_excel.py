@@ -41,6 +41,7 @@ LAYOUT_WIDTHS = (18, 16)
 #: Kinds of entry column and the Excel number format each gets.
 ENTRY_FORMATS = {
     "datetime": DATETIME_FORMAT,
+    "later_datetime": DATETIME_FORMAT,
     "date": DATE_FORMAT,
     "money": MONEY_FORMAT,
     "choice": None,
@@ -56,9 +57,10 @@ class EntryColumn:
     ----------
     name : str
         Header.
-    kind : {"datetime", "date", "money", "choice", "text"}
+    kind : {"datetime", "later_datetime", "date", "money", "choice", "text"}
         ``datetime``/``date``: a date on or after ``earliest`` (and, for
-        ``datetime``, not after today); ``money``: a number > 0; ``choice``: one of
+        ``datetime``, not after today); ``later_datetime``: a date and time on or after
+        ``earliest``, any time ahead (a callback); ``money``: a number > 0; ``choice``: one of
         ``choices`` from a drop-down; ``text``: anything.
     prompt : str
         The hint Excel shows when the cell is selected.
@@ -329,7 +331,7 @@ def _validation(entry: EntryColumn):
             type="list", formula1='"' + ",".join(entry.choices) + '"', **options
         )
         error = "Pick one of: " + ", ".join(entry.choices)
-    elif entry.kind in {"date", "datetime"}:
+    elif entry.kind in {"date", "datetime", "later_datetime"}:
         earliest = entry.earliest or _ZIP_EPOCH.date()
         low = f"DATE({earliest.year},{earliest.month},{earliest.day})"
         if entry.kind == "datetime":
@@ -338,6 +340,11 @@ def _validation(entry: EntryColumn):
                 type="date", operator="between", formula1=low, formula2="TODAY()+1", **options
             )
             error = f"Enter the date and time of the call, from {earliest} to now."
+        elif entry.kind == "later_datetime":
+            validation = DataValidation(
+                type="date", operator="greaterThanOrEqual", formula1=low, **options
+            )
+            error = f"Enter a date and time on or after {earliest}, e.g. {earliest} 14:00."
         else:
             validation = DataValidation(
                 type="date", operator="greaterThanOrEqual", formula1=low, **options

@@ -22,9 +22,20 @@ Rules, as implemented:
   Monday blocks Monday to Wednesday); attempt limit (``max_attempts_7d`` attempts in
   the 7 days ending on as-of). With ``consumer=True`` (US Regulation F pattern) also:
   a right-party conversation in the last 7 days.
-- Order: expected dollars (``p_pay`` x overdue balance), then overdue balance, then
-  oldest days past due, all descending, then customer id: a total order, so the same
-  inputs always give the same list.
+- **Callbacks.** When an account's latest call up to as-of (any outcome) asked for a
+  callback (``callback_at``) on a later day, the account is excluded with the reason
+  ``"callback asked for Thu 2026-12-10 14:00"`` until that day. On the callback's day,
+  and on every day after it until a later call is logged (the callback is then
+  overdue, and the reason says so), it heads the list, earliest callback first, with
+  ``"callback asked for 14:00 today"`` in ``reasons`` and the time in
+  ``callback_due_at`` (the Excel list's entry column ``callback_at`` is for new ones);
+  the cool-down (and in consumer mode the quiet days after a conversation) does not
+  hold back a callback the customer asked for; every other must-not-call reason still
+  does, and the excluded table then names the callback too. A later call supersedes
+  an earlier callback.
+- Order: callbacks due first (earliest first), then expected dollars (``p_pay`` x
+  overdue balance), then overdue balance, then oldest days past due, all descending,
+  then customer id: a total order, so the same inputs always give the same list.
 """
 
 from __future__ import annotations
@@ -40,7 +51,7 @@ import pandas as pd
 
 from ._calls import NO_EVIDENCE
 from ._checks import check_one_currency, format_amount
-from ._excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
+from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
@@ -77,6 +88,9 @@ P_PAY_DECIMALS = 4
 REASON_ZERO_OVERDUE = "zero overdue balance"
 REASON_DISPUTED = "whole balance disputed"
 REASON_PENDING_PROMISE = "pending promise"
+#: An excluded account's callback reason starts so and goes on with the day and time
+#: asked for ("callback asked for Thu 2026-12-10 14:00").
+REASON_CALLBACK = "callback asked for"
 REASON_DO_NOT_CALL = "do not call"
 REASON_AGENCY = "placed with agency"
 REASON_COOLDOWN = "called within cool-down"
@@ -103,6 +117,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_ZERO_OVERDUE,
     REASON_DISPUTED,
     REASON_PENDING_PROMISE,
+    REASON_CALLBACK,
     REASON_DO_NOT_CALL,
     REASON_AGENCY,
     REASON_COOLDOWN,
@@ -126,6 +141,7 @@ CALL_COLUMNS: tuple[str, ...] = (
     "promise_date",
     "promise_amount",
     "promise_status",
+    "callback_due_at",
     "p_pay",
     "expected_dollars",
     "reasons",
@@ -202,6 +218,8 @@ class CallList:
     def excluded_by_reason(self) -> pd.Series:
         """How many excluded accounts each reason applies to (an account can count twice)."""
         reasons = self.excluded["reason"].astype("string").str.split("; ").explode()
+        # A callback's reason carries its day and time: counted under its label.
+        reasons = reasons.where(~reasons.str.startswith(REASON_CALLBACK), REASON_CALLBACK)
         counts = reasons.value_counts()
         order = [r for r in EXCLUSION_REASONS if r in counts.index]
         return counts.reindex(order).astype("int64").rename("accounts")
@@ -394,7 +412,8 @@ def call_list(
     True
     >>> bool(result.calls["expected_dollars"].is_monotonic_decreasing)
     True
-    >>> set(result.excluded["reason"].str.split("; ").explode()) <= set(EXCLUSION_REASONS)
+    >>> # Every excluded account is counted under at least one of the reasons.
+    >>> int(result.excluded_by_reason.sum()) >= len(result.excluded)
     True
     >>> set(result.calls["action"]) <= set(ACTIONS)
     True
@@ -423,23 +442,25 @@ def call_list(
     accounts = _account_balances(invoices, payments, as_of=as_of)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
     known = _known_calls(calls, as_of=as_of)
-    accounts = accounts.merge(
-        _call_activity(
-            known,
-            accounts["customer_id"],
-            as_of=as_of,
-            cooldown_days=cooldown_days,
-            consumer=consumer,
-        ),
-        on="customer_id",
-        how="left",
+    activity = _call_activity(
+        known,
+        accounts["customer_id"],
+        as_of=as_of,
+        cooldown_days=cooldown_days,
+        consumer=consumer,
     )
+    accounts = accounts.merge(activity.drop(columns="_last_call"), on="customer_id", how="left")
     if promises is None:
         promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
+    accounts = accounts.merge(
+        _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
+    )
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
+        callback_due=_flag(accounts["callback_due"]),
+        callback_later=_flag(accounts["callback_later"]),
     )
 
     if consumer:
@@ -475,6 +496,13 @@ def call_list(
     to_call = to_call.assign(
         handoff_suggested=_flag(to_call["handoff_suggested"]),
         **_actions(to_call),
+    )
+    due = to_call["callback_due"].to_numpy(dtype=bool)
+    to_call = to_call.assign(
+        callback_due_at=to_call["callback_at"].where(due),
+        reasons=to_call["reasons"].where(
+            ~due, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
+        ),
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -513,7 +541,8 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         with a frozen header, currency and date formats and fitted column widths.
         The ``Call list`` sheet ends with empty, validated columns for the caller
         (``arcalls.worksheet.ENTRY_COLUMNS``: ``called_at``, ``outcome`` from a
-        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``) and the
+        drop-down, ``new_promise_date``, ``new_promise_amount``, ``callback_at``,
+        ``payments_contact``, ``payments_contact_title``, ``notes``) and the
         workbook stores the as-of date as a document property, so that
         ``arcalls.worksheet.read_filled_list`` (``arcalls log-calls``) can read the
         calls back.
@@ -556,6 +585,7 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
     if suffix == ".xlsx":
         formats = dict.fromkeys(_MONEY_COLUMNS, MONEY_FORMAT)
         formats.update(dict.fromkeys(_DATE_COLUMNS, DATE_FORMAT))
+        formats["callback_due_at"] = DATETIME_FORMAT
         formats["p_pay"] = PERCENT_FORMAT
         stamp = dt.datetime.combine(result.as_of.date(), dt.time())
         calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
@@ -821,6 +851,8 @@ def _call_activity(
         "attempts_7d": "int64",
         "in_cooldown": "bool",
         "right_party_recent": "bool",
+        # The last call's position in ``known`` (for its callback, see _callbacks).
+        "_last_call": "int64",
     }
     if known.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
@@ -856,6 +888,7 @@ def _call_activity(
             "right_party_recent": (
                 right_party_recent[called] if consumer else np.zeros(len(called), dtype=bool)
             ),
+            "_last_call": np.flatnonzero(mine)[ends],
         }
     ).astype(columns)
 
@@ -914,28 +947,91 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
     ).astype(columns)
 
 
+def _callbacks(
+    calls: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Per account whose latest call up to ``as_of`` asked for a callback: when, whether
+    it is due (its day is ``as_of`` or has passed) or later, and the reason in words.
+
+    ``activity`` is :func:`_call_activity`'s: each account's last call (the latest time,
+    and for calls logged in the same second the one further down the file) as a
+    position among the calls known on ``as_of``, so only those calls' callbacks are
+    read. A callback at midnight is a day without a time ("callback asked for Thu
+    2026-12-10").
+    """
+    columns = {
+        "customer_id": dtype_of("id"),
+        "callback_at": "datetime64[ns]",
+        "callback_due": "bool",
+        "callback_later": "bool",
+        "callback_reason": "string",
+    }
+    if calls is None or "callback_at" not in calls or activity.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = np.flatnonzero((calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(bool))
+    rows = known[activity["_last_call"].to_numpy(dtype=np.int64)]
+    asked = calls["callback_at"].to_numpy("datetime64[ns]")[rows]
+    has = ~np.isnat(asked)
+    at = pd.Series(asked[has])
+    day = at.dt.normalize()
+    time = at.dt.strftime(" %H:%M").where(at != day, "")
+    when = at.dt.strftime("%a %Y-%m-%d") + time
+    reason = np.select(
+        [day == as_of, day < as_of],
+        [
+            REASON_CALLBACK + time + " today",
+            REASON_CALLBACK + " " + when + ": overdue, not called back yet",
+        ],
+        default=REASON_CALLBACK + " " + when,
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": activity["customer_id"].to_numpy()[has],
+            "callback_at": at.to_numpy(),
+            "callback_due": (day <= as_of).to_numpy(dtype=bool),
+            "callback_later": (day > as_of).to_numpy(dtype=bool),
+            "callback_reason": reason,
+        }
+    ).astype(columns)
+
+
 def _exclusion_reasons(
     accounts: pd.DataFrame, *, max_attempts_7d: int, consumer: bool
 ) -> pd.Series:
     """Every must-not-call reason per account, "; "-joined ("" = may be called)."""
     disputed = accounts["whole_balance_disputed"].to_numpy(dtype=bool)
+    due = accounts["callback_due"].to_numpy(dtype=bool)
     flags = {
         REASON_ZERO_OVERDUE: (accounts["overdue_balance"].to_numpy() <= 0) & ~disputed,
         REASON_DISPUTED: disputed,
         REASON_PENDING_PROMISE: accounts["pending_promise"].to_numpy(dtype=bool),
+        REASON_CALLBACK: accounts["callback_later"].to_numpy(dtype=bool),
         REASON_DO_NOT_CALL: accounts["do_not_call"].to_numpy(dtype=bool),
         REASON_AGENCY: accounts["with_agency"].to_numpy(dtype=bool),
-        REASON_COOLDOWN: _flag(accounts["in_cooldown"]),
+        # A callback the customer asked for is not held back by the cool-down (nor, in
+        # consumer mode, by the quiet days after a conversation: Regulation F does not
+        # count calls made with the consumer's prior consent, 12 CFR 1006.14(b)(3)).
+        REASON_COOLDOWN: _flag(accounts["in_cooldown"]) & ~due,
         REASON_ATTEMPTS: accounts["attempts_7d"].to_numpy() >= max_attempts_7d,
         REASON_RIGHT_PARTY: (
-            _flag(accounts["right_party_recent"])
+            _flag(accounts["right_party_recent"]) & ~due
             if consumer
             else np.zeros(len(accounts), dtype=bool)
         ),
     }
+    # A callback due today is a reason not to call only beside another one (then the
+    # excluded table says it was asked for).
+    others = np.logical_or.reduce([f for k, f in flags.items() if k != REASON_CALLBACK])
+    flags[REASON_CALLBACK] = flags[REASON_CALLBACK] | (due & others)
     joined = np.full(len(accounts), "", dtype=object)
     for label in EXCLUSION_REASONS:
-        joined = np.where(flags[label], joined + "; " + label, joined)
+        # The callback's reason names its day and time.
+        text = (
+            accounts["callback_reason"].fillna("").to_numpy(dtype=object)
+            if label == REASON_CALLBACK
+            else label
+        )
+        joined = np.where(flags[label], joined + "; " + text, joined)
     return pd.Series(joined, index=accounts.index, dtype="string").str.removeprefix("; ")
 
 
@@ -1049,13 +1145,23 @@ def _flag(values: pd.Series) -> np.ndarray:
 
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
-    """Expected dollars, overdue balance, age (all descending), then customer id."""
-    return to_call.sort_values(
-        ["expected_dollars", "overdue_balance", "oldest_days_past_due", "customer_id"],
-        ascending=[False, False, False, True],
+    """Callbacks due (earliest first), then expected dollars, overdue balance, age (all
+    descending), then customer id."""
+    keyed = to_call.assign(_waits=~to_call["callback_due"].to_numpy(dtype=bool))
+    keyed = keyed.sort_values(
+        [
+            "_waits",
+            "callback_at",
+            "expected_dollars",
+            "overdue_balance",
+            "oldest_days_past_due",
+            "customer_id",
+        ],
+        ascending=[True, True, False, False, False, True],
         na_position="last",
         kind="mergesort",
     )
+    return keyed.drop(columns="_waits")
 
 
 def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -1068,6 +1174,11 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     for col in _MONEY_COLUMNS:
         if col in out:
             out[col] = round_money(out[col]) + 0.0
+    if "callback_due_at" in out:
+        # The CSV's dates are days; a callback keeps its time of day.
+        out["callback_due_at"] = (
+            out["callback_due_at"].dt.strftime("%Y-%m-%d %H:%M").astype("string")
+        )
     return out
 
 

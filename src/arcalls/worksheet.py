@@ -20,11 +20,17 @@ Rules, as implemented:
   The caller is ``caller=`` when given, else the collector of the account's last call
   (the voice the customer knows), else :data:`DEFAULT_CALLER`.
 - **Promise shown.** The open promise if any, else the latest, as in the list itself.
+- **Who pays.** The payments contact of the latest call up to the as-of date that
+  recorded one, with that call's day. The voicemail and third-party scripts ask for
+  that person (else the contact) and never mention the debt.
 - **Filled rows.** A row is a call when any entry cell is filled. ``called_at`` and
   ``outcome`` are required; the outcome must be one of the vocabulary; a ``promise``
   needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
   are refused; the call must be on or after the list's as-of day and not after the
-  time of reading; the account must be on the list. All problems are reported at once.
+  time of reading; the account must be on the list. Any outcome may carry a
+  ``callback_at`` (a date and time not before the call's own; a date alone means that
+  day) and the ``payments_contact`` and ``payments_contact_title`` learnt on the call.
+  All problems are reported at once.
 - **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>-r<row>``:
   the same list read twice gives the same ids, and :func:`append_calls` skips calls
   whose id, or whose customer, time and outcome, are already in the log.
@@ -89,6 +95,10 @@ THIRD_PARTY_LINE = (
 )
 #: Stands in for a missing contact name in the reminder.
 UNKNOWN_CONTACT = "the account's contact"
+#: Stands in for the business's number in the scripts when no ``business_phone`` is given.
+PHONE_PLACEHOLDER = "[your phone number]"
+#: Who the scripts ask for when neither a payments contact nor a contact is known.
+UNKNOWN_PAYER = "the person who handles your payments"
 
 #: Custom document properties that make an Excel list readable back.
 PROPERTY_KIND, KIND_CALL_LIST = "arcalls_workbook", "call list"
@@ -108,7 +118,16 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "outcome",
     "new_promise_date",
     "new_promise_amount",
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
     "notes",
+)
+#: Entry columns a list written before they existed lacks: read as empty when absent.
+CALLBACK_ENTRY_COLUMNS: tuple[str, ...] = (
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
 )
 
 
@@ -133,6 +152,22 @@ def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
             "new_promise_amount",
             "money",
             prompt="Outcome 'promise': the amount (empty = the whole overdue balance)",
+        ),
+        EntryColumn(
+            "callback_at",
+            "later_datetime",
+            prompt="They asked to be called back: date and time, e.g. 2026-11-05 14:00",
+            earliest=first,
+        ),
+        EntryColumn(
+            "payments_contact",
+            "text",
+            prompt="Who handles payments there (name), if you learnt it",
+        ),
+        EntryColumn(
+            "payments_contact_title",
+            "text",
+            prompt="Their title, e.g. Accounts payable",
         ),
         EntryColumn("notes", "text", prompt="What was said"),
     )
@@ -165,7 +200,11 @@ class CallSheets:
         ``customer_name``, ``contact_name``, ``phone``, ``best_time_to_call``,
         ``terms``, ``open_balance``, ``overdue_balance``, ``credits``,
         ``overdue_since``, ``ask_by``, ``caller``, ``action``, ``action_reason``,
-        ``opening_line``, ``third_party_line``.
+        ``opening_line``, ``third_party_line``, ``payments_contact``,
+        ``payments_contact_title``, ``payments_contact_noted`` (the day of the call that
+        recorded them), ``payments_line`` ("Payments handled by: Jane Roe (Accounts
+        payable), noted 2026-11-02"; empty when none is known), ``voicemail_script`` and
+        ``third_party_script``.
     invoices : DataFrame
         Open invoices of those accounts: ``customer_id``, ``invoice_id``,
         ``invoice_date``, ``due_date``, ``days_past_due``, ``amount``,
@@ -222,8 +261,16 @@ def call_sheets(
     last_payments: int = DEFAULT_LAST_PAYMENTS,
     last_calls: int = DEFAULT_LAST_CALLS,
     promises: pd.DataFrame | None = None,
+    business_phone: str | None = None,
 ) -> CallSheets:
     """The call sheet of every account on a call list, as of the list's date.
+
+    Besides the opening line, each sheet carries two scripts that never mention the
+    debt, for when the call does not reach the right person: a voicemail (the caller's
+    name, the business's name and the number to call back, nothing else: a message may
+    be heard by anyone; choose a ``business_name`` that does not say "collections") and
+    a third-party script (the caller's name and number only). Both ask for the payments
+    contact a call recorded (the latest known on the list's date), else the contact.
 
     Parameters
     ----------
@@ -243,6 +290,9 @@ def call_sheets(
         How many of the latest payments and calls to show per account.
     promises : DataFrame, optional
         :func:`arcalls.promise_outcomes` as of the list's date; computed when None.
+    business_phone : str, optional
+        The number the customer should call back, in the voicemail and third-party
+        scripts; default :data:`PHONE_PLACEHOLDER`.
 
     Returns
     -------
@@ -271,6 +321,12 @@ def call_sheets(
     _check_count("last_calls", last_calls, lowest=0)
     if not isinstance(business_name, str) or not business_name.strip():
         raise InputError(f"business_name must be a non-empty text, got {business_name!r}.")
+    if business_phone is not None and (
+        not isinstance(business_phone, str) or not business_phone.strip()
+    ):
+        raise InputError(
+            f"business_phone must be a non-empty text such as '555-0100', got {business_phone!r}."
+        )
     as_of = result.as_of
     listed = result.calls.reset_index(drop=True)
     ids = listed["customer_id"].astype(dtype_of("id"))
@@ -283,6 +339,11 @@ def call_sheets(
     accounts = _accounts(listed, bal, calls, as_of=as_of, caller=caller)
     accounts = _with_lines(
         accounts, bal, as_of=as_of, business_name=business_name.strip(), ask_days=ask_days
+    )
+    accounts = _with_scripts(
+        accounts.merge(_payments_contacts(calls, as_of=as_of), on="customer_id", how="left"),
+        business_name=business_name.strip(),
+        business_phone=(business_phone or PHONE_PLACEHOLDER).strip(),
     )
     return CallSheets(
         accounts=accounts,
@@ -469,6 +530,91 @@ def _with_lines(accounts, bal, *, as_of, business_name, ask_days) -> pd.DataFram
     )
 
 
+def _payments_contacts(calls, *, as_of) -> pd.DataFrame:
+    """Per customer, the payments contact of the latest call up to ``as_of`` naming one.
+
+    Columns ``customer_id``, ``payments_contact``, ``payments_contact_title``,
+    ``payments_contact_noted`` (the call's day) and ``payments_line``.
+    """
+    columns = {
+        "customer_id": dtype_of("id"),
+        "payments_contact": "string",
+        "payments_contact_title": "string",
+        "payments_contact_noted": "datetime64[ns]",
+        "payments_line": "string",
+    }
+    known = _known_calls(calls, as_of=as_of)
+    named = [c for c in ("payments_contact", "payments_contact_title") if c in known]
+    if not named:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = known.assign(
+        **{c: pd.NA for c in ("payments_contact", "payments_contact_title") if c not in known}
+    )
+    name = known["payments_contact"].astype("string").str.strip().replace("", pd.NA)
+    title = known["payments_contact_title"].astype("string").str.strip().replace("", pd.NA)
+    noted = known.assign(_name=name, _title=title)[name.notna() | title.notna()]
+    # The latest call naming one; calls logged in the same second keep the file's order.
+    noted = noted.sort_values(["customer_id", "called_at"], kind="mergesort")
+    last = noted.groupby("customer_id", observed=True, sort=True).tail(1)
+    who = last["_name"].fillna("") + np.where(
+        last["_title"].notna(),
+        np.where(last["_name"].notna(), " (", "")
+        + last["_title"].fillna("")
+        + np.where(last["_name"].notna(), ")", ""),
+        "",
+    )
+    day = last["called_at"].dt.normalize()
+    line = "Payments handled by: " + who + ", noted " + day.dt.strftime("%Y-%m-%d")
+    return pd.DataFrame(
+        {
+            "customer_id": last["customer_id"].to_numpy(),
+            "payments_contact": last["_name"].to_numpy(),
+            "payments_contact_title": last["_title"].to_numpy(),
+            "payments_contact_noted": day.to_numpy(),
+            "payments_line": line.to_numpy(),
+        }
+    ).astype(columns)
+
+
+def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
+    """Add the voicemail and third-party scripts: names and a number, never the debt."""
+    ask_for = (
+        accounts["payments_contact"]
+        .fillna(accounts["contact_name"])
+        .astype("string")
+        .fillna(UNKNOWN_PAYER)
+        .astype(str)
+    )
+    caller = accounts["caller"].astype(str)
+    voicemail = (
+        "Hello, this message is for "
+        + ask_for
+        + ". This is "
+        + caller
+        + " from "
+        + business_name
+        + ". Please call me back at "
+        + business_phone
+        + ". Thank you."
+    )
+    third = (
+        "May I speak to "
+        + ask_for
+        + ", please? This is "
+        + caller
+        + ". [If they are not available:] Could you ask them to call "
+        + caller
+        + " back at "
+        + business_phone
+        + "? Thank you."
+    )
+    return accounts.assign(
+        payments_line=accounts["payments_line"].astype("string"),
+        voicemail_script=voicemail.astype("string"),
+        third_party_script=third.astype("string"),
+    )
+
+
 def _money_text(values: pd.Series) -> pd.Series:
     """$1,234.56 for each value, without a Python call per value."""
     # '%.2f' rounds the exact binary value, as Python's format does: rounding to cents
@@ -572,9 +718,12 @@ _SECTIONS = (
     "title",
     "action",
     "contact",
+    "payer",
     "money",
     "say",
+    "voicemail",
     "third",
+    "third_script",
     "inv",
     "pay",
     "call",
@@ -640,8 +789,12 @@ def _layout(sheets: CallSheets) -> pd.DataFrame:
             values(acc["terms"]),
         ],
     )
+    payer = acc["payments_line"].notna().to_numpy()
+    block("payer", ids[payer], ["Who pays", values(acc["payments_line"][payer])])
     block("say", ids, ["Say", values(acc["opening_line"])])
+    block("voicemail", ids, ["Voicemail", values(acc["voicemail_script"])])
     block("third", ids, ["Third party", values(acc["third_party_line"])])
+    block("third_script", ids, ["", values(acc["third_party_script"])])
     for section, table, title, headers, cols in (
         (
             "inv",
@@ -691,6 +844,7 @@ h1 { font-size: 15pt; margin: 0 0 .2em; } h2 { font-size: 11pt; margin: 1em 0 .3
 p.meta { color: #555; margin: 0 0 .6em; }
 p.say { border-left: 4px solid #0072B2; padding: .4em .8em; background: #eef5fb; }
 p.third { border-left: 4px solid #D55E00; padding: .4em .8em; background: #fbf0ea; }
+p.voicemail { border-left: 4px solid #555; padding: .4em .8em; background: #f3f3f3; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left; }
 td.num, th.num { text-align: right; }
@@ -769,6 +923,7 @@ def _html(sheets: CallSheets) -> str:
             + _esc(acc["phone"])
             + " &middot; Best time: "
             + _esc(acc["best_time_to_call"])
+            + ("<br>" + _esc(acc["payments_line"])).where(acc["payments_line"].notna(), "")
             + "<br>Overdue: "
             + _money_text(acc["overdue_balance"])
             + " &middot; Open: "
@@ -777,8 +932,12 @@ def _html(sheets: CallSheets) -> str:
             + _esc(acc["terms"])
             + '</p><p class="say"><b>Say:</b> '
             + _esc(acc["opening_line"])
+            + '</p><p class="voicemail"><b>Voicemail:</b> '
+            + _esc(acc["voicemail_script"])
             + '</p><p class="third"><b>Third party:</b> '
             + _esc(acc["third_party_line"])
+            + "<br>"
+            + _esc(acc["third_party_script"])
             + "</p>"
         )
         for key, title in titles.items():
@@ -1060,13 +1219,15 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted}).assign(
             row=pd.Series(dtype="int64")
         )
-    missing = [c for c in wanted if c not in header]
+    missing = [c for c in wanted if c not in header and c not in CALLBACK_ENTRY_COLUMNS]
     if missing:
         raise SchemaError(
             f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
             "or delete the list's columns; make a new list with 'arcalls call-list'."
         )
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    # A list written before the callback columns existed reads them as empty.
+    frame = frame.assign(**{c: None for c in CALLBACK_ENTRY_COLUMNS if c not in frame})
     frame = frame.loc[:, wanted]
     # Cells holding only spaces count as empty.
     for col in frame:
@@ -1196,6 +1357,10 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         "a promise date or amount is filled but the outcome is not 'promise'",
     )
 
+    callback_at = _check_callbacks(entries, called_at, problem)
+    contact = entries["payments_contact"].astype("string").str.strip()
+    title = entries["payments_contact_title"].astype("string").str.strip()
+
     calls = pd.DataFrame(
         {
             "call_id": pd.Series(pd.NA, index=entries.index, dtype="string"),
@@ -1208,6 +1373,9 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
             "promise_amount": round_money(amount),
             "duration_s": pd.Series(pd.NA, index=entries.index, dtype="Int64"),
             "notes": entries["notes"].astype("string").str.strip(),
+            "callback_at": callback_at,
+            "payments_contact": contact,
+            "payments_contact_title": title,
             "row": entries["row"].astype("int64"),
         }
     )
@@ -1224,6 +1392,32 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
             }
         )
     return found, calls
+
+
+def _check_callbacks(entries, called_at: pd.Series, problem) -> pd.Series:
+    """The ``callback_at`` cells as timestamps, reporting the bad ones through ``problem``.
+
+    A callback is a date and time on or after the call's own time; a date alone means
+    "that day" and must not be before the call's day.
+    """
+    cells = entries["callback_at"]
+    callback_at, bad, serial = _dates(cells)
+    problem(bad, "callback_at", cells, "not a date and time; use e.g. 2026-11-05 14:00")
+    problem(serial, "callback_at", cells, _SERIAL_PROBLEM.format(e="2026-11-05 14:00"))
+    day_only = (callback_at == callback_at.dt.normalize()).to_numpy(dtype=bool)
+    before = np.where(
+        day_only,
+        (callback_at < called_at.dt.normalize()).to_numpy(dtype=bool),
+        (callback_at < called_at).to_numpy(dtype=bool),
+    )
+    problem(
+        before,
+        "callback_at",
+        callback_at.dt.strftime("%Y-%m-%d %H:%M"),
+        "the callback is before the call's own time (called_at): enter when they asked "
+        "to be called back, e.g. 2026-11-05 14:00",
+    )
+    return callback_at
 
 
 def _is_str(values: pd.Series) -> np.ndarray:
@@ -1346,7 +1540,10 @@ def append_calls(
     log is replaced, it is copied beside itself as
     ``<name>.YYYYMMDD-HHMMSS.bak.csv``; the new log is written to a temporary file,
     loaded back with :func:`arcalls.load_calls` as a check, then moved into place. When
-    nothing is new, nothing is written.
+    nothing is new, nothing is written. A log started before callbacks existed gains
+    the columns ``callback_at``, ``payments_contact`` and ``payments_contact_title`` at
+    the end of its header line when new calls carry them (every record before kept byte
+    for byte: a record shorter than the header reads as empty there).
 
     The whole read-check-write-backup runs holding an exclusive lock on the log
     (``.<name>.lock`` beside it, see :func:`arcalls._export.file_lock`): a second run on
@@ -1415,6 +1612,18 @@ def append_calls(
             )
 
     fresh, skipped, replaced = _new_calls(calls, existing)
+    # A log started before callbacks existed gains their columns (header line only).
+    grown = [
+        c
+        for c in CALLBACK_ENTRY_COLUMNS
+        if exists
+        and c in fresh
+        and c not in to_header
+        and c not in header
+        and fresh[c].notna().any()
+    ]
+    header = [*header, *grown]
+    to_header.update({c: c for c in grown})
     for c in CALLS.names:
         if c in fresh and c not in to_header and fresh[c].notna().any():
             raise SchemaError(
@@ -1424,9 +1633,9 @@ def append_calls(
     if fresh.empty:
         return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=None)
 
-    kept = original
+    kept = _grow_header(original, grown)
     if len(replaced):
-        kept = _drop_entries(original, set(replaced["call_id"]), column=to_header["call_id"])
+        kept = _drop_entries(kept, set(replaced["call_id"]), column=to_header["call_id"])
     text = _csv_rows(fresh, header=header, to_header=to_header, original=kept)
     backup = _backup_path(log, now) if exists else None
     with atomic_path(log) as tmp:
@@ -1450,6 +1659,22 @@ def append_calls(
     return CallLogUpdate(path=log, added=fresh, skipped=skipped, backup=backup, replaced=replaced)
 
 
+def _grow_header(original: bytes, columns: list[str]) -> bytes:
+    """The log's bytes with ``columns`` added at the end of its header line.
+
+    Every record stays byte for byte: a record with fewer fields than the header reads
+    its missing last fields as empty (see :func:`arcalls.load_calls`).
+    """
+    if not columns:
+        return original
+    end = original.find(b"\n")
+    end = len(original) if end < 0 else end
+    if end > 0 and original[end - 1 : end] == b"\r":
+        end -= 1
+    extra = ("," + ",".join(columns)).encode("utf-8")
+    return original[:end] + extra + original[end:]
+
+
 def _header(original: bytes, log: Path) -> list[str]:
     first = original.decode("utf-8-sig", errors="replace").splitlines()[:1]
     if not first:
@@ -1460,7 +1685,16 @@ def _header(original: bytes, log: Path) -> list[str]:
 #: A call id written by read_filled_list: LOG-<as_of>-<customer>-<minute>-r<row>.
 _LIST_ENTRY_ID = r"^(LOG-\d{8})-.*-\d{12}-r(\d+)$"
 #: What a correction may change; a row whose entry differs in any of them replaces it.
-_ENTRY_FIELDS = ("called_at", "outcome", "promise_date", "promise_amount", "notes")
+_ENTRY_FIELDS = (
+    "called_at",
+    "outcome",
+    "promise_date",
+    "promise_amount",
+    "notes",
+    "callback_at",
+    "payments_contact",
+    "payments_contact_title",
+)
 
 
 def _entry_identity(frame: pd.DataFrame) -> pd.Series:
@@ -1474,7 +1708,7 @@ def _entry_content(frame: pd.DataFrame) -> pd.Series:
     text = pd.Series("", index=frame.index, dtype="string")
     for c in _ENTRY_FIELDS:
         s = frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)
-        if c in {"called_at", "promise_date"}:
+        if c in {"called_at", "promise_date", "callback_at"}:
             s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S")
         elif c == "promise_amount":
             s = pd.to_numeric(s).round(2).map("{:.2f}".format, na_action="ignore")
@@ -1578,7 +1812,7 @@ def _csv_rows(fresh, *, header, to_header, original: bytes) -> bytes:
             text[head] = ""
             continue
         s = fresh[canonical]
-        if canonical == "called_at":
+        if canonical in {"called_at", "callback_at"}:
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S")
         elif pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d")

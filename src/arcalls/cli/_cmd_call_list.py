@@ -74,6 +74,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="your name in the opening line (default: the account's last collector)",
     )
     parser.add_argument(
+        "--phone",
+        metavar="NUMBER",
+        help="your number for the customer to call back, in the call sheets' voicemail "
+        "and third-party scripts (default: a placeholder to fill in)",
+    )
+    parser.add_argument(
         "--ask-days",
         type=int,
         default=DEFAULT_ASK_DAYS,
@@ -212,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
             business_name=args.business_name,
             caller=args.caller,
             ask_days=args.ask_days,
+            business_phone=args.phone,
         )
     out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
     out.write(books_line(tables, as_of))
@@ -233,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
             f"'Excluded': {len(result.excluded)}"
             + (", 'Call sheets'" if sheets is not None else "")
             + ")\n"
-            "Fill in called_at, outcome (and new_promise_date/new_promise_amount) while "
+            "Fill in called_at, outcome (and new_promise_date/new_promise_amount, "
+            "callback_at, payments_contact) while "
             f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
         )
     out.write(format_top_rows(result.calls, rows=PRINTED_ROWS, currency=result.currency) + "\n")
