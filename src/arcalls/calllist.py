@@ -22,7 +22,14 @@ Rules, as implemented:
   Monday blocks Monday to Wednesday); attempt limit (``max_attempts_7d`` attempts in
   the 7 days ending on as-of). With ``consumer=True`` (US Regulation F pattern) also:
   a right-party conversation in the last 7 days.
-- Order: expected dollars (``p_pay`` x overdue balance), then overdue balance, then
+- **Payment plans** (:mod:`arcalls.plans`; the customer's latest plan): an account whose
+  plan is ``on_track`` is excluded, with the next instalment in the reason ("payment
+  plan on track: next USD 2,000.00 due 2027-01-05"), until that instalment's deadline
+  (due date + grace) passes unpaid. A plan with a missed instalment or defaulted is a
+  reason to call: such accounts head the list (before the model's order), with the
+  plan in ``action_reason``. A completed or superseded plan changes nothing.
+- Order: accounts with a missed or defaulted plan first, then expected dollars
+  (``p_pay`` x overdue balance), then overdue balance, then
   oldest days past due, all descending, then customer id: a total order, so the same
   inputs always give the same list.
 """
@@ -82,6 +89,8 @@ REASON_AGENCY = "placed with agency"
 REASON_COOLDOWN = "called within cool-down"
 REASON_ATTEMPTS = "attempt limit in 7 days"
 REASON_RIGHT_PARTY = "right-party contact in last 7 days"
+#: The reason reads "payment plan on track: next USD 2,000.00 due 2027-01-05".
+REASON_PLAN_ON_TRACK = "payment plan on track"
 
 #: The one recommended action of each listed account (column ``action``).
 ACTION_CALL = "call"
@@ -108,6 +117,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_COOLDOWN,
     REASON_ATTEMPTS,
     REASON_RIGHT_PARTY,
+    REASON_PLAN_ON_TRACK,
 )
 
 #: Columns of :attr:`CallList.calls`, in order.
@@ -126,6 +136,7 @@ CALL_COLUMNS: tuple[str, ...] = (
     "promise_date",
     "promise_amount",
     "promise_status",
+    "plan_status",
     "p_pay",
     "expected_dollars",
     "reasons",
@@ -147,6 +158,7 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "last_call_outcome",
     "promise_date",
     "promise_status",
+    "plan_status",
     "reason",
 )
 
@@ -202,6 +214,8 @@ class CallList:
     def excluded_by_reason(self) -> pd.Series:
         """How many excluded accounts each reason applies to (an account can count twice)."""
         reasons = self.excluded["reason"].astype("string").str.split("; ").explode()
+        # A reason with details ("payment plan on track: next ...") counts under its name.
+        reasons = reasons.str.replace(r":.*$", "", regex=True)
         counts = reasons.value_counts()
         order = [r for r in EXCLUSION_REASONS if r in counts.index]
         return counts.reindex(order).astype("int64").rename("accounts")
@@ -394,7 +408,8 @@ def call_list(
     True
     >>> bool(result.calls["expected_dollars"].is_monotonic_decreasing)
     True
-    >>> set(result.excluded["reason"].str.split("; ").explode()) <= set(EXCLUSION_REASONS)
+    >>> reasons = result.excluded["reason"].str.split("; ").explode()
+    >>> set(reasons.str.replace(r":.*$", "", regex=True)) <= set(EXCLUSION_REASONS)
     True
     >>> set(result.calls["action"]) <= set(ACTIONS)
     True
@@ -437,6 +452,11 @@ def call_list(
     if promises is None:
         promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
+    accounts = accounts.merge(
+        _plan_state(calls, payments, invoices, as_of=as_of, currency=currency),
+        on="customer_id",
+        how="left",
+    )
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
@@ -475,6 +495,9 @@ def call_list(
     to_call = to_call.assign(
         handoff_suggested=_flag(to_call["handoff_suggested"]),
         **_actions(to_call),
+    )
+    to_call = to_call.assign(
+        action_reason=(to_call["plan_call"].fillna("") + to_call["action_reason"]).astype("string")
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -932,10 +955,15 @@ def _exclusion_reasons(
             if consumer
             else np.zeros(len(accounts), dtype=bool)
         ),
+        REASON_PLAN_ON_TRACK: (accounts["plan_status"] == "on_track").to_numpy(
+            dtype=bool, na_value=False
+        ),
     }
+    details = {REASON_PLAN_ON_TRACK: accounts["plan_next"].fillna("").to_numpy(dtype=object)}
     joined = np.full(len(accounts), "", dtype=object)
     for label in EXCLUSION_REASONS:
-        joined = np.where(flags[label], joined + "; " + label, joined)
+        text = label + details[label] if label in details else label
+        joined = np.where(flags[label], joined + "; " + text, joined)
     return pd.Series(joined, index=accounts.index, dtype="string").str.removeprefix("; ")
 
 
@@ -1049,13 +1077,74 @@ def _flag(values: pd.Series) -> np.ndarray:
 
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
-    """Expected dollars, overdue balance, age (all descending), then customer id."""
-    return to_call.sort_values(
-        ["expected_dollars", "overdue_balance", "oldest_days_past_due", "customer_id"],
-        ascending=[False, False, False, True],
-        na_position="last",
-        kind="mergesort",
+    """A missed or defaulted plan first; then expected dollars, overdue balance, age (all
+    descending), then customer id."""
+    plan_first = to_call["plan_status"].isin(PLAN_CALL_FIRST).to_numpy(dtype=bool, na_value=False)
+    return (
+        to_call.assign(_plan_first=plan_first)
+        .sort_values(
+            [
+                "_plan_first",
+                "expected_dollars",
+                "overdue_balance",
+                "oldest_days_past_due",
+                "customer_id",
+            ],
+            ascending=[False, False, False, False, True],
+            na_position="last",
+            kind="mergesort",
+        )
+        .drop(columns="_plan_first")
     )
+
+
+#: Plan statuses that put an account at the head of the list.
+PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
+
+
+def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
+    """Per customer with a plan: its latest plan's status, the exclusion detail (next
+    instalment) and the call-first reason."""
+    columns = {
+        "customer_id": dtype_of("id"),
+        "plan_status": "string",
+        "plan_next": "string",
+        "plan_call": "string",
+    }
+    if calls is None or not (calls["outcome"] == "plan").any():
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    from .plans import plan_status
+
+    plans = plan_status(calls, payments, invoices, as_of=as_of)
+    latest = plans.sort_values(["customer_id", "called_at", "plan_id"], kind="mergesort")
+    latest = latest.groupby("customer_id", sort=True, observed=True).last().reset_index()
+    prefix = "$" if currency is None else f"{currency} "
+    due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    next_amount = prefix + pd.Series(_money_text(latest["next_due_amount"])).str.lstrip("$")
+    status = latest["status"].astype("string")
+    call = np.select(
+        [(status == "missed_instalment").to_numpy(bool), (status == "defaulted").to_numpy(bool)],
+        [
+            "payment plan instalment missed ("
+            + next_amount.to_numpy(dtype=object)
+            + " due "
+            + due.to_numpy(dtype=object)
+            + "): call first; ",
+            "payment plan defaulted ("
+            + prefix
+            + pd.Series(_money_text(latest["remaining"])).str.lstrip("$").to_numpy(dtype=object)
+            + " left of it): call first; ",
+        ],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": latest["customer_id"].astype(dtype_of("id")),
+            "plan_status": status,
+            "plan_next": (": next " + next_amount + " due " + due).astype("string"),
+            "plan_call": pd.Series(call, dtype="string"),
+        }
+    ).astype(columns)
 
 
 def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
