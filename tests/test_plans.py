@@ -505,3 +505,167 @@ def test_call_list_includes_the_account_once_its_instalment_is_missed():
     off = arcalls.call_list(_invoices(), pays, calls, None, as_of="2026-12-08")
     assert off.calls["customer_id"].tolist()[0] == "P"
     assert np.isin("P", off.excluded["customer_id"]).sum() == 0
+
+
+# --- recording: the filled-in Excel list -------------------------------------------------
+
+
+class _StubModel:
+    """p_pay 0.5 for everyone: the list's order does not matter here, and it is fast."""
+
+    def rank(self, snapshot: pd.DataFrame) -> pd.DataFrame:
+        ids = snapshot["customer_id"].astype("string").reset_index(drop=True)
+        return pd.DataFrame({"customer_id": ids, "p_pay": 0.5, "reasons": "stub"})
+
+
+NOW = pd.Timestamp("2026-11-06 17:00")
+
+
+@pytest.fixture(scope="module")
+def sample_workbook(tmp_path_factory):
+    sample = arcalls.load_sample()
+    listed = arcalls.call_list(*sample, as_of="2026-10-31", top=3, model=_StubModel())
+    path = arcalls.write_call_list(listed, tmp_path_factory.mktemp("list") / "week.xlsx")[0]
+    return path, listed
+
+
+def _fill(source, out, rows):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(source)
+    ws = wb["Call list"]
+    header = [c.value for c in ws[1]]
+    for r, values in rows.items():
+        for name, value in values.items():
+            ws.cell(row=r, column=header.index(name) + 1).value = value
+    wb.save(out)
+    return out
+
+
+def test_a_plan_typed_in_the_list_round_trips_to_the_log_and_the_schedule(
+    tmp_path, sample_workbook
+):
+    import datetime as dt
+
+    source, listed = sample_workbook
+    first, second = listed.calls["customer_id"].head(2).tolist()
+    path = _fill(
+        source,
+        tmp_path / "filled.xlsx",
+        {
+            2: {
+                "called_at": dt.datetime(2026, 11, 2, 10, 15),
+                "outcome": "plan",
+                "plan_instalments": 3,
+                "plan_first_date": dt.datetime(2026, 11, 30),
+                "plan_frequency": "monthly",
+                "plan_amount": 1000,
+            },
+            3: {
+                "called_at": "2026-11-02 11:00",
+                "outcome": "plan",
+                "plan_schedule": "2026-11-09=250.00; 2026-12-09=250.50",
+                "plan_amount": "500.50",
+            },
+        },
+    )
+    calls = arcalls.read_filled_list(path, collector="Dana", now=NOW)
+    log = tmp_path / "new_log.csv"
+    update = arcalls.append_calls(calls, log, now=NOW)
+    assert len(update.added) == 2
+    loaded = arcalls.load_calls(log)
+    plan = loaded.set_index("customer_id").loc[first]
+    assert (plan["outcome"], plan["plan_instalments"], plan["plan_frequency"]) == (
+        "plan",
+        3,
+        "monthly",
+    )
+    assert (plan["plan_amount"], plan["plan_first_date"]) == (1000.0, pd.Timestamp("2026-11-30"))
+    schedule = plan_schedule(loaded).set_index(["customer_id", "instalment"])
+    # 1,000 / 3: 333.33 twice, the last 333.34; monthly from Nov 30: Dec 30, Jan 30.
+    assert schedule.loc[first, "amount"].tolist() == [333.33, 333.33, 333.34]
+    assert schedule.loc[first, "due_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-11-30",
+        "2026-12-30",
+        "2027-01-30",
+    ]
+    assert schedule.loc[second, "amount"].tolist() == [250.0, 250.5]
+    # Reading the same list again logs nothing twice.
+    again = arcalls.append_calls(arcalls.read_filled_list(path, now=NOW), log, now=NOW)
+    assert len(again.added) == 0
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "match"),
+    [
+        (
+            {"outcome": "plan", "plan_schedule": "2026-11-09=250.00", "plan_amount": 300},
+            "plan_amount",
+            r"does not equal the schedule's sum, 250\.00",
+        ),
+        (
+            {
+                "outcome": "plan",
+                "plan_instalments": 2,
+                "plan_first_date": "2026-10-20",
+                "plan_frequency": "monthly",
+                "plan_amount": 300,
+            },
+            "plan_first_date",
+            "before the call",
+        ),
+        (
+            {
+                "outcome": "plan",
+                "plan_instalments": 2,
+                "plan_first_date": "2026-11-20",
+                "plan_frequency": "daily",
+                "plan_amount": 300,
+            },
+            "plan_frequency",
+            "unknown frequency",
+        ),
+        ({"outcome": "voicemail", "plan_amount": 300}, "outcome", "outcome is not 'plan'"),
+        (
+            {"outcome": "plan", "plan_instalments": "two", "plan_amount": 300},
+            "plan_instalments",
+            "not a whole number",
+        ),
+    ],
+)
+def test_bad_plans_in_the_list_are_refused_naming_the_row(
+    tmp_path, sample_workbook, cells, column, match
+):
+    source, _ = sample_workbook
+    path = _fill(source, tmp_path / "bad.xlsx", {3: {"called_at": "2026-11-02 11:00", **cells}})
+    with pytest.raises(InputError, match=match) as info:
+        arcalls.read_filled_list(path, now=NOW)
+    problems = info.value.problems
+    assert problems["row"].tolist() == [3]
+    assert problems["column"].tolist() == [column]
+
+
+# --- features ----------------------------------------------------------------------------
+
+
+def test_snapshot_sees_plan_history_point_in_time():
+    calls = _calls([THREE_MONTHLY])
+    pays = _payments([("P1", "2026-11-05", 2000.0), ("P2", "2026-12-07", 500.0)])
+    dates = ["2026-11-07", "2026-11-08", "2026-12-08", "2027-01-10"]
+    snap = arcalls.account_snapshots(_invoices(), pays, calls, as_of_dates=dates, label=False)
+    p = snap[snap["customer_id"] == "P"].set_index("as_of")
+    # The first instalment (deadline Nov 8) counts as kept from Nov 8, not before; the
+    # second (partial, deadline Dec 8) as missed from Dec 8; the third (Jan 8) from Jan 8.
+    assert p["plan_instalments_kept"].tolist() == [0, 1, 1, 1]
+    assert p["plan_instalments_missed"].tolist() == [0, 0, 1, 2]
+    # Customers without plans: zero.
+    q = snap[snap["customer_id"] == "Q"]
+    assert (q[["plan_instalments_kept", "plan_instalments_missed"]] == 0).all().all()
+    # The same dates asked one at a time give the same counts (nothing from later leaks).
+    for date in dates:
+        one = arcalls.account_snapshots(_invoices(), pays, calls, as_of_dates=[date], label=False)
+        row = one[one["customer_id"] == "P"].iloc[0]
+        assert row["plan_instalments_kept"] == p.loc[pd.Timestamp(date), "plan_instalments_kept"]
+        assert (
+            row["plan_instalments_missed"] == p.loc[pd.Timestamp(date), "plan_instalments_missed"]
+        )
