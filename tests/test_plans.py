@@ -669,3 +669,42 @@ def test_snapshot_sees_plan_history_point_in_time():
         assert (
             row["plan_instalments_missed"] == p.loc[pd.Timestamp(date), "plan_instalments_missed"]
         )
+
+
+# --- the promises command ----------------------------------------------------------------
+
+
+def test_promises_command_writes_the_plan_tables(tmp_path, capsys):
+    from arcalls.cli import main
+
+    calls = _calls(
+        [
+            THREE_MONTHLY,
+            {
+                "call_id": "k0",
+                "customer_id": "Q",
+                "called_at": "2026-11-01 09:00",
+                "outcome": "voicemail",
+                "collector": "bob",
+            },
+        ]
+    )
+    _invoices().to_csv(tmp_path / "invoices.csv", index=False)
+    _payments([("P1", "2026-11-05", 2000.0), ("P2", "2026-12-07", 500.0)]).to_csv(
+        tmp_path / "payments.csv", index=False
+    )
+    calls.to_csv(tmp_path / "calls.csv", index=False)
+    out_dir = tmp_path / "out"
+    assert main(["promises", str(tmp_path), "--out", str(out_dir), "--as-of", "2027-01-10"]) == 0
+    status = pd.read_csv(out_dir / "plan_status.csv")
+    assert status["status"].tolist() == ["defaulted"]
+    rates = pd.read_csv(out_dir / "instalment_rate_by_collector.csv")
+    assert rates[["collector", "kept", "partial", "broken"]].values.tolist() == [["ann", 1, 1, 1]]
+    assert len(pd.read_csv(out_dir / "plan_instalments.csv")) == 3
+    out = capsys.readouterr().out
+    assert (
+        "Payment plans: 1 plans, 0 on track, 0 with a missed instalment, 1 defaulted, "
+        "0 completed, 0 superseded; 3 instalments, 1 kept, 1 partly kept, 1 broken, 0 pending. "
+        "Broken-instalment rate 66.7%"
+    ) in out
+    assert "$2,500.00 received of $6,000.00 due." in out
