@@ -708,3 +708,37 @@ def test_promises_command_writes_the_plan_tables(tmp_path, capsys):
         "Broken-instalment rate 66.7%"
     ) in out
     assert "$2,500.00 received of $6,000.00 due." in out
+
+
+# --- the README ----------------------------------------------------------------------------
+
+
+def test_readme_payment_plans_quotes_the_computed_figures():
+    import re
+    from pathlib import Path
+
+    from arcalls import plans
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Payment plans")
+    section = " ".join(text[start : text.index("\n### ", start + 1)].split())
+    s = arcalls.load_sample()
+    offers = propose_payment_plan(s.invoices, s.payments, as_of="2026-10-31", customers=s.customers)
+    row = offers.set_index("customer_id").loc["C0010"]
+    for figure in (
+        f"On the sample as of 2026-10-31, {len(offers)} accounts with an overdue balance",
+        f"C0010 owes USD {row['overdue_balance']:,.2f} overdue",
+        f"paid a median USD {row['typical_payment']:,.2f} in the last year",
+        f"offered `{row['offer']}`",
+        f"in the last {plans.DEFAULT_HISTORY_DAYS} days",
+        f"never below USD {plans.DEFAULT_MIN_INSTALMENT:g}",
+        f"capped at {plans.DEFAULT_MAX_INSTALMENTS} monthly instalments",
+        f"due {plans.DEFAULT_FIRST_DAYS} days after the as-of date",
+        f"due date + {plans.DEFAULT_GRACE_DAYS} grace days",
+        f"more than {plans.DEFAULT_DEFAULT_DAYS} days after its due date",
+        f"{plans.DEFAULT_DEFAULT_DAYS} days or fewer",
+    ):
+        assert figure in section, figure
+    assert plans.DEFAULT_MISSED_TO_DEFAULT == 2 and "(two instalments missed" in section
+    # The hand-worked reason in the text is the one the call list writes.
+    assert re.search(r"payment plan on track: next USD [\d,]+\.\d\d due \d{4}-\d\d-\d\d", section)
