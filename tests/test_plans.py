@@ -742,3 +742,22 @@ def test_readme_payment_plans_quotes_the_computed_figures():
     assert plans.DEFAULT_MISSED_TO_DEFAULT == 2 and "(two instalments missed" in section
     # The hand-worked reason in the text is the one the call list writes.
     assert re.search(r"payment plan on track: next USD [\d,]+\.\d\d due \d{4}-\d\d-\d\d", section)
+
+
+def test_a_list_written_before_plans_still_reads(tmp_path, sample_workbook):
+    import openpyxl
+
+    source, listed = sample_workbook
+    wb = openpyxl.load_workbook(source)
+    ws = wb["Call list"]
+    header = [c.value for c in ws[1]]
+    first = header.index("plan_instalments") + 1
+    ws.delete_cols(first, 5)
+    assert "plan_schedule" not in [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("called_at") + 1).value = "2026-11-02 10:15"
+    ws.cell(row=2, column=header.index("outcome") + 1).value = "voicemail"
+    path = tmp_path / "old.xlsx"
+    wb.save(path)
+    calls = arcalls.read_filled_list(path, now=NOW)
+    assert calls["outcome"].tolist() == ["voicemail"]
+    assert calls["plan_amount"].isna().all()

@@ -1186,14 +1186,16 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted}).assign(
             row=pd.Series(dtype="int64")
         )
-    missing = [c for c in wanted if c not in header]
+    # A list written before plans were recorded has no plan columns: nothing to read there.
+    missing = [c for c in wanted if c not in header and c not in PLAN_ENTRY_COLUMNS]
     if missing:
         raise SchemaError(
             f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
             "or delete the list's columns; make a new list with 'arcalls call-list'."
         )
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    frame = frame.loc[:, wanted]
+    present = [c for c in wanted if c in header]
+    frame = frame.loc[:, present].assign(**{c: None for c in wanted if c not in header})
     # Cells holding only spaces count as empty.
     for col in frame:
         blank = (frame[col].astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
