@@ -607,19 +607,16 @@ def plan_instalments(
     agreement = np.flatnonzero(
         known & outcome.isin(["plan", "promise"]).fillna(False).to_numpy(bool)
     )
-    agreed = pd.DataFrame(
-        {
-            "row": agreement,
-            "customer": calls["customer_id"].astype("string").to_numpy()[agreement],
-            "at": stamp[agreement],
-            "id": calls["call_id"].astype("string").to_numpy()[agreement],
-        }
-    ).sort_values(["customer", "at", "id"], kind="mergesort")
-    nxt = agreed.groupby("customer", sort=False)["row"].shift(-1)
-    next_row = pd.Series(nxt.to_numpy(), index=agreed["row"].to_numpy())
-    after = next_row.reindex(rows).to_numpy(dtype="float64")
-    superseded = ~np.isnan(after)
-    after_row = np.where(superseded, np.nan_to_num(after), 0).astype(np.int64)
+    # Ordered by customer, time, then the log's order; integer keys only.
+    who, _ = factorize(calls["customer_id"].array.take(agreement))
+    by = np.lexsort([agreement, stamp[agreement].view(np.int64), who])
+    ordered, ordered_who = agreement[by], who[by]
+    has_next = np.r_[ordered_who[1:] == ordered_who[:-1], False] & (ordered_who >= 0)
+    next_of = np.full(len(calls), -1, dtype=np.int64)
+    next_of[ordered] = np.where(has_next, np.r_[ordered[1:], -1], -1)
+    after_row = next_of[rows]
+    superseded = after_row >= 0
+    after_row = np.where(superseded, after_row, 0)
     call_day = _days(stamp[rows])
     window_end = np.where(superseded, _days(stamp[after_row]) - 1, _FAR)
 
@@ -704,8 +701,9 @@ def plan_instalments(
             "_paid_to_date": so_far / 100.0,
         }
     )
-    out = out.sort_values(["called_at", "call_id", "instalment"], kind="mergesort")
-    return out.reset_index(drop=True)
+    # By call time, then the log's order, then instalment.
+    order = np.lexsort([out["instalment"].to_numpy(), rows, stamp[rows].view(np.int64)])
+    return out.take(order).reset_index(drop=True)
 
 
 def plan_status(
@@ -794,78 +792,76 @@ def plan_status(
     overdue_days = (as_of - pd.to_datetime(inst["due_date"])).dt.days.to_numpy()
     long_missed = missed & (overdue_days > default_days)
     open_inst = cum_due - tol > so_far
-    frame = pd.DataFrame(
-        {
-            "plan_id": inst["plan_id"].to_numpy(dtype=object),
-            "cents": cents,
-            "missed": missed.astype(np.int64),
-            "long_missed": long_missed,
-            "so_far": so_far,
-            **{s: (status == s).to_numpy(bool).astype(np.int64) for s in INSTALMENT_STATUSES},
-        }
-    )
-    g = frame.groupby("plan_id", sort=False)
-    per = g.agg(
-        plan_cents=("cents", "sum"),
-        missed=("missed", "sum"),
-        long_missed=("long_missed", "any"),
-        so_far=("so_far", "first"),
-        **{s: (s, "sum") for s in INSTALMENT_STATUSES},
-    )
-    first = inst.groupby("plan_id", sort=False).first()
-    last = inst.groupby("plan_id", sort=False).last()
-    nxt = inst[open_inst].groupby("plan_id", sort=False).first()
-    nxt_remaining = (
-        pd.Series(cum_due[open_inst] - so_far[open_inst], index=inst.index[open_inst])
-        .groupby(inst.loc[open_inst, "plan_id"].to_numpy(dtype=object), sort=False)
-        .first()
-    )
-    ids = per.index
-    paid = np.minimum(per["so_far"].to_numpy(), per["plan_cents"].to_numpy())
-    remaining = per["plan_cents"].to_numpy() - paid
-    superseded_by = first["superseded_by"].reindex(ids)
+    # Per plan, on integer codes: rows of a plan in their given order (instalment order).
+    code, _ = factorize(inst["plan_id"])
+    n_plans = int(code.max(initial=-1)) + 1
+    order = np.argsort(code, kind="stable")
+    sorted_code = code[order]
+    run_start = np.r_[True, sorted_code[1:] != sorted_code[:-1]] if len(code) else np.zeros(0, bool)
+    run_end = np.r_[run_start[1:], True] if len(code) else run_start
+    first_at, last_at = order[run_start], order[run_end]
+
+    def total(values) -> np.ndarray:
+        return np.bincount(code, weights=values, minlength=n_plans).round().astype(np.int64)
+
+    plan_cents = total(cents)
+    n_missed = total(missed)
+    long = total(long_missed) > 0
+    counts = {s: total((status == s).to_numpy(bool)) for s in INSTALMENT_STATUSES}
+    so_far_plan = so_far[first_at]
+    # The first instalment not yet covered, per plan.
+    open_rows = order[open_inst[order]]
+    open_codes, at = np.unique(code[open_rows], return_index=True)
+    next_at = np.full(n_plans, -1, dtype=np.int64)
+    next_at[open_codes] = open_rows[at]
+    has_next = next_at >= 0
+    take = np.where(has_next, next_at, 0)
+
+    paid = np.minimum(so_far_plan, plan_cents)
+    remaining = plan_cents - paid
+    superseded_by = inst["superseded_by"].array.take(first_at)
     completed = remaining <= tol
-    defaulted = (per["missed"].to_numpy() >= missed_to_default) | per["long_missed"].to_numpy()
+    defaulted = (n_missed >= missed_to_default) | long
     state = np.select(
         [
-            superseded_by.notna().to_numpy(bool) & ~completed,
+            pd.notna(np.asarray(superseded_by, dtype=object)) & ~completed,
             completed,
             defaulted,
-            per["missed"].to_numpy() > 0,
+            n_missed > 0,
         ],
         ["superseded", "completed", "defaulted", "missed_instalment"],
         default="on_track",
     )
-    next_due = nxt["due_date"].reindex(ids)
+    show_next = has_next & ~completed
+    due = inst["due_date"].to_numpy(dtype="datetime64[ns]")
+    deadline = inst["deadline"].to_numpy(dtype="datetime64[ns]")
+    nat = np.datetime64("NaT", "ns")
     out = pd.DataFrame(
         {
-            "plan_id": pd.array(ids.to_numpy(dtype=object), dtype=dtype_of("id")),
-            "customer_id": pd.array(
-                first["customer_id"].to_numpy(dtype=object), dtype=dtype_of("id")
-            ),
-            "collector": pd.array(first["collector"].to_numpy(dtype=object), dtype="string"),
-            "called_at": first["called_at"].to_numpy(),
-            "plan_amount": per["plan_cents"].to_numpy() / 100.0,
-            "instalments": first["instalments"].to_numpy(dtype=np.int64),
-            "first_due_date": first["due_date"].to_numpy(),
-            "last_due_date": last["due_date"].to_numpy(),
-            **{s: per[s].to_numpy(dtype=np.int64) for s in INSTALMENT_STATUSES},
-            "missed": per["missed"].to_numpy(dtype=np.int64),
+            "plan_id": pd.array(inst["plan_id"].array.take(first_at), dtype=dtype_of("id")),
+            "customer_id": pd.array(inst["customer_id"].array.take(first_at), dtype=dtype_of("id")),
+            "collector": pd.array(inst["collector"].array.take(first_at), dtype="string"),
+            "called_at": inst["called_at"].to_numpy(dtype="datetime64[ns]")[first_at],
+            "plan_amount": plan_cents / 100.0,
+            "instalments": inst["instalments"].to_numpy(dtype=np.int64)[first_at],
+            "first_due_date": due[first_at],
+            "last_due_date": due[last_at],
+            **{s: counts[s] for s in INSTALMENT_STATUSES},
+            "missed": n_missed,
             "paid_to_date": paid / 100.0,
             "remaining": remaining / 100.0,
-            "next_due_date": pd.to_datetime(next_due).to_numpy(dtype="datetime64[ns]"),
-            "next_due_amount": nxt_remaining.reindex(ids).to_numpy(dtype="float64") / 100.0,
-            "next_deadline": pd.to_datetime(nxt["deadline"].reindex(ids)).to_numpy(
-                dtype="datetime64[ns]"
+            "next_due_date": np.where(show_next, due[take] if len(due) else nat, nat),
+            "next_due_amount": np.where(
+                show_next, (cum_due[take] - so_far_plan) / 100.0 if len(due) else 0.0, np.nan
             ),
+            "next_deadline": np.where(show_next, deadline[take] if len(due) else nat, nat),
             "status": pd.array(state, dtype="string"),
-            "superseded_by": pd.array(superseded_by.to_numpy(dtype=object), dtype="string"),
+            "superseded_by": pd.array(superseded_by, dtype="string"),
         }
     )
-    done = out["status"].isin(["completed"]).to_numpy()
-    out.loc[done, ["next_due_date", "next_deadline"]] = pd.NaT
-    out.loc[done, "next_due_amount"] = np.nan
-    return out.sort_values(["called_at", "plan_id"], kind="mergesort").reset_index(drop=True)
+    # By call time, then the order the plans came in.
+    by = np.lexsort([np.arange(n_plans), out["called_at"].to_numpy().view(np.int64)])
+    return out.take(by).reset_index(drop=True)
 
 
 def instalment_rates(
@@ -1088,9 +1084,7 @@ def propose_payment_plan(
     expanded = _equal_instalments(
         np.arange(len(accounts)), first, count, balance_cents, np.full(len(accounts), frequency)
     )
-    dates = pd.Series(expanded["day"].to_numpy()).dt.strftime("%Y-%m-%d")
-    pairs = dates + "=" + pd.Series(np.char.mod("%.2f", expanded["cents"].to_numpy() / 100.0))
-    schedule = pairs.groupby(expanded["pos"].to_numpy()).agg("; ".join)
+    schedule = _schedule_text(expanded, len(accounts))
     per = balance_cents // count
     last = balance_cents - per * (count - 1)
     last_date = expanded.groupby("pos")["day"].last()
@@ -1120,15 +1114,67 @@ def propose_payment_plan(
             "last_date": last_date.reindex(np.arange(len(accounts)))
             .to_numpy()
             .astype("datetime64[ns]"),
-            "schedule": pd.array(
-                schedule.reindex(np.arange(len(accounts))).to_numpy(), dtype="string"
-            ),
+            "schedule": schedule,
             "offer": pd.array(offer.to_numpy(dtype=object), dtype="string"),
         }
     )
 
 
+def _digits(values: np.ndarray, width: int = 0):
+    """Whole numbers as Arrow text, zero-padded to ``width``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+    return pc.utf8_lpad(text, width=width, padding="0") if width else text
+
+
+def _join(*parts):
+    """Arrow text arrays (or scalars) concatenated element-wise."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _schedule_text(rows: pd.DataFrame, n: int) -> pd.api.extensions.ExtensionArray:
+    """``date=amount; ...`` per plan from instalment rows sorted by plan (``pos``),
+    joined by Arrow in one pass."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    days = rows["day"].to_numpy(dtype="datetime64[D]").astype("datetime64[s]")
+    cents = rows["cents"].to_numpy(dtype=np.int64)
+    pairs = _join(
+        pc.strftime(pa.array(days), format="%Y-%m-%d"),
+        "=",
+        _digits(cents // 100),
+        ".",
+        _digits(cents % 100, 2),
+    )
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows["pos"].to_numpy(dtype=np.int64), minlength=n), out=offsets[1:])
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pairs), "; ")
+    return pd.array(joined.to_numpy(zero_copy_only=False), dtype="string")
+
+
 def _amount_text(values) -> pd.Series:
-    """1,234.56 for each value, without a Python call per value."""
-    plain = pd.Series(np.char.mod("%.2f", np.asarray(values, dtype="float64")))
-    return plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
+    """1,234.56 for each (non-negative) value, without a Python call per value: the
+    thousands are cut off arithmetically, a handful of passes at most."""
+    import pyarrow.compute as pc
+
+    cents = np.round(np.abs(np.asarray(values, dtype="float64")) * 100).astype(np.int64)
+    whole = cents // 100
+    count = np.ones(len(whole), dtype=np.int64)
+    groups, rest = [whole % 1000], whole // 1000
+    while (rest > 0).any():
+        count += (rest > 0).astype(np.int64)
+        groups.append(rest % 1000)
+        rest = rest // 1000
+    text = None
+    for j in reversed(range(len(groups))):
+        lead = _digits(groups[j])
+        inner = _join(",", _digits(groups[j], 3))
+        piece = pc.if_else(count == j + 1, lead, pc.if_else(count > j, inner, ""))
+        text = piece if text is None else _join(text, piece)
+    text = _join(text, ".", _digits(cents % 100, 2))
+    return pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
