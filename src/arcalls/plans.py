@@ -131,6 +131,8 @@ _SCHEDULE_HELP = (
     "2026-12-05=2000.00; 2027-01-05=2000.00, each amount above 0 and the dates increasing"
 )
 _FAR = np.iinfo(np.int64).max // 4
+#: Text as the loaders type it (Arrow-backed): no copy for a loaded column.
+_TEXT = "string[pyarrow]"
 
 
 # --- reading the plan fields -----------------------------------------------------------
@@ -145,7 +147,7 @@ def _column(calls: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 def _fields(calls: pd.DataFrame) -> dict[str, pd.Series]:
     """The plan fields as typed Series with a 0..n-1 index (absent columns empty)."""
     return {
-        "outcome": _column(calls, "outcome", "string").astype("string"),
+        "outcome": _column(calls, "outcome", _TEXT).astype(_TEXT),
         "called_at": pd.to_datetime(_column(calls, "called_at", "datetime64[ns]")),
         "plan_amount": pd.to_numeric(_column(calls, "plan_amount", "float64")).astype("float64"),
         "plan_instalments": pd.to_numeric(_column(calls, "plan_instalments", "float64")).astype(
@@ -154,11 +156,11 @@ def _fields(calls: pd.DataFrame) -> dict[str, pd.Series]:
         "plan_first_date": pd.to_datetime(
             _column(calls, "plan_first_date", "datetime64[ns]")
         ).dt.normalize(),
-        "plan_frequency": _column(calls, "plan_frequency", "string")
-        .astype("string")
+        "plan_frequency": _column(calls, "plan_frequency", _TEXT)
+        .astype(_TEXT)
         .str.strip()
         .str.lower(),
-        "plan_schedule": _column(calls, "plan_schedule", "string").astype("string").str.strip(),
+        "plan_schedule": _column(calls, "plan_schedule", _TEXT).astype(_TEXT).str.strip(),
     }
 
 
