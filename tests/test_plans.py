@@ -494,6 +494,38 @@ def test_call_list_excludes_on_track_and_puts_missed_first():
     assert listed.loc[listed["customer_id"] == "Q", "plan_status"].isna().all()
 
 
+def test_call_sheet_shows_the_plan_and_the_offer():
+    calls = _calls(
+        [
+            _plan_call(
+                call_id="r1",
+                customer_id="R",
+                plan_amount=1000.0,
+                plan_instalments=2,
+                plan_first_date="2026-11-05",
+                plan_frequency="monthly",
+            )
+        ]
+    )
+    pays = _payments([])
+    result = arcalls.call_list(_invoices(), pays, calls, None, as_of="2026-11-20")
+    sheets = arcalls.call_sheets(result, _invoices(), pays, calls)
+    acc = sheets.accounts.set_index("customer_id")
+    assert acc.loc["R", "payment_plan"] == (
+        "missed instalment (agreed 2026-11-02): paid $0.00 of $1,000.00; next $500.00 due "
+        "2026-11-05; schedule 2026-11-05=500.00; 2026-12-05=500.00"
+    )
+    # R owes 5,000 and never paid: the 50.00 floor would take 100, capped at 6; first
+    # due 7 days after Nov 20.
+    assert acc.loc["R", "plan_offer"] == (
+        "Plan to offer: 6 x $833.33 monthly from 2026-11-27, last $833.35"
+    )
+    assert pd.isna(acc.loc["Q", "payment_plan"])
+    layout = sheets.layout()
+    assert (layout["c1"] == "Plan").sum() == len(acc)
+    assert "Plan to offer: 6 x $833.33" in sheets.to_html()
+
+
 def test_call_list_includes_the_account_once_its_instalment_is_missed():
     calls = _calls([THREE_MONTHLY])
     pays = _payments([("P1", "2026-11-05", 2000.0)])

@@ -23,8 +23,11 @@ Rules, as implemented:
 - **Filled rows.** A row is a call when any entry cell is filled. ``called_at`` and
   ``outcome`` are required; the outcome must be one of the vocabulary; a ``promise``
   needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
-  are refused; the call must be on or after the list's as-of day and not after the
-  time of reading; the account must be on the list. All problems are reported at once.
+  are refused; a ``plan`` needs its fields (``plan_amount``, ``plan_instalments``,
+  ``plan_first_date``, ``plan_frequency``, or a ``plan_schedule``; the rules of
+  :mod:`arcalls.plans`) and plan fields on another outcome are refused; the call must
+  be on or after the list's as-of day and not after the time of reading; the account
+  must be on the list. All problems are reported at once.
 - **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>-r<row>``:
   the same list read twice gives the same ids, and :func:`append_calls` skips calls
   whose id, or whose customer, time and outcome, are already in the log.
