@@ -65,11 +65,16 @@ def test_the_list_has_sheets_and_entry_columns(week):
     wb = openpyxl.load_workbook(week)
     assert wb.sheetnames == ["Call list", "Excluded", "Call sheets"]
     header = [c.value for c in wb["Call list"][1]]
-    assert header[-8:] == [
+    assert header[-13:] == [
         "called_at",
         "outcome",
         "new_promise_date",
         "new_promise_amount",
+        "plan_instalments",
+        "plan_first_date",
+        "plan_frequency",
+        "plan_amount",
+        "plan_schedule",
         "callback_at",
         "payments_contact",
         "payments_contact_title",

@@ -347,3 +347,34 @@ def test_an_unusable_email_gets_a_letter_only_and_says_why(tmp_path):
     assert [p.name for p in paths] == ["follow_ups.csv", "follow_ups.html"]
     assert not (tmp_path / EML_FOLDER).exists()
     assert "0 by email, 2 no email: letter only (A Alpha Ltd, B Beta Ltd)" in done.describe()
+
+
+def test_a_plan_confirmation_states_its_schedule_to_the_cent():
+    """B's call (K2) becomes a plan of 1,000.00 in 3 monthly instalments from 11-30:
+    333.33, 333.33 and 333.34 (the last absorbs the cent) on 2026-11-30, 2026-12-30
+    and 2027-01-30, summing to 1,000.00 exactly."""
+    plan_calls = CALLS.assign(
+        plan_amount=np.nan,
+        plan_instalments=pd.array([pd.NA] * len(CALLS), dtype="Int64"),
+        plan_first_date=pd.NaT,
+        plan_frequency=pd.array([pd.NA] * len(CALLS), dtype="string"),
+        plan_schedule=pd.array([pd.NA] * len(CALLS), dtype="string"),
+    )
+    on_k2 = plan_calls["call_id"] == "K2"
+    plan_calls.loc[on_k2, "outcome"] = "plan"
+    plan_calls.loc[on_k2, "plan_amount"] = 1000.00
+    plan_calls.loc[on_k2, "plan_instalments"] = 3
+    plan_calls.loc[on_k2, "plan_first_date"] = pd.Timestamp("2026-11-30")
+    plan_calls.loc[on_k2, "plan_frequency"] = "monthly"
+    done = follow_ups(INVOICES, PAYMENTS, plan_calls, CUSTOMERS, as_of=AS_OF)
+    b = done.letters.set_index("customer_id").loc["B"]
+    assert "You agreed to a payment plan." in b["body"]
+    assert b["schedule"] == (
+        "The plan: 3 instalments, $1,000.00 in all:\n"
+        "- instalment 1: $333.33 by Monday, November 30, 2026\n"
+        "- instalment 2: $333.33 by Wednesday, December 30, 2026\n"
+        "- instalment 3: $333.34 by Saturday, January 30, 2027"
+    )
+    assert b["schedule"] in b["body"]
+    # A's letter (a promise) has no schedule.
+    assert done.letters.set_index("customer_id").loc["A", "schedule"] == ""

@@ -28,6 +28,7 @@ from .followups import *  # noqa: F403
 from .io import *  # noqa: F403
 from .late_charges import *  # noqa: F403
 from .ledger import *  # noqa: F403
+from .plans import *  # noqa: F403
 from .promises import *  # noqa: F403
 from .recovery import *  # noqa: F403
 from .report import *  # noqa: F403
@@ -50,6 +51,7 @@ _MODULES = (
     "io",
     "late_charges",
     "ledger",
+    "plans",
     "promises",
     "recovery",
     "report",

@@ -33,9 +33,16 @@ Rules, as implemented:
   hold back a callback the customer asked for; every other must-not-call reason still
   does, and the excluded table then names the callback too. A later call supersedes
   an earlier callback.
-- Order: callbacks due first (earliest first), then expected dollars (``p_pay`` x
-  overdue balance), then overdue balance, then oldest days past due, all descending,
-  then customer id: a total order, so the same inputs always give the same list.
+- **Payment plans** (:mod:`arcalls.plans`; the customer's latest plan): an account whose
+  plan is ``on_track`` is excluded, with the next instalment in the reason ("payment
+  plan on track: next USD 2,000.00 due 2027-01-05"), until that instalment's deadline
+  (due date + grace) passes unpaid. A plan with a missed instalment or defaulted is a
+  reason to call: such accounts head the list (before the model's order), with the
+  plan in ``action_reason``. A completed or superseded plan changes nothing.
+- Order: callbacks due first (earliest first), then accounts with a missed or
+  defaulted plan, then expected dollars (``p_pay`` x overdue balance), then overdue
+  balance, then oldest days past due, all descending, then customer id: a total order,
+  so the same inputs always give the same list.
 """
 
 from __future__ import annotations
@@ -96,6 +103,8 @@ REASON_AGENCY = "placed with agency"
 REASON_COOLDOWN = "called within cool-down"
 REASON_ATTEMPTS = "attempt limit in 7 days"
 REASON_RIGHT_PARTY = "right-party contact in last 7 days"
+#: The reason reads "payment plan on track: next USD 2,000.00 due 2027-01-05".
+REASON_PLAN_ON_TRACK = "payment plan on track"
 
 #: The one recommended action of each listed account (column ``action``).
 ACTION_CALL = "call"
@@ -123,6 +132,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_COOLDOWN,
     REASON_ATTEMPTS,
     REASON_RIGHT_PARTY,
+    REASON_PLAN_ON_TRACK,
 )
 
 #: Columns of :attr:`CallList.calls`, in order.
@@ -142,6 +152,7 @@ CALL_COLUMNS: tuple[str, ...] = (
     "promise_amount",
     "promise_status",
     "callback_due_at",
+    "plan_status",
     "p_pay",
     "expected_dollars",
     "reasons",
@@ -163,6 +174,7 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "last_call_outcome",
     "promise_date",
     "promise_status",
+    "plan_status",
     "reason",
 )
 
@@ -220,6 +232,8 @@ class CallList:
         reasons = self.excluded["reason"].astype("string").str.split("; ").explode()
         # A callback's reason carries its day and time: counted under its label.
         reasons = reasons.where(~reasons.str.startswith(REASON_CALLBACK), REASON_CALLBACK)
+        # Other reasons with details ("payment plan on track: next ...") too.
+        reasons = reasons.str.replace(r":.*$", "", regex=True)
         counts = reasons.value_counts()
         order = [r for r in EXCLUSION_REASONS if r in counts.index]
         return counts.reindex(order).astype("int64").rename("accounts")
@@ -456,6 +470,11 @@ def call_list(
     accounts = accounts.merge(
         _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
+    accounts = accounts.merge(
+        _plan_state(calls, payments, invoices, as_of=as_of, currency=currency),
+        on="customer_id",
+        how="left",
+    )
     accounts = accounts.assign(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
@@ -503,6 +522,9 @@ def call_list(
         reasons=to_call["reasons"].where(
             ~due, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
         ),
+    )
+    to_call = to_call.assign(
+        action_reason=(to_call["plan_call"].fillna("") + to_call["action_reason"]).astype("string")
     )
     ranked = _order(to_call)
     callable_accounts = len(ranked)
@@ -1018,19 +1040,22 @@ def _exclusion_reasons(
             if consumer
             else np.zeros(len(accounts), dtype=bool)
         ),
+        REASON_PLAN_ON_TRACK: (accounts["plan_status"] == "on_track").to_numpy(
+            dtype=bool, na_value=False
+        ),
     }
+    details = {REASON_PLAN_ON_TRACK: accounts["plan_next"].fillna("").to_numpy(dtype=object)}
     # A callback due today is a reason not to call only beside another one (then the
     # excluded table says it was asked for).
     others = np.logical_or.reduce([f for k, f in flags.items() if k != REASON_CALLBACK])
     flags[REASON_CALLBACK] = flags[REASON_CALLBACK] | (due & others)
     joined = np.full(len(accounts), "", dtype=object)
     for label in EXCLUSION_REASONS:
-        # The callback's reason names its day and time.
-        text = (
-            accounts["callback_reason"].fillna("").to_numpy(dtype=object)
-            if label == REASON_CALLBACK
-            else label
-        )
+        if label == REASON_CALLBACK:
+            # The callback's reason names its day and time.
+            text = accounts["callback_reason"].fillna("").to_numpy(dtype=object)
+        else:
+            text = label + details[label] if label in details else label
         joined = np.where(flags[label], joined + "; " + text, joined)
     return pd.Series(joined, index=accounts.index, dtype="string").str.removeprefix("; ")
 
@@ -1145,23 +1170,76 @@ def _flag(values: pd.Series) -> np.ndarray:
 
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
-    """Callbacks due (earliest first), then expected dollars, overdue balance, age (all
-    descending), then customer id."""
-    keyed = to_call.assign(_waits=~to_call["callback_due"].to_numpy(dtype=bool))
+    """Callbacks due (earliest first), then a missed or defaulted plan, then expected
+    dollars, overdue balance, age (all descending), then customer id."""
+    plan_first = to_call["plan_status"].isin(PLAN_CALL_FIRST).to_numpy(dtype=bool, na_value=False)
+    keyed = to_call.assign(
+        _waits=~to_call["callback_due"].to_numpy(dtype=bool), _plan_first=plan_first
+    )
     keyed = keyed.sort_values(
         [
             "_waits",
             "callback_at",
+            "_plan_first",
             "expected_dollars",
             "overdue_balance",
             "oldest_days_past_due",
             "customer_id",
         ],
-        ascending=[True, True, False, False, False, True],
+        ascending=[True, True, False, False, False, False, True],
         na_position="last",
         kind="mergesort",
     )
-    return keyed.drop(columns="_waits")
+    return keyed.drop(columns=["_waits", "_plan_first"])
+
+
+#: Plan statuses that put an account at the head of the list.
+PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
+
+
+def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
+    """Per customer with a plan: its latest plan's status, the exclusion detail (next
+    instalment) and the call-first reason."""
+    columns = {
+        "customer_id": dtype_of("id"),
+        "plan_status": "string",
+        "plan_next": "string",
+        "plan_call": "string",
+    }
+    if calls is None or not (calls["outcome"] == "plan").any():
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    from .plans import plan_status
+
+    plans = plan_status(calls, payments, invoices, as_of=as_of)
+    latest = plans.sort_values(["customer_id", "called_at", "plan_id"], kind="mergesort")
+    latest = latest.groupby("customer_id", sort=True, observed=True).last().reset_index()
+    prefix = "$" if currency is None else f"{currency} "
+    due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    next_amount = prefix + pd.Series(_money_text(latest["next_due_amount"])).str.lstrip("$")
+    status = latest["status"].astype("string")
+    call = np.select(
+        [(status == "missed_instalment").to_numpy(bool), (status == "defaulted").to_numpy(bool)],
+        [
+            "payment plan instalment missed ("
+            + next_amount.to_numpy(dtype=object)
+            + " due "
+            + due.to_numpy(dtype=object)
+            + "): call first; ",
+            "payment plan defaulted ("
+            + prefix
+            + pd.Series(_money_text(latest["remaining"])).str.lstrip("$").to_numpy(dtype=object)
+            + " left of it): call first; ",
+        ],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": latest["customer_id"].astype(dtype_of("id")),
+            "plan_status": status,
+            "plan_next": (": next " + next_amount + " due " + due).astype("string"),
+            "plan_call": pd.Series(call, dtype="string"),
+        }
+    ).astype(columns)
 
 
 def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:

@@ -80,6 +80,8 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
     "promises_broken",
     "promises_pending",
     "days_since_broken_promise",
+    "plan_instalments_kept",
+    "plan_instalments_missed",
 )
 
 #: What a call chases, as the weekly call list counts it (the figures a reason quotes):
@@ -157,6 +159,10 @@ def account_snapshots(
         - promises, by their status on the date: ``promises_made``, ``promises_kept``,
           ``promises_partial``, ``promises_broken``, ``promises_pending``,
           ``days_since_broken_promise`` (since the deadline of the latest broken one);
+        - payment plans (:func:`arcalls.plan_instalments`): ``plan_instalments_kept``
+          and ``plan_instalments_missed`` (partial or broken), counted once their
+          deadline (due date + grace) is on or before the date, when their judgement is
+          final; 0 for customers without plans;
 
         then the :data:`CHASE_COLUMNS` ``chased_balance``, ``chased_days_past_due``
         and ``chased_invoices`` (what the weekly call list chases: undisputed past-due
@@ -297,6 +303,7 @@ def account_snapshots(
             dates,
             grace_days=grace_days,
         ),
+        **_plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, grace_days=grace_days),
     }
     if by_cust is not None:
         back = np.empty_like(by_cust)
@@ -710,6 +717,36 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
         events = _Events(p_code[hit], date_pos[hit])
         extra = events.count_upto(qc, q_date) - events.count_upto(qc, q_date - 1)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
+    return result
+
+
+def _plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_days) -> dict:
+    """Plan instalments kept and missed by each date, point in time.
+
+    An instalment's status is final on its deadline: the payments that judge it are
+    dated by then, and a later plan or promise only affects instalments due after it.
+    So the instalments are judged once, as of the last date, and each counts from its
+    deadline on.
+    """
+    n = len(qc)
+    result = {
+        "plan_instalments_kept": np.zeros(n, np.int64),
+        "plan_instalments_missed": np.zeros(n, np.int64),
+    }
+    if calls is None or not (calls["outcome"] == "plan").any():
+        return result
+    from .plans import plan_instalments
+
+    # Payments to unknown invoices belong to no customer (as in the other features).
+    known = payments[payments["invoice_id"].isin(invoices["invoice_id"])]
+    inst = plan_instalments(calls, known, invoices, as_of=dates[-1], grace_days=grace_days)
+    code = positions(inst["customer_id"], cust_ids)
+    deadline = _days(inst["deadline"])
+    status = inst["status"].astype("string")
+    for name, states in (("kept", ["kept"]), ("missed", ["partial", "broken"])):
+        rows = status.isin(states).to_numpy(dtype=bool, na_value=False)
+        events = _Events(code[rows], deadline[rows])
+        result[f"plan_instalments_{name}"] = events.count_upto(qc, qd).astype(np.int64)
     return result
 
 

@@ -479,7 +479,7 @@ def _letters(
         payer.notna() | payer_title.notna(), ""
     )
     agreed = _paragraphs(agreed, callback_text, payer_text, sep="\n")
-    schedule = _schedule_block(confirmed, ids)
+    schedule = _schedule_block(confirmed, ids, cur, join=_join_per_group)
 
     invoices_text = _items_text(items, ids, cur, as_of=as_of, join=_join_per_group)
     total_text = "Total due on " + f"{as_of:%Y-%m-%d}: " + _money(total_due, cur)
@@ -581,15 +581,38 @@ def _paragraphs(*parts: pd.Series, sep: str) -> pd.Series:
     return out
 
 
-def _schedule_block(confirmed: pd.DataFrame, ids: pd.Series) -> pd.Series:
-    """The payment plan's schedule, for a confirmation of outcome ``plan``.
+def _schedule_block(confirmed: pd.DataFrame, ids: pd.Series, currency, *, join) -> pd.Series:
+    """The payment plan's schedule, for a confirmation of outcome ``plan``: one line per
+    instalment (number, amount, due date) from :func:`arcalls.plans.plan_schedule`,
+    the plan's own figures, which add up to the agreed amount to the cent."""
+    out = pd.Series("", index=ids.index, dtype="string")
+    is_plan = (confirmed["outcome"].astype("string") == "plan").to_numpy(dtype=bool, na_value=False)
+    if not is_plan.any():
+        return out
+    from .plans import plan_schedule
 
-    Empty for now: payment plans are built in ``arcalls.plans`` (issue 19 part 1). At
-    merge this is the one place to fill: one line per instalment from
-    ``arcalls.plans.plan_schedule(calls)`` for the confirmed call (its instalment number,
-    due date and amount), the instalments summing to the plan's amount to the cent.
-    """
-    return pd.Series("", index=ids.index, dtype="string")
+    rows = plan_schedule(confirmed[is_plan]).reset_index(drop=True)
+    lines = rows.assign(
+        line="- instalment "
+        + rows["instalment"].astype(str)
+        + ": "
+        + _money(rows["amount"], currency)
+        + " by "
+        + _long_date(rows["due_date"]),
+        customer_id=rows["plan_id"],
+    )
+    per_plan = join(lines, "line", sep="\n")
+    totals = rows.groupby("plan_id", sort=False)["amount"].agg(["size", "sum"])
+    head = (
+        "The plan: "
+        + totals["size"].astype(str)
+        + " instalments, "
+        + _money(round_money(totals["sum"]), currency)
+        + " in all:\n"
+    )
+    text = (head + per_plan.reindex(totals.index)).astype("string")
+    call_id = confirmed["call_id"].astype("string").reset_index(drop=True)
+    return call_id.map(text).fillna("").astype("string").set_axis(ids.index)
 
 
 def _items_text(items, ids, currency, *, as_of, join) -> pd.Series:

@@ -1106,6 +1106,19 @@ def _check_rows(
             "promise date before the call",
             _INTEGRITY_TAG,
         )
+    if table is CALLS:
+        _check_plan_rows(frame, header, cells, problems)
+
+
+def _check_plan_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:
+    """Payment plans that do not add up, or lack a field (rules in arcalls.plans)."""
+    from .plans import PLAN_FIELDS, plan_problems
+
+    if not any(c in frame for c in PLAN_FIELDS) and not (frame["outcome"] == "plan").any():
+        return
+    for mask, column, _values, problem in plan_problems(frame):
+        shown = cells(column) if column in frame else None
+        problems.add(mask, header(column), shown, problem, _INTEGRITY_TAG)
 
 
 def _check_settlement_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:

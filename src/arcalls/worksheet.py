@@ -26,11 +26,13 @@ Rules, as implemented:
 - **Filled rows.** A row is a call when any entry cell is filled. ``called_at`` and
   ``outcome`` are required; the outcome must be one of the vocabulary; a ``promise``
   needs ``new_promise_date`` (amount optional, > 0); promise fields on another outcome
-  are refused; the call must be on or after the list's as-of day and not after the
-  time of reading; the account must be on the list. Any outcome may carry a
-  ``callback_at`` (a date and time not before the call's own; a date alone means that
-  day) and the ``payments_contact`` and ``payments_contact_title`` learnt on the call.
-  All problems are reported at once.
+  are refused; a ``plan`` needs its fields (``plan_amount``, ``plan_instalments``,
+  ``plan_first_date``, ``plan_frequency``, or a ``plan_schedule``; the rules of
+  :mod:`arcalls.plans`) and plan fields on another outcome are refused; the call must
+  be on or after the list's as-of day and not after the time of reading; the account
+  must be on the list. Any outcome may carry a ``callback_at`` (a date and time not
+  before the call's own; a date alone means that day) and the ``payments_contact`` and
+  ``payments_contact_title`` learnt on the call. All problems are reported at once.
 - **Call ids** are ``LOG-<as_of YYYYMMDD>-<customer_id>-<called_at YYYYMMDDHHMM>-r<row>``:
   the same list read twice gives the same ids, and :func:`append_calls` skips calls
   whose id, or whose customer, time and outcome, are already in the log.
@@ -66,6 +68,7 @@ from ._text import MARKUP_CONTROL, markup_text
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
+from .plans import PLAN_FREQUENCIES, plan_problems
 from .schema import CALLS, OUTCOMES, dtype_of, round_money
 
 __all__ = [
@@ -111,6 +114,15 @@ PROPERTY_CHUNK = 250
 LIST_SHEET = "Call list"
 SHEETS_SHEET = "Call sheets"
 
+#: Entry columns of a payment plan (outcome ``plan``), named as the call log's columns.
+PLAN_ENTRY_COLUMNS: tuple[str, ...] = (
+    "plan_instalments",
+    "plan_first_date",
+    "plan_frequency",
+    "plan_amount",
+    "plan_schedule",
+)
+
 #: The empty columns of the Excel list that the caller fills in (the list already has
 #: ``promise_date``/``promise_amount`` for the last promise, hence ``new_``).
 ENTRY_COLUMNS: tuple[str, ...] = (
@@ -118,6 +130,7 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "outcome",
     "new_promise_date",
     "new_promise_amount",
+    *PLAN_ENTRY_COLUMNS,
     "callback_at",
     "payments_contact",
     "payments_contact_title",
@@ -153,6 +166,7 @@ def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
             "money",
             prompt="Outcome 'promise': the amount (empty = the whole overdue balance)",
         ),
+        *_plan_entry_columns(first),
         EntryColumn(
             "callback_at",
             "later_datetime",
@@ -170,6 +184,40 @@ def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
             prompt="Their title, e.g. Accounts payable",
         ),
         EntryColumn("notes", "text", prompt="What was said"),
+    )
+
+
+def _plan_entry_columns(first) -> tuple[EntryColumn, ...]:
+    """The plan's entry columns: equal instalments, or an explicit schedule."""
+    return (
+        EntryColumn(
+            "plan_instalments",
+            "text",
+            prompt="Outcome 'plan': how many instalments (a whole number, e.g. 3)",
+        ),
+        EntryColumn(
+            "plan_first_date",
+            "date",
+            prompt="Outcome 'plan': the date of the first instalment",
+            earliest=first,
+        ),
+        EntryColumn(
+            "plan_frequency",
+            "choice",
+            prompt="Outcome 'plan': how often an instalment falls",
+            choices=PLAN_FREQUENCIES,
+        ),
+        EntryColumn(
+            "plan_amount",
+            "money",
+            prompt="Outcome 'plan': the total agreed (split equally, the last absorbs cents)",
+        ),
+        EntryColumn(
+            "plan_schedule",
+            "text",
+            prompt="Outcome 'plan', instead of count/date/frequency: "
+            "2026-12-05=2000.00; 2027-01-05=2000.00",
+        ),
     )
 
 
@@ -203,8 +251,11 @@ class CallSheets:
         ``opening_line``, ``third_party_line``, ``payments_contact``,
         ``payments_contact_title``, ``payments_contact_noted`` (the day of the call that
         recorded them), ``payments_line`` ("Payments handled by: Jane Roe (Accounts
-        payable), noted 2026-11-02"; empty when none is known), ``voicemail_script`` and
-        ``third_party_script``.
+        payable), noted 2026-11-02"; empty when none is known), ``voicemail_script``,
+        ``third_party_script``, ``payment_plan`` (the account's latest plan: status, paid
+        so far, next instalment, schedule; NA without one) and ``plan_offer`` ("Plan to
+        offer: 3 x USD 2,000.00 monthly from 2026-12-07", from
+        :func:`arcalls.propose_payment_plan`).
     invoices : DataFrame
         Open invoices of those accounts: ``customer_id``, ``invoice_id``,
         ``invoice_date``, ``due_date``, ``days_past_due``, ``amount``,
@@ -344,6 +395,9 @@ def call_sheets(
         accounts.merge(_payments_contacts(calls, as_of=as_of), on="customer_id", how="left"),
         business_name=business_name.strip(),
         business_phone=(business_phone or PHONE_PLACEHOLDER).strip(),
+    )
+    accounts = accounts.assign(
+        **_plan_lines(accounts, invoices, payments, calls, as_of=as_of, currency=result.currency)
     )
     return CallSheets(
         accounts=accounts,
@@ -615,6 +669,58 @@ def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
     )
 
 
+def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict[str, pd.Series]:
+    """The sheet's plan lines: the account's latest plan, and the plan to offer."""
+    from .plans import plan_schedule, plan_status, propose_payment_plan
+
+    ids = accounts["customer_id"]
+    prefix = "$" if currency is None else f"{currency} "
+
+    def money(values: pd.Series) -> pd.Series:
+        return prefix + _money_text(values.astype("float64")).str.lstrip("$")
+
+    offers = propose_payment_plan(invoices, payments, as_of=as_of)
+    offer = ("Plan to offer: " + offers["offer"]).set_axis(offers["customer_id"].to_numpy())
+    plan = pd.Series(pd.NA, index=accounts.index, dtype="string")
+    known = _known_calls(calls, as_of=as_of)
+    if len(known) and (known["outcome"] == "plan").any():
+        plans = plan_status(known, payments, invoices, as_of=as_of)
+        plans = plans[plans["customer_id"].isin(ids)].sort_values(
+            ["customer_id", "called_at", "plan_id"], kind="mergesort"
+        )
+        latest = plans.groupby("customer_id", observed=True, sort=False).tail(1)
+        rows = plan_schedule(known[(known["outcome"] == "plan").to_numpy(dtype=bool)])
+        rows = rows[rows["plan_id"].isin(latest["plan_id"])]
+        pairs = rows.assign(
+            pair=rows["due_date"].dt.strftime("%Y-%m-%d")
+            + "="
+            + pd.Series(np.char.mod("%.2f", rows["amount"].to_numpy()), index=rows.index)
+        )
+        schedule = _join_per_group(pairs.assign(customer_id=pairs["plan_id"]), "pair", sep="; ")
+        due = latest["next_due_date"].dt.strftime("%Y-%m-%d")
+        text = (
+            latest["status"].astype(str).str.replace("_", " ")
+            + " (agreed "
+            + latest["called_at"].dt.strftime("%Y-%m-%d")
+            + "): paid "
+            + money(latest["paid_to_date"])
+            + " of "
+            + money(latest["plan_amount"])
+            + np.where(
+                due.notna(),
+                "; next " + money(latest["next_due_amount"].fillna(0.0)) + " due " + due.fillna(""),
+                "",
+            )
+            + "; schedule "
+            + latest["plan_id"].map(schedule).astype(str)
+        )
+        plan = ids.map(pd.Series(text.to_numpy(), index=latest["customer_id"].to_numpy()))
+    return {
+        "payment_plan": plan.astype("string"),
+        "plan_offer": ids.map(offer).astype("string"),
+    }
+
+
 def _money_text(values: pd.Series) -> pd.Series:
     """$1,234.56 for each value, without a Python call per value."""
     # '%.2f' rounds the exact binary value, as Python's format does: rounding to cents
@@ -720,6 +826,7 @@ _SECTIONS = (
     "contact",
     "payer",
     "money",
+    "plan",
     "say",
     "voicemail",
     "third",
@@ -791,6 +898,12 @@ def _layout(sheets: CallSheets) -> pd.DataFrame:
     )
     payer = acc["payments_line"].notna().to_numpy()
     block("payer", ids[payer], ["Who pays", values(acc["payments_line"][payer])])
+    if "payment_plan" in acc:
+        block(
+            "plan",
+            ids,
+            ["Plan", values(acc["payment_plan"].fillna("none")), values(acc["plan_offer"])],
+        )
     block("say", ids, ["Say", values(acc["opening_line"])])
     block("voicemail", ids, ["Voicemail", values(acc["voicemail_script"])])
     block("third", ids, ["Third party", values(acc["third_party_line"])])
@@ -930,6 +1043,7 @@ def _html(sheets: CallSheets) -> str:
             + _money_text(acc["open_balance"])
             + " &middot; Terms: "
             + _esc(acc["terms"])
+            + _html_plan(acc)
             + '</p><p class="say"><b>Say:</b> '
             + _esc(acc["opening_line"])
             + '</p><p class="voicemail"><b>Voicemail:</b> '
@@ -952,6 +1066,20 @@ def _html(sheets: CallSheets) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>{_HTML_STYLE}</style></head><body>\n"
         f"{body}\n</body></html>\n"
+    )
+
+
+def _html_plan(acc: pd.DataFrame) -> pd.Series:
+    """The plan lines of each page (empty where the account has neither)."""
+    if "payment_plan" not in acc:
+        return pd.Series("", index=acc.index)
+    plan = acc["payment_plan"]
+    offer = acc["plan_offer"]
+    return (
+        pd.Series(np.where(plan.notna(), "<br>Payment plan: ", ""), index=acc.index)
+        + _esc(plan).where(plan.notna(), "")
+        + pd.Series(np.where(offer.notna(), "<br>", ""), index=acc.index)
+        + _esc(offer).where(offer.notna(), "")
     )
 
 
@@ -1219,16 +1347,18 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted}).assign(
             row=pd.Series(dtype="int64")
         )
-    missing = [c for c in wanted if c not in header and c not in CALLBACK_ENTRY_COLUMNS]
+    # A list written before plans, callbacks or payments contacts were recorded lacks
+    # those columns: nothing to read there.
+    optional = {*CALLBACK_ENTRY_COLUMNS, *PLAN_ENTRY_COLUMNS}
+    missing = [c for c in wanted if c not in header and c not in optional]
     if missing:
         raise SchemaError(
             f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
             "or delete the list's columns; make a new list with 'arcalls call-list'."
         )
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    # A list written before the callback columns existed reads them as empty.
-    frame = frame.assign(**{c: None for c in CALLBACK_ENTRY_COLUMNS if c not in frame})
-    frame = frame.loc[:, wanted]
+    present = [c for c in wanted if c in header]
+    frame = frame.loc[:, present].assign(**{c: None for c in wanted if c not in header})
     # Cells holding only spaces count as empty.
     for col in frame:
         blank = (frame[col].astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
@@ -1356,6 +1486,7 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         outcome.fillna(""),
         "a promise date or amount is filled but the outcome is not 'promise'",
     )
+    plan = _plan_entries(entries, outcome, called_at, problem)
 
     callback_at = _check_callbacks(entries, called_at, problem)
     contact = entries["payments_contact"].astype("string").str.strip()
@@ -1372,6 +1503,7 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
             "promise_date": promise_date,
             "promise_amount": round_money(amount),
             "duration_s": pd.Series(pd.NA, index=entries.index, dtype="Int64"),
+            **plan,
             "notes": entries["notes"].astype("string").str.strip(),
             "callback_at": callback_at,
             "payments_contact": contact,
@@ -1418,6 +1550,57 @@ def _check_callbacks(entries, called_at: pd.Series, problem) -> pd.Series:
         "to be called back, e.g. 2026-11-05 14:00",
     )
     return callback_at
+
+
+def _plan_entries(entries, outcome, called_at, problem) -> dict[str, pd.Series]:
+    """The plan cells typed as the call log's columns; their problems through
+    ``problem`` (cells that do not parse, then the plan rules of arcalls.plans)."""
+    count_text = entries["plan_instalments"].astype("string").str.strip()
+    count = _numbers(entries["plan_instalments"]).fillna(
+        pd.to_numeric(count_text.where(_is_str(entries["plan_instalments"])), errors="coerce")
+    )
+    bad_count = entries["plan_instalments"].notna().to_numpy() & ~(
+        (count == np.round(count)) & (count >= 1)
+    ).to_numpy(dtype=bool, na_value=False)
+    problem(
+        bad_count,
+        "plan_instalments",
+        entries["plan_instalments"],
+        "not a whole number of instalments above 0; e.g. 3",
+    )
+    first, bad_first, serial_first = _dates(entries["plan_first_date"])
+    first = first.dt.normalize()
+    problem(bad_first, "plan_first_date", entries["plan_first_date"], "not a date; e.g. 2026-12-05")
+    problem(
+        serial_first,
+        "plan_first_date",
+        entries["plan_first_date"],
+        _SERIAL_PROBLEM.format(e="2026-12-05"),
+    )
+    amount, bad_amount, ambiguous, too_large = _amounts(entries["plan_amount"])
+    problem(
+        bad_amount | ambiguous | too_large,
+        "plan_amount",
+        entries["plan_amount"],
+        "not an amount greater than 0 typed as 1500.00 (no thousands dot, below "
+        f"{MAX_ABS_AMOUNT:,.0f})",
+    )
+    plan = {
+        "plan_amount": round_money(amount),
+        "plan_instalments": count.where(~bad_count).round().astype("Int64"),
+        "plan_first_date": first,
+        "plan_frequency": entries["plan_frequency"].astype("string").str.strip().str.lower(),
+        "plan_schedule": entries["plan_schedule"].astype("string").str.strip(),
+    }
+    unparsed = bad_count | bad_first | serial_first | bad_amount | ambiguous | too_large
+    typed = pd.DataFrame({"outcome": outcome, "called_at": called_at, **plan})
+    for mask, column, _values, text in plan_problems(typed.reset_index(drop=True)):
+        shown = entries[column] if column in entries else outcome.fillna("")
+        text = text.to_numpy() if isinstance(text, pd.Series) else text
+        # A row whose plan cells do not parse is reported once, for those cells.
+        keep = mask & ~unparsed
+        problem(keep, column, shown, text if isinstance(text, str) else text[keep])
+    return plan
 
 
 def _is_str(values: pd.Series) -> np.ndarray:
@@ -1690,6 +1873,11 @@ _ENTRY_FIELDS = (
     "outcome",
     "promise_date",
     "promise_amount",
+    "plan_amount",
+    "plan_instalments",
+    "plan_first_date",
+    "plan_frequency",
+    "plan_schedule",
     "notes",
     "callback_at",
     "payments_contact",
@@ -1708,9 +1896,9 @@ def _entry_content(frame: pd.DataFrame) -> pd.Series:
     text = pd.Series("", index=frame.index, dtype="string")
     for c in _ENTRY_FIELDS:
         s = frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)
-        if c in {"called_at", "promise_date", "callback_at"}:
+        if c in {"called_at", "promise_date", "plan_first_date", "callback_at"}:
             s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S")
-        elif c == "promise_amount":
+        elif c in {"promise_amount", "plan_amount"}:
             s = pd.to_numeric(s).round(2).map("{:.2f}".format, na_action="ignore")
         text = text + "\x1f" + s.astype("string").fillna("")
     return text

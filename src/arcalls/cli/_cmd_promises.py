@@ -48,6 +48,10 @@ OUTPUT_FILES = (
     "contact_heatmap.png",
     "broken_promise_rate_by_month.png",
     "broken_promise_rate_by_collector.png",
+    # Written only when the call log holds payment plans.
+    "plan_instalments.csv",
+    "plan_status.csv",
+    *(f"instalment_rate_by_{suffix}.csv" for suffix in ("month", "collector", "customer")),
 )
 
 
@@ -177,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = sys.stdout
     currency = check_one_currency(tables.invoices)
+    plan_files, plan_line = _plan_tables(args, calls, tables, as_of, folder, currency)
+    written.extend(plan_files)
     rate = (
         "n/a (nothing resolved yet)"
         if total["resolved"] == 0
@@ -190,9 +196,61 @@ def run(args: argparse.Namespace) -> int:
         f"{count['nothing_owed']} made when nothing was owed.\n"
         f"Broken-promise rate {rate}; {format_amount(total['received'], currency)} received of "
         f"{format_amount(total['promised'], currency)} promised.\n"
+        + plan_line
         + books_line(tables, as_of)
         + f"Wrote {len(written)} files to {folder}:\n"
     )
     for path in written:
         out.write(f"  {path.name}\n")
     return 0
+
+
+def _plan_tables(args, calls, tables, as_of, folder, currency) -> tuple[list[Path], str]:
+    """The plans' instalments, statuses and instalment rates (files and one summary line);
+    nothing when the call log holds no plan."""
+    from .._checks import format_amount
+    from .._export import write_csv
+    from ..plans import instalment_rates, plan_instalments, plan_status
+
+    if not (calls["outcome"] == "plan").any():
+        return [], ""
+    inst = plan_instalments(
+        calls,
+        tables.payments,
+        tables.invoices,
+        as_of=as_of,
+        grace_days=args.grace_days,
+        tolerance=args.tolerance,
+    )
+    status = plan_status(calls, tables.payments, tables.invoices, as_of=as_of, instalments=inst)
+    written = [
+        write_csv(inst.drop(columns=["_paid_to_date"]), folder / "plan_instalments.csv"),
+        write_csv(status, folder / "plan_status.csv"),
+    ]
+    for suffix, column in (
+        ("month", "month"),
+        ("collector", "collector"),
+        ("customer", "customer_id"),
+    ):
+        if inst[column].notna().any():
+            path = folder / f"instalment_rate_by_{suffix}.csv"
+            written.append(write_csv(instalment_rates(inst, by=column), path))
+    total = instalment_rates(inst).iloc[0]
+    n = status["status"].value_counts()
+    rate = (
+        "n/a (nothing resolved yet)"
+        if total["resolved"] == 0
+        else f"{total['broken_rate']:.1%} "
+        f"(95% interval {total['ci_low']:.1%}-{total['ci_high']:.1%})"
+    )
+    line = (
+        f"Payment plans: {len(status)} plans, {n.get('on_track', 0)} on track, "
+        f"{n.get('missed_instalment', 0)} with a missed instalment, "
+        f"{n.get('defaulted', 0)} defaulted, {n.get('completed', 0)} completed, "
+        f"{n.get('superseded', 0)} superseded; {int(total['instalments'])} instalments, "
+        f"{int(total['kept'])} kept, {int(total['partial'])} partly kept, "
+        f"{int(total['broken'])} broken, {int(total['pending'])} pending. "
+        f"Broken-instalment rate {rate}; {format_amount(total['received'], currency)} "
+        f"received of {format_amount(total['due'], currency)} due.\n"
+    )
+    return written, line
