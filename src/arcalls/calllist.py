@@ -150,6 +150,69 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
+#: The Excel list's columns left of the entry columns: who to call and when. The entry
+#: columns (``arcalls.worksheet.ENTRY_COLUMNS``) follow, and the panes are frozen after
+#: them; the other columns of :data:`CALL_COLUMNS` come next, in their order.
+EXCEL_LEFT_COLUMNS: tuple[str, ...] = ("rank", "customer_name", "phone", "best_time_to_call")
+#: The columns right after the entry columns, the last ones printed: a printed list
+#: holds who to call, the boxes to write in and what to chase; the rest is on screen.
+EXCEL_PRINTED_COLUMNS: tuple[str, ...] = ("overdue_balance", "oldest_days_past_due", "action")
+
+#: The headers a person reads in the Excel workbook, by column name: the one place they
+#: are set. CSV files keep the column names. A column missing here is shown as its name
+#: with spaces (:func:`excel_header`); reading a list back maps the headers to names.
+EXCEL_HEADERS: dict[str, str] = {
+    "rank": "#",
+    "customer_id": "Customer id",
+    "customer_name": "Customer",
+    "contact_name": "Contact",
+    "phone": "Phone",
+    "best_time_to_call": "Best time to call",
+    "overdue_balance": "Overdue balance",
+    "open_balance": "Open balance",
+    "disputed_balance": "Disputed balance",
+    "oldest_days_past_due": "Days past due (oldest)",
+    "overdue_invoices": "Overdue invoices",
+    "last_call_date": "Last call",
+    "last_call_outcome": "Last call's outcome",
+    "promise_date": "Last promise: date",
+    "promise_amount": "Last promise: amount",
+    "promise_status": "Last promise: status",
+    "p_pay": "Chance of paying this week",
+    "expected_dollars": "Expected dollars",
+    "reasons": "Why this rank",
+    "handoff_suggested": "Agency handoff suggested",
+    "handoff_gain": "Gain from handoff now",
+    "action": "Action",
+    "action_reason": "Why this action",
+    "assigned_to": "Assigned to",
+    "reason": "Why not to call",
+    # The entry columns the caller fills in.
+    "called_at": "Called at (date time)",
+    "outcome": "Outcome",
+    "new_promise_date": "New promise: pay by",
+    "new_promise_amount": "New promise: amount",
+    "notes": "Notes",
+    "callback_at": "Call back at (date time)",
+    "payments_contact": "Payments contact",
+    "payments_contact_title": "Payments contact's title",
+    "plan_amount": "Plan: total",
+    "plan_instalments": "Plan: instalments",
+    "plan_first_date": "Plan: first instalment",
+    "plan_frequency": "Plan: frequency",
+    "plan_schedule": "Plan: schedule",
+}
+
+
+def excel_header(column: str) -> str:
+    """The header of ``column`` in an Excel workbook (:data:`EXCEL_HEADERS`).
+
+    >>> excel_header("p_pay"), excel_header("some_new_column")
+    ('Chance of paying this week', 'Some new column')
+    """
+    return EXCEL_HEADERS.get(column, column.replace("_", " ").capitalize())
+
+
 _MONEY_COLUMNS = (
     "overdue_balance",
     "open_balance",
@@ -510,13 +573,16 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
     path : path-like
         ``*.csv``: the list there and the excluded accounts in ``*_excluded.csv``
         beside it. ``*.xlsx``: one workbook, sheets ``Call list`` and ``Excluded``,
-        with a frozen header, currency and date formats and fitted column widths.
-        The ``Call list`` sheet ends with empty, validated columns for the caller
+        with a frozen header, currency and date formats, fitted column widths,
+        headers for people (:data:`EXCEL_HEADERS`; the CSV keeps the column names)
+        and a print setup (landscape, fitted to the page width, header row on every
+        page). The ``Call list`` sheet starts with :data:`EXCEL_LEFT_COLUMNS` and the
+        empty, validated, marked columns for the caller
         (``arcalls.worksheet.ENTRY_COLUMNS``: ``called_at``, ``outcome`` from a
-        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``) and the
-        workbook stores the as-of date as a document property, so that
-        ``arcalls.worksheet.read_filled_list`` (``arcalls log-calls``) can read the
-        calls back.
+        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``, ...),
+        frozen while scrolling right; the workbook stores the as-of date as a
+        document property, so that ``arcalls.worksheet.read_filled_list``
+        (``arcalls log-calls``) can read the calls back.
     sheets : CallSheets, optional
         ``.xlsx`` only: add a ``Call sheets`` sheet with one block per listed account
         (``arcalls.worksheet.call_sheets``).
@@ -559,19 +625,25 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         formats["p_pay"] = PERCENT_FORMAT
         stamp = dt.datetime.combine(result.as_of.date(), dt.time())
         calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
+        # Who to call and when, then the entry columns, on the left; the rest after.
+        left = [c for c in EXCEL_LEFT_COLUMNS if c in calls]
+        printed = [*left, *(c for c in EXCEL_PRINTED_COLUMNS if c in calls)]
+        calls = calls.loc[:, [*printed, *(c for c in calls.columns if c not in printed)]]
         from . import worksheet
 
+        entries = worksheet._entry_columns(result.as_of)
+        headers = {c: excel_header(c) for c in [*calls.columns, *result.excluded.columns]}
+        headers.update({e.name: excel_header(e.name) for e in entries})
         write_workbook(
             {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
             path,
             formats=formats,
             timestamp=stamp,
+            headers=headers,
+            entry_at={worksheet.LIST_SHEET: len(left)},
+            printed_columns={worksheet.LIST_SHEET: len(printed)},
             # An empty list has no row to fill in: its sheet keeps the plain header.
-            entry_columns=(
-                {worksheet.LIST_SHEET: worksheet._entry_columns(result.as_of)}
-                if len(calls)
-                else None
-            ),
+            entry_columns={worksheet.LIST_SHEET: entries} if len(calls) else None,
             layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
             properties=worksheet._list_properties(result),
         )
