@@ -508,7 +508,6 @@ def _add_layout_sheet(ws, layout: pd.DataFrame) -> None:
         for j in filled:
             value = cells[j]
             cell = ws.cell(row=r, column=j + 1, value=value)
-            cell.alignment = top
             if isinstance(value, str):
                 if value.startswith(FORMULA_PREFIXES):
                     cell.data_type = "s"
@@ -529,17 +528,33 @@ def _add_layout_sheet(ws, layout: pd.DataFrame) -> None:
             cell = ws.cell(row=r, column=j + 1)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if end > j + 1:
-                ws.merge_cells(f"{get_column_letter(j + 1)}{r}:{get_column_letter(end)}{r}")
+                _merge(ws, f"{get_column_letter(j + 1)}{r}:{get_column_letter(end)}{r}")
             tallest = max(tallest, _wrapped_lines(text, sum(widths[j:end])))
         if tallest > 1:
             height = fonts["title"].size if style == "title" else 11
             ws.row_dimensions[r].height = LINE_HEIGHT * height / 11 * tallest + 2
+            # In a tall row the short cells sit at the top, beside the wrapped text's start.
+            for j in filled:
+                cell = ws.cell(row=r, column=j + 1)
+                if not cell.alignment.wrap_text:
+                    cell.alignment = top
     _print_setup(
         ws,
         landscape=False,
         area=f"A1:{last_letter}{max(r, 1)}",
         title_rows=None,
     )
+
+
+def _merge(ws, coord: str) -> None:
+    """``ws.merge_cells(coord)`` without its check against every range merged so far
+    (a loop over them all: merging a range per account made the call sheets quadratic).
+    The layout merges at most one range per cell, never overlapping ones."""
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    merged = MergedCellRange(ws, coord)
+    ws.merged_cells.ranges.add(merged)
+    ws._clean_merge_range(merged)
 
 
 #: Points per wrapped line of text (11 pt font), for the height of wrapped rows.
