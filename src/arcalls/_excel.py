@@ -488,7 +488,7 @@ def _add_layout_sheet(ws, layout: pd.DataFrame) -> None:
     )
     values = layout.drop(columns=["style"], errors="ignore")
     width = values.shape[1]
-    widths = [float(LAYOUT_WIDTHS[0] if j == 1 else LAYOUT_WIDTHS[1]) for j in range(1, width + 1)]
+    widths = _layout_widths(values)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     fonts = {
@@ -544,6 +544,29 @@ def _add_layout_sheet(ws, layout: pd.DataFrame) -> None:
         area=f"A1:{last_letter}{max(r, 1)}",
         title_rows=None,
     )
+
+
+def _layout_widths(values: pd.DataFrame) -> list[float]:
+    """Column widths of a layout: :data:`LAYOUT_WIDTHS` at least, wide enough for the
+    texts that cannot spill over or wrap across the next cells (a filled cell follows
+    them on their row, e.g. a phone number before "Best time"), up to
+    :data:`MAX_LAYOUT_WIDTH`."""
+    out = []
+    filled = values.notna().to_numpy()
+    for j in range(values.shape[1]):
+        low = float(LAYOUT_WIDTHS[0] if j == 0 else LAYOUT_WIDTHS[1])
+        blocked = filled[:, j] & filled[:, j + 1 :].any(axis=1)
+        try:  # .str.len() counts text only: numbers and dates give NaN
+            lengths = values.iloc[:, j][blocked].str.len()
+        except AttributeError:  # no text at all in the column
+            lengths = pd.Series(dtype="float64")
+        longest = int(lengths.max()) if lengths.notna().any() else 0
+        out.append(float(min(max(low, longest + 2), MAX_LAYOUT_WIDTH)))
+    return out
+
+
+#: The widest a layout column grows for its texts (longer ones wrap).
+MAX_LAYOUT_WIDTH = 30
 
 
 def _merge(ws, coord: str) -> None:
