@@ -118,8 +118,8 @@ def write_workbook(
     Parameters
     ----------
     sheets : mapping of str to DataFrame
-        Sheet name -> table, in sheet order. Each sheet gets a bold frozen header row,
-        an auto-filter and column widths fitted to its content.
+        Sheet name -> table, in sheet order. Each sheet gets a bold, wrapped, frozen
+        header row, an auto-filter and column widths fitted to its content.
     path : path-like
         The .xlsx file to write; the previous file stays untouched if writing fails.
     formats : mapping of str to str, optional
@@ -129,8 +129,9 @@ def write_workbook(
         Creation/modification date stored in the workbook and its zip members; fixed
         (1980-01-01 when omitted) so that the same tables give the same bytes.
     entry_columns : mapping of str to sequence of EntryColumn, optional
-        Sheet name -> empty columns appended to that table for a person to fill in:
-        highlighted header, unlocked cells, data validation on every data row.
+        Sheet name -> empty columns added to that table for a person to fill in (after
+        its last column, or at ``entry_at``): highlighted header, every data cell
+        filled, bordered and unlocked, data validation on every data row.
     layouts : mapping of str to DataFrame, optional
         Free-form sheets written after the tables: each row of the frame is a row of
         the sheet (no header row). A ``style`` column, when present, is not written
