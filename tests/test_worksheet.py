@@ -640,6 +640,20 @@ def test_deleted_rows_and_a_row_added_later_are_fine(workbook, log):
     assert len(second.skipped) == 1
 
 
+def test_a_list_with_the_older_code_name_headers_still_reads_back(workbook):
+    """Lists written before the headers were for people carry the column names."""
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb["Call list"]
+    for cell in ws[1]:
+        cell.value = _column_names([cell.value])[0]
+    assert ws["B1"].value == "customer_name" and ws["E1"].value == "called_at"
+    wb.save(workbook)
+    _fill(workbook, {3: {"called_at": "2026-11-02 09:30", "outcome": "contact"}})
+    calls = read_filled_list(workbook, now=SAMPLE_NOW)
+    assert calls[["outcome", "row"]].to_numpy().tolist() == [["contact", 3]]
+    assert calls["called_at"].tolist() == [pd.Timestamp("2026-11-02 09:30")]
+
+
 def test_two_calls_in_one_minute_get_distinct_ids(workbook):
     when = "2026-11-02 10:00"
     _fill(
