@@ -66,3 +66,18 @@ def test_the_primitives_yardstick_prints_every_primitive():
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
     assert len(rows) == 4 and all(line.count("x |") == 2 for line in rows)
+
+
+def test_the_call_sheets_benchmark_prints_its_table(tmp_path):
+    script = BENCH.parent / "call_sheets.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--size", "2k", "--cache", str(tmp_path), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| invoices | listed accounts | list CPU s | list + call sheets CPU s | ratio" in (
+        done.stdout
+    )
+    assert "| 2,000 |" in done.stdout

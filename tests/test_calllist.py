@@ -28,6 +28,7 @@ from arcalls.calllist import (
     call_list,
     write_call_list,
 )
+from arcalls.worksheet import _column_names
 
 AS_OF = pd.Timestamp("2025-06-30")  # a Monday
 
@@ -533,8 +534,9 @@ def test_xlsx_export_is_a_real_workbook_with_text_not_formulas(tmp_path, nasty_r
     assert wb.sheetnames == ["Call list", "Excluded"]
     names = []
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2"
-        header = [c.value for c in ws[1]]
+        # The list is frozen after its entry columns, the excluded table after its header.
+        assert ws.freeze_panes == ("J2" if ws.title == "Call list" else "A2")
+        header = _column_names(c.value for c in ws[1])
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 assert cell.data_type != "f", cell.coordinate
@@ -544,14 +546,14 @@ def test_xlsx_export_is_a_real_workbook_with_text_not_formulas(tmp_path, nasty_r
         ]
     assert set(NASTY) <= set(names)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     money = ws.cell(row=2, column=header.index("overdue_balance") + 1)
     assert money.number_format == '"$"#,##0.00'
     assert money.value == 1000.0
     date = ws.cell(row=2, column=header.index("promise_date") + 1)
     assert date.number_format == "yyyy-mm-dd"
     assert date.value == pd.Timestamp("2025-06-05").to_pydatetime()
-    assert ws.column_dimensions["B"].width >= len("customer_id")
+    assert ws.column_dimensions["B"].width >= len("Customer")
 
 
 def test_unknown_suffix_is_refused(tmp_path, result):
@@ -625,7 +627,10 @@ def test_empty_list_still_writes_headers(tmp_path):
     csv_path, _ = write_call_list(out, tmp_path / "l.csv")
     assert csv_path.read_text(encoding="utf-8") == ",".join(CALL_COLUMNS) + "\n"
     xlsx = write_call_list(out, tmp_path / "l.xlsx")[0]
-    assert [c.value for c in openpyxl.load_workbook(xlsx)["Call list"][1]] == list(CALL_COLUMNS)
+    header = [c.value for c in openpyxl.load_workbook(xlsx)["Call list"][1]]
+    # People's headers in Excel, who to call first; no entry columns on an empty list.
+    assert header[:4] == ["#", "Customer", "Phone", "Best time to call"]
+    assert sorted(_column_names(header)) == sorted(CALL_COLUMNS)
     assert np.isclose(out.summary["expected_dollars_listed"], 0.0)
 
 

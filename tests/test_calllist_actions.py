@@ -17,6 +17,7 @@ from arcalls.calllist import (
     ACTIONS,
     _actions,
 )
+from arcalls.worksheet import _column_names
 
 
 def test_the_action_rules_by_hand():
@@ -129,7 +130,7 @@ def test_every_output_shows_the_same_action(week, tmp_path):
     arcalls.write_call_list(week, xlsx, sheets=sheets)
     book = openpyxl.load_workbook(xlsx, read_only=True)
     rows = list(book[arcalls.worksheet.LIST_SHEET].iter_rows(values_only=True))
-    col = rows[0].index("action")
+    col = _column_names(rows[0]).index("action")
     assert [r[col] for r in rows[1:]] == week.calls["action"].tolist()
     layout = list(book[arcalls.worksheet.SHEETS_SHEET].iter_rows(values_only=True))
     shown = [r[1] for r in layout if r and r[0] == "Action"]

@@ -110,7 +110,8 @@ def test_excel_output_with_top(tmp_path, monkeypatch, capsys):
     wb = openpyxl.load_workbook(tmp_path / "week.xlsx")
     assert wb.sheetnames == ["Call list", "Excluded"]
     assert wb["Call list"].max_row == 6  # header + 5
-    times = [c.value for c in wb["Call list"]["F"][1:]]
+    times = [c.value for c in wb["Call list"]["D"][1:]]  # column D: "Best time to call"
+    assert wb["Call list"]["D1"].value == "Best time to call"
     # Consumer mode: every best time lies within 08:00-21:00 local.
     for text in times:
         start, end = (int(part[:2]) for part in text.split("-"))

@@ -16,7 +16,7 @@ import arcalls
 from arcalls import _export
 from arcalls.cli import main
 from arcalls.errors import OutputError
-from arcalls.worksheet import append_calls
+from arcalls.worksheet import _column_names, append_calls
 
 SRC = Path(arcalls.__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -37,7 +37,7 @@ def _fill(source: Path, target: Path, rows: range, hour: int) -> int:
     """A copy of the list with a voicemail typed into each of ``rows``; their number."""
     wb = openpyxl.load_workbook(source)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for r in rows:
         ws.cell(row=r, column=header.index("called_at") + 1).value = f"2026-11-02 {hour}:{r:02d}"
         ws.cell(row=r, column=header.index("outcome") + 1).value = "voicemail"

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 import arcalls
 from arcalls import InputError, OutputError, SchemaError, invoice_balances
-from arcalls.calllist import call_list, write_call_list
+from arcalls.calllist import CALL_COLUMNS, call_list, excel_header, write_call_list
 from arcalls.schema import OUTCOMES
 from arcalls.worksheet import (
     ENTRY_COLUMNS,
+    _column_names,
     append_calls,
     call_sheets,
     read_filled_list,
@@ -301,8 +302,20 @@ def test_xlsx_entry_columns_are_validated_and_unlocked(tmp_path, listed):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Call list", "Excluded"]
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
-    assert header[-len(ENTRY_COLUMNS) :] == list(ENTRY_COLUMNS)
+    shown = [c.value for c in ws[1]]
+    # Who to call and when, then the boxes to fill in, on the left, with people's headers.
+    assert shown[:4] == ["#", "Customer", "Phone", "Best time to call"]
+    assert shown[4 : 4 + len(ENTRY_COLUMNS)] == [excel_header(c) for c in ENTRY_COLUMNS]
+    assert shown[4:9] == [
+        "Called at (date time)",
+        "Outcome",
+        "New promise: pay by",
+        "New promise: amount",
+        "Notes",
+    ]
+    header = _column_names(shown)
+    assert header[4 : 4 + len(ENTRY_COLUMNS)] == list(ENTRY_COLUMNS)
+    assert sorted(header) == sorted([*CALL_COLUMNS, *ENTRY_COLUMNS])
     col = {name: header.index(name) + 1 for name in ENTRY_COLUMNS}
     letter = {n: openpyxl.utils.get_column_letter(j) for n, j in col.items()}
     rules = {str(v.sqref): v for v in ws.data_validations.dataValidation}
@@ -318,9 +331,30 @@ def test_xlsx_entry_columns_are_validated_and_unlocked(tmp_path, listed):
     amount = rules[f"{letter['new_promise_amount']}2:{letter['new_promise_amount']}4"]
     assert (amount.type, amount.operator, amount.formula1) == ("decimal", "greaterThan", "0")
     for name in ENTRY_COLUMNS:
-        cell = ws.cell(row=2, column=col[name])
-        assert cell.value is None and cell.protection.locked is False
+        for r in (2, 4):  # every data row's entry cell is marked, not only the header
+            cell = ws.cell(row=r, column=col[name])
+            assert cell.value is None and cell.protection.locked is False
+            assert cell.fill.start_color.rgb.endswith("FFF2CC")
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
     assert ws.cell(row=2, column=1).protection.locked is True
+    assert ws.cell(row=2, column=1).fill.fill_type is None
+    # Frozen: the header row and the columns up to the last entry column.
+    last_entry = openpyxl.utils.get_column_letter(4 + len(ENTRY_COLUMNS))
+    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(5 + len(ENTRY_COLUMNS))}2"
+    # Printed: landscape, one page wide, header on every page, up to the Action column.
+    assert shown[4 + len(ENTRY_COLUMNS) : 7 + len(ENTRY_COLUMNS)] == [
+        "Overdue balance",
+        "Days past due (oldest)",
+        "Action",
+    ]
+    printed = openpyxl.utils.get_column_letter(7 + len(ENTRY_COLUMNS))
+    assert ws.print_area == f"'Call list'!$A$1:${printed}$4"
+    assert last_entry < printed
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_margins.left == 0.25
     props = {p.name: p.value for p in wb.custom_doc_props}
     assert props["arcalls_as_of"] == "2025-06-30"
 
@@ -396,7 +430,7 @@ def _fill(path, rows, *, out=None, extra=()):
     are appended below the list with their customer_id typed in."""
     wb = openpyxl.load_workbook(path)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for r, values in rows.items():
         for name, value in values.items():
             ws.cell(row=r, column=header.index(name) + 1).value = value
@@ -606,6 +640,20 @@ def test_deleted_rows_and_a_row_added_later_are_fine(workbook, log):
     assert len(second.skipped) == 1
 
 
+def test_a_list_with_the_older_code_name_headers_still_reads_back(workbook):
+    """Lists written before the headers were for people carry the column names."""
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb["Call list"]
+    for cell in ws[1]:
+        cell.value = _column_names([cell.value])[0]
+    assert ws["B1"].value == "customer_name" and ws["E1"].value == "called_at"
+    wb.save(workbook)
+    _fill(workbook, {3: {"called_at": "2026-11-02 09:30", "outcome": "contact"}})
+    calls = read_filled_list(workbook, now=SAMPLE_NOW)
+    assert calls[["outcome", "row"]].to_numpy().tolist() == [["contact", 3]]
+    assert calls["called_at"].tolist() == [pd.Timestamp("2026-11-02 09:30")]
+
+
 def test_two_calls_in_one_minute_get_distinct_ids(workbook):
     when = "2026-11-02 10:00"
     _fill(
@@ -616,7 +664,8 @@ def test_two_calls_in_one_minute_get_distinct_ids(workbook):
     # The added row needs the account: copy it from row 2.
     wb = openpyxl.load_workbook(workbook)
     ws = wb["Call list"]
-    ws.cell(row=ws.max_row, column=2).value = ws.cell(row=2, column=2).value
+    j = _column_names(c.value for c in ws[1]).index("customer_id") + 1
+    ws.cell(row=ws.max_row, column=j).value = ws.cell(row=2, column=j).value
     wb.save(workbook)
     calls = read_filled_list(workbook, now=SAMPLE_NOW)
     ids = calls["call_id"].tolist()

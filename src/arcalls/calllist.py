@@ -73,7 +73,15 @@ from .schema import (
     round_money,
 )
 
-__all__ = ["CallList", "call_list", "write_call_list", "EXCLUSION_REASONS"]
+__all__ = [
+    "CallList",
+    "call_list",
+    "write_call_list",
+    "EXCLUSION_REASONS",
+    "assign_collectors",
+    "select_accounts",
+    "write_collector_lists",
+]
 
 #: Days after any call attempt during which the account is not called again.
 DEFAULT_COOLDOWN_DAYS = 3
@@ -177,6 +185,75 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "plan_status",
     "reason",
 )
+
+#: The Excel list's columns left of the entry columns: who to call and when. The entry
+#: columns (``arcalls.worksheet.ENTRY_COLUMNS``) follow, and the panes are frozen after
+#: them; the other columns of :data:`CALL_COLUMNS` come next, in their order.
+EXCEL_LEFT_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "assigned_to",
+    "customer_name",
+    "phone",
+    "best_time_to_call",
+)
+#: The columns right after the entry columns, the last ones printed: a printed list
+#: holds who to call, the boxes to write in and what to chase; the rest is on screen.
+EXCEL_PRINTED_COLUMNS: tuple[str, ...] = ("overdue_balance", "oldest_days_past_due", "action")
+
+#: The headers a person reads in the Excel workbook, by column name: the one place they
+#: are set. CSV files keep the column names. A column missing here is shown as its name
+#: with spaces (:func:`excel_header`); reading a list back maps the headers to names.
+EXCEL_HEADERS: dict[str, str] = {
+    "rank": "#",
+    "customer_id": "Customer id",
+    "customer_name": "Customer",
+    "contact_name": "Contact",
+    "phone": "Phone",
+    "best_time_to_call": "Best time to call",
+    "overdue_balance": "Overdue balance",
+    "open_balance": "Open balance",
+    "disputed_balance": "Disputed balance",
+    "oldest_days_past_due": "Days past due (oldest)",
+    "overdue_invoices": "Overdue invoices",
+    "last_call_date": "Last call",
+    "last_call_outcome": "Last call's outcome",
+    "promise_date": "Last promise: date",
+    "promise_amount": "Last promise: amount",
+    "promise_status": "Last promise: status",
+    "p_pay": "Chance of paying this week",
+    "expected_dollars": "Expected dollars",
+    "reasons": "Why this rank",
+    "handoff_suggested": "Agency handoff suggested",
+    "handoff_gain": "Gain from handoff now",
+    "action": "Action",
+    "action_reason": "Why this action",
+    "assigned_to": "Assigned to",
+    "reason": "Why not to call",
+    # The entry columns the caller fills in.
+    "called_at": "Called at (date time)",
+    "outcome": "Outcome",
+    "new_promise_date": "New promise: pay by",
+    "new_promise_amount": "New promise: amount",
+    "notes": "Notes",
+    "callback_at": "Call back at (date time)",
+    "payments_contact": "Payments contact",
+    "payments_contact_title": "Payments contact's title",
+    "plan_amount": "Plan: total",
+    "plan_instalments": "Plan: instalments",
+    "plan_first_date": "Plan: first instalment",
+    "plan_frequency": "Plan: frequency",
+    "plan_schedule": "Plan: schedule",
+}
+
+
+def excel_header(column: str) -> str:
+    """The header of ``column`` in an Excel workbook (:data:`EXCEL_HEADERS`).
+
+    >>> excel_header("p_pay"), excel_header("some_new_column")
+    ('Chance of paying this week', 'Some new column')
+    """
+    return EXCEL_HEADERS.get(column, column.replace("_", " ").capitalize())
+
 
 _MONEY_COLUMNS = (
     "overdue_balance",
@@ -560,14 +637,16 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
     path : path-like
         ``*.csv``: the list there and the excluded accounts in ``*_excluded.csv``
         beside it. ``*.xlsx``: one workbook, sheets ``Call list`` and ``Excluded``,
-        with a frozen header, currency and date formats and fitted column widths.
-        The ``Call list`` sheet ends with empty, validated columns for the caller
+        with a frozen header, currency and date formats, fitted column widths,
+        headers for people (:data:`EXCEL_HEADERS`; the CSV keeps the column names)
+        and a print setup (landscape, fitted to the page width, header row on every
+        page). The ``Call list`` sheet starts with :data:`EXCEL_LEFT_COLUMNS` and the
+        empty, validated, marked columns for the caller
         (``arcalls.worksheet.ENTRY_COLUMNS``: ``called_at``, ``outcome`` from a
-        drop-down, ``new_promise_date``, ``new_promise_amount``, ``callback_at``,
-        ``payments_contact``, ``payments_contact_title``, ``notes``) and the
-        workbook stores the as-of date as a document property, so that
-        ``arcalls.worksheet.read_filled_list`` (``arcalls log-calls``) can read the
-        calls back.
+        drop-down, ``new_promise_date``, ``new_promise_amount``, ``notes``, ...),
+        frozen while scrolling right; the workbook stores the as-of date as a
+        document property, so that ``arcalls.worksheet.read_filled_list``
+        (``arcalls log-calls``) can read the calls back.
     sheets : CallSheets, optional
         ``.xlsx`` only: add a ``Call sheets`` sheet with one block per listed account
         (``arcalls.worksheet.call_sheets``).
@@ -611,19 +690,25 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         formats["p_pay"] = PERCENT_FORMAT
         stamp = dt.datetime.combine(result.as_of.date(), dt.time())
         calls = result.calls.assign(p_pay=result.calls["p_pay"].round(P_PAY_DECIMALS))
+        # Who to call and when, then the entry columns, on the left; the rest after.
+        left = [c for c in EXCEL_LEFT_COLUMNS if c in calls]
+        printed = [*left, *(c for c in EXCEL_PRINTED_COLUMNS if c in calls)]
+        calls = calls.loc[:, [*printed, *(c for c in calls.columns if c not in printed)]]
         from . import worksheet
 
+        entries = worksheet._entry_columns(result.as_of)
+        headers = {c: excel_header(c) for c in [*calls.columns, *result.excluded.columns]}
+        headers.update({e.name: excel_header(e.name) for e in entries})
         write_workbook(
             {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
             path,
             formats=formats,
             timestamp=stamp,
+            headers=headers,
+            entry_at={worksheet.LIST_SHEET: len(left)},
+            printed_columns={worksheet.LIST_SHEET: len(printed)},
             # An empty list has no row to fill in: its sheet keeps the plain header.
-            entry_columns=(
-                {worksheet.LIST_SHEET: worksheet._entry_columns(result.as_of)}
-                if len(calls)
-                else None
-            ),
+            entry_columns={worksheet.LIST_SHEET: entries} if len(calls) else None,
             layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
             properties=worksheet._list_properties(result),
         )
@@ -1369,3 +1454,323 @@ def _actions(to_call: pd.DataFrame) -> dict[str, pd.Series]:
         "action": pd.Series(action, index=to_call.index, dtype="string"),
         "action_reason": pd.Series(reasons, index=to_call.index, dtype="string"),
     }
+
+
+# ------------------------------------------------------------ several collectors
+
+#: Characters a collector's name may keep in a file name (the others become ``_``).
+_FILE_SAFE = r"[^0-9A-Za-z_-]+"
+
+
+def parse_collectors(text: str) -> dict[str, int | None]:
+    """Collectors and their capacities from ``"Dana,Priya"`` or ``"Dana:40,Priya:20"``.
+
+    A capacity is the most accounts that collector takes this week (None: no limit).
+
+    >>> parse_collectors("Dana:40, Priya")
+    {'Dana': 40, 'Priya': None}
+    """
+    out: dict[str, int | None] = {}
+    for part in str(text).split(","):
+        name, _, capacity = part.strip().partition(":")
+        name = name.strip()
+        if not name:
+            raise InputError(
+                f"--collectors {text!r}: an empty name. Write the names separated by commas, "
+                "e.g. --collectors 'Dana,Priya' or with capacities 'Dana:40,Priya:20'."
+            )
+        if name in out:
+            raise InputError(f"--collectors {text!r}: {name!r} is named twice.")
+        if capacity.strip():
+            try:
+                value = int(capacity)
+            except ValueError:
+                value = -1
+            if value < 0:
+                raise InputError(
+                    f"--collectors {text!r}: the capacity of {name!r} must be a whole number "
+                    f"of accounts >= 0, got {capacity.strip()!r} (e.g. 'Dana:40')."
+                )
+            out[name] = value
+        else:
+            out[name] = None
+    return out
+
+
+def last_reached_by(calls: pd.DataFrame | None, customer_ids, *, as_of: pd.Timestamp) -> pd.Series:
+    """The collector of each account's latest right-party call up to the end of ``as_of``.
+
+    Right party: an outcome in :data:`arcalls.schema.RIGHT_PARTY_OUTCOMES`. Calls
+    without a collector do not count; accounts never reached get <NA>. Indexed like
+    ``customer_ids``.
+    """
+    ids = pd.Series(customer_ids).astype(dtype_of("id")).reset_index(drop=True)
+    none = pd.Series(pd.NA, index=ids.index, dtype="string", name="last_reached_by")
+    if calls is None or "collector" not in calls or calls.empty:
+        return none
+    known = calls[calls["called_at"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)]
+    who = known["collector"].astype("string").str.strip()
+    reached = known["outcome"].isin(RIGHT_PARTY_OUTCOMES).to_numpy() & (who.fillna("") != "")
+    known = known.loc[reached, ["customer_id", "called_at"]].assign(collector=who[reached])
+    # The latest call per account; a tie in time goes to the later row of the log.
+    known = known.assign(_row=np.arange(len(known)))
+    last = known.sort_values(["called_at", "_row"], kind="mergesort").drop_duplicates(
+        "customer_id", keep="last"
+    )
+    by_id = pd.Series(last["collector"].to_numpy(), index=last["customer_id"].astype("string"))
+    return pd.Series(
+        by_id.reindex(ids.to_numpy()).to_numpy(), index=ids.index, dtype="string"
+    ).rename("last_reached_by")
+
+
+def select_accounts(
+    result: CallList,
+    calls: pd.DataFrame | None = None,
+    *,
+    min_balance: float | None = None,
+    collector: str | None = None,
+) -> CallList:
+    """The list cut to the accounts wanted: a smallest overdue balance, a collector's own.
+
+    Parameters
+    ----------
+    result : CallList
+        From :func:`call_list`.
+    calls : DataFrame, optional
+        The canonical calls (needed with ``collector``).
+    min_balance : float, optional
+        Keep accounts whose overdue balance is at least this (compared to the cent).
+    collector : str, optional
+        Keep the accounts whose latest right-party call was made by this collector
+        (:func:`last_reached_by`).
+
+    Returns
+    -------
+    CallList
+        The same list with fewer rows (ranks unchanged); the accounts left out count
+        as callable but not listed, so the overdue reconciliation still adds up.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> week = arcalls.call_list(*arcalls.load_sample(), as_of="2026-10-31")
+    >>> big = select_accounts(week, min_balance=5000)
+    >>> bool((big.calls["overdue_balance"] >= 5000).all()), len(big.calls) < len(week.calls)
+    (True, True)
+    """
+    if not isinstance(result, CallList):
+        raise InputError(
+            f"Expected a CallList from arcalls.call_list, got {type(result).__name__}."
+        )
+    keep = np.ones(len(result.calls), dtype=bool)
+    if min_balance is not None:
+        try:
+            floor = float(min_balance)
+        except (TypeError, ValueError):
+            floor = float("nan")
+        if not np.isfinite(floor) or floor < 0:
+            raise InputError(
+                f"--min-balance must be an amount >= 0, got {min_balance!r} (e.g. 500 or 1250.50)."
+            )
+        cents = np.rint(result.calls["overdue_balance"].to_numpy(dtype="float64") * 100)
+        keep &= cents >= np.rint(floor * 100)
+    if collector is not None:
+        name = str(collector).strip()
+        if calls is None or "collector" not in calls:
+            raise InputError(
+                f"--collector {name!r} needs a call log with a 'collector' column, to know who "
+                "last reached each account."
+            )
+        who = last_reached_by(calls, result.calls["customer_id"], as_of=result.as_of)
+        keep &= (who == name).fillna(False).to_numpy(dtype=bool)
+    return _with_rows(result, keep)
+
+
+def _with_rows(result: CallList, keep: np.ndarray) -> CallList:
+    """``result`` keeping the rows of ``keep``; the others move to ``beyond_top``."""
+    import dataclasses
+
+    calls = result.calls[keep].reset_index(drop=True)
+    totals = result.overdue_totals
+    if totals is not None:
+        dropped = float(round_money(result.calls.loc[~keep, "overdue_balance"].sum()))
+        totals = totals.copy()
+        totals["listed"] = float(round_money(totals["listed"] - dropped))
+        totals["beyond_top"] = float(round_money(totals["beyond_top"] + dropped))
+    return dataclasses.replace(result, calls=calls, overdue_totals=totals)
+
+
+def assign_collectors(
+    result: CallList,
+    calls: pd.DataFrame | None = None,
+    *,
+    collectors,
+) -> CallList:
+    """Split the week's list among several collectors (column ``assigned_to``).
+
+    Rules, as implemented:
+
+    - **Kept.** An account stays with the collector who last reached it (the latest
+      right-party call, :func:`last_reached_by`) when that collector is named, up to
+      the collector's capacity, in list order (the highest expected dollars first).
+    - **Dealt.** The other accounts are dealt in list order like cards, in a
+      serpentine (A, B, B, A, A, B, ...), starting with the collector holding the
+      fewest expected dollars so far (ties: the order named), so that both the count
+      and the expected dollars come out even. A collector whose capacity is reached
+      leaves the deal; the deal restarts among the others, again starting with the
+      one holding the fewest expected dollars.
+    - **Beyond capacity.** When every capacity is used up, the remaining accounts get
+      no collector (``assigned_to`` empty).
+
+    Parameters
+    ----------
+    result : CallList
+        From :func:`call_list` (or :func:`select_accounts`).
+    calls : DataFrame, optional
+        The canonical calls, with a ``collector`` column (without: every account is dealt).
+    collectors : str, sequence of str or mapping of str to int or None
+        ``"Dana,Priya"``, ``"Dana:40,Priya:20"`` (:func:`parse_collectors`), a list of
+        names, or names -> capacity (None: no limit).
+
+    Returns
+    -------
+    CallList
+        The same list with ``assigned_to`` after ``rank``.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> s = arcalls.load_sample()
+    >>> week = assign_collectors(arcalls.call_list(*s, as_of="2026-10-31"), s.calls,
+    ...                          collectors="Dana Reyes,Priya Natarajan")
+    >>> week.calls["assigned_to"].value_counts().sort_index().to_dict()
+    {'Dana Reyes': 55, 'Priya Natarajan': 60}
+    """
+    import dataclasses
+
+    if not isinstance(result, CallList):
+        raise InputError(
+            f"Expected a CallList from arcalls.call_list, got {type(result).__name__}."
+        )
+    if isinstance(collectors, str):
+        capacity = parse_collectors(collectors)
+    elif isinstance(collectors, dict):
+        capacity = parse_collectors(
+            ",".join(f"{k}:{v}" if v is not None else str(k) for k, v in collectors.items())
+        )
+    else:
+        capacity = parse_collectors(",".join(str(c) for c in collectors))
+    names = list(capacity)
+    listed = result.calls.reset_index(drop=True)
+    n = len(listed)
+    value = listed["expected_dollars"].fillna(0.0).to_numpy(dtype="float64")
+    assigned = np.full(n, -1, dtype=np.int64)
+    room = np.array([np.iinfo(np.int64).max if c is None else c for c in capacity.values()])
+    # Kept: the collector who last reached the account, while it has room.
+    who = last_reached_by(calls, listed["customer_id"], as_of=result.as_of)
+    keeper = who.map({name: k for k, name in enumerate(names)}).astype("Int64")
+    keeper = keeper.fillna(-1).to_numpy(dtype=np.int64)
+    has = keeper >= 0
+    order_in_keeper = pd.Series(keeper).groupby(keeper).cumcount().to_numpy()
+    kept = has & (order_in_keeper < room[np.maximum(keeper, 0)])
+    assigned[kept] = keeper[kept]
+    held = np.bincount(assigned[kept], minlength=len(names)).astype(np.int64)
+    dollars = np.bincount(assigned[kept], weights=value[kept], minlength=len(names)).astype(
+        "float64"
+    )
+    # Dealt: in phases, each until a collector fills up (at most one phase per collector).
+    rest = np.flatnonzero(~kept)
+    while len(rest):
+        active = np.flatnonzero(held < room)
+        if not len(active):
+            break
+        active = active[np.lexsort((active, dollars[active]))]
+        k = len(active)
+        i = np.arange(len(rest))
+        turn = np.where((i // k) % 2 == 0, i % k, k - 1 - i % k)
+        deal = active[turn]
+        # The first account that fills a collector ends the phase.
+        got = pd.Series(deal).groupby(deal).cumcount().to_numpy() + 1 + held[deal]
+        full = np.flatnonzero(got >= room[deal])
+        end = full[0] + 1 if len(full) else len(rest)
+        take = rest[:end]
+        assigned[take] = deal[:end]
+        held += np.bincount(deal[:end], minlength=len(names))
+        dollars += np.bincount(deal[:end], weights=value[take], minlength=len(names))
+        rest = rest[end:]
+    shown = np.array(names, dtype=object)[np.maximum(assigned, 0)]
+    column = pd.Series(np.where(assigned >= 0, shown, None), dtype="string")
+    frame = listed.drop(columns=["assigned_to"], errors="ignore")
+    frame.insert(
+        int(frame.columns.get_loc("rank")) + 1 if "rank" in frame else 0, "assigned_to", column
+    )
+    return dataclasses.replace(result, calls=frame)
+
+
+def collector_file(path: str | os.PathLike, collector: str) -> Path:
+    """Where one collector's list goes beside ``path``: ``week.csv`` -> ``week_Dana.csv``."""
+    import re
+
+    path = Path(path)
+    safe = re.sub(_FILE_SAFE, "_", str(collector).strip()).strip("_") or "collector"
+    return path.with_name(f"{path.stem}_{safe}{path.suffix}")
+
+
+def write_collector_lists(result: CallList, path: str | os.PathLike, *, sheets=None) -> list[Path]:
+    """The combined list at ``path`` and one list per collector beside it.
+
+    ``result`` comes from :func:`assign_collectors`. The combined list is written by
+    :func:`write_call_list` (with ``assigned_to``); each collector's list, with only
+    their accounts, goes to :func:`collector_file`: for ``.csv`` one file each, for
+    ``.xlsx`` one workbook each (with their call sheets, when ``sheets`` is given)
+    that the collector fills in and ``arcalls log-calls`` reads back, so that several
+    people can type their calls at the same time.
+
+    Returns
+    -------
+    list of Path
+        The combined files, then the collectors' files (a collector with no account gets
+        none), in the order of their first account on the list.
+    """
+    import dataclasses
+
+    if "assigned_to" not in result.calls:
+        raise InputError("No assigned_to column: split the list first with assign_collectors.")
+    path = check_output_path(path)
+    names = result.calls["assigned_to"].dropna().unique().tolist()
+    files = {name: collector_file(path, name) for name in names}
+    clash = pd.Series(list(files.values())).astype(str)
+    if clash.duplicated().any() or path in files.values():
+        raise OutputError(
+            "Two collectors' lists would share a file name "
+            f"({sorted(set(clash[clash.duplicated()]))}): give the collectors names that "
+            "differ in letters or digits."
+        )
+    written = write_call_list(result, path, sheets=sheets)
+    empty = result.excluded.iloc[0:0]
+    for name, target in files.items():
+        mine = (result.calls["assigned_to"] == name).fillna(False).to_numpy(dtype=bool)
+        theirs = dataclasses.replace(
+            _with_rows(result, mine), excluded=empty, callable_accounts=int(mine.sum())
+        )
+        if path.suffix.lower() == ".csv":
+            written += write_csvs(
+                {target: _csv_frame(theirs.calls)}, float_format="%.2f", date_format="%Y-%m-%d"
+            )
+        else:
+            own = None if sheets is None else _sheets_for(sheets, theirs.calls["customer_id"])
+            written += write_call_list(theirs, target, sheets=own)
+    return written
+
+
+def _sheets_for(sheets, customer_ids):
+    """The call sheets of some accounts only."""
+    import dataclasses
+
+    ids = set(pd.Series(customer_ids).astype(str))
+    parts = {
+        name: frame[frame["customer_id"].astype(str).isin(ids)].reset_index(drop=True)
+        for name in ("accounts", "invoices", "payments", "calls", "promises")
+        for frame in [getattr(sheets, name)]
+    }
+    return dataclasses.replace(sheets, **parts)

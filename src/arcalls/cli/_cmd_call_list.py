@@ -10,11 +10,13 @@ adds them to an Excel list as a third sheet.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from .._checks import format_amount
 from ..errors import ArcallsError, InputError, OutputError
 from ._common import add_input_arguments, books_line, check_outputs_of, load_tables, resolve_as_of
 
@@ -122,6 +124,25 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="consumer debts: US Regulation F pattern (7 quiet days after a right-party "
         "conversation, calls only 8am-9pm local time)",
     )
+    parser.add_argument(
+        "--collectors",
+        metavar="NAMES",
+        help="split the list among several callers, e.g. 'Dana,Priya' or with capacities "
+        "'Dana:40,Priya:20': each account stays with whoever last reached it, the rest "
+        "dealt evenly; writes FILE_<name>.csv/.xlsx for each beside the combined list "
+        "(column assigned_to)",
+    )
+    parser.add_argument(
+        "--min-balance",
+        type=float,
+        metavar="AMOUNT",
+        help="list only accounts with at least AMOUNT overdue",
+    )
+    parser.add_argument(
+        "--collector",
+        metavar="NAME",
+        help="list only the accounts NAME last reached (latest right-party call)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -184,6 +205,17 @@ def run(args: argparse.Namespace) -> int:
     outputs = [args.out]
     if fmt == "csv":
         outputs.append(args.out.with_name(f"{args.out.stem}_excluded{args.out.suffix}"))
+    collectors = None
+    if args.collectors is not None:
+        from ..calllist import collector_file, parse_collectors
+
+        if fmt == "html":
+            raise InputError(
+                "--collectors writes one list per collector as CSV or Excel: use "
+                "--out call_list.xlsx (with --call-sheets for their call sheets)."
+            )
+        collectors = parse_collectors(args.collectors)
+        outputs += [collector_file(args.out, name) for name in collectors]
     # A saved model is read when it exists, else the model trained now is written there.
     model_in = args.model is not None and args.model.exists()
     check_outputs_of(
@@ -208,6 +240,16 @@ def run(args: argparse.Namespace) -> int:
         handoff_age=handoff_age,
         consumer=args.consumer,
     )
+    if args.min_balance is not None or args.collector is not None:
+        from ..calllist import select_accounts
+
+        result = select_accounts(
+            result, tables.calls, min_balance=args.min_balance, collector=args.collector
+        )
+    if collectors is not None:
+        from ..calllist import assign_collectors
+
+        result = assign_collectors(result, tables.calls, collectors=collectors)
     sheets = None
     if args.call_sheets or fmt == "html":
         from ..worksheet import call_sheets
@@ -229,21 +271,58 @@ def run(args: argparse.Namespace) -> int:
         out.write(
             f"Wrote {paths[0]} (call sheets: one page for each of {len(result.calls)} accounts)\n\n"
         )
+    elif collectors is not None:
+        from ..calllist import write_collector_lists
+
+        paths = write_collector_lists(result, args.out, sheets=sheets)
+        combined = 2 if fmt == "csv" else 1
+        out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call, column assigned_to)\n")
+        if fmt == "csv":
+            out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n")
+        counts = result.calls["assigned_to"].value_counts()
+        for name in collectors:
+            path = collector_file(args.out, name)
+            if path not in paths[combined:]:
+                continue
+            mine = result.calls["assigned_to"] == name
+            dollars = float(result.calls.loc[mine.fillna(False), "expected_dollars"].sum())
+            out.write(
+                f"Wrote {path} ({name}: {_accounts(int(counts.get(name, 0)))}, "
+                f"{format_amount(dollars, result.currency)} expected)\n"
+            )
+        missing = [n for n in collectors if n not in counts.index]
+        if missing:
+            out.write(f"No account for {', '.join(missing)} (no file written).\n")
+        unassigned = int(result.calls["assigned_to"].isna().sum())
+        if unassigned:
+            out.write(
+                f"{_accounts(unassigned)} beyond the collectors' capacities: on the combined "
+                "list with assigned_to empty.\n"
+            )
+        first = next((n for n in collectors if n in counts.index), None)
+        if fmt == "xlsx" and first is not None:
+            out.write(
+                "Each collector fills in their own file, then, e.g.: arcalls log-calls "
+                f"{collector_file(args.out, first)} --calls YOUR_CALLS.csv "
+                f"--collector {shlex.quote(first)}\n"
+            )
+        out.write("\n")
     else:
         paths = write_call_list(result, args.out, sheets=sheets)
-    if len(paths) == 2:
-        out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call)\n")
-        out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n\n")
-    elif fmt == "xlsx":
-        out.write(
-            f"Wrote {paths[0]} (sheets 'Call list': {len(result.calls)} accounts, "
-            f"'Excluded': {len(result.excluded)}"
-            + (", 'Call sheets'" if sheets is not None else "")
-            + ")\n"
-            "Fill in called_at, outcome (and new_promise_date/new_promise_amount, "
-            "callback_at, payments_contact) while "
-            f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
-        )
+        if len(paths) == 2:
+            out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call)\n")
+            out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n\n")
+        elif fmt == "xlsx":
+            out.write(
+                f"Wrote {paths[0]} (sheets 'Call list': {len(result.calls)} accounts, "
+                f"'Excluded': {len(result.excluded)}"
+                + (", 'Call sheets'" if sheets is not None else "")
+                + ")\n"
+                "Fill in the yellow columns (Called at, Outcome, and for a promise its date "
+                "and amount; a plan's, a callback's, who pays) while calling, then: "
+                f"arcalls log-calls {paths[0]} "
+                "--calls YOUR_CALLS.csv\n\n"
+            )
     out.write(format_top_rows(result.calls, rows=PRINTED_ROWS, currency=result.currency) + "\n")
     if len(result.calls) > PRINTED_ROWS:
         out.write(f"({len(result.calls) - PRINTED_ROWS} more in {paths[0]})\n")
@@ -258,6 +337,10 @@ def run(args: argparse.Namespace) -> int:
             "due considered; the book's handoff age: arcalls recovery).\n"
         )
     return 0
+
+
+def _accounts(n: int) -> str:
+    return f"{n} account" + ("" if n == 1 else "s")
 
 
 def _model(args, tables, as_of, out):
