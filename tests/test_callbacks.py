@@ -14,6 +14,7 @@ from arcalls.calllist import (
     call_list,
     write_call_list,
 )
+from arcalls.worksheet import _column_names
 
 
 class StubModel:
@@ -161,7 +162,7 @@ def test_the_exported_list_keeps_the_callback_time(tmp_path, suffix):
         import openpyxl
 
         ws = openpyxl.load_workbook(out)["Call list"]
-        header = [c.value for c in ws[1]]
+        header = _column_names(c.value for c in ws[1])
         cell = ws.cell(2, header.index("callback_due_at") + 1)
         assert cell.value == pd.Timestamp("2026-12-10 14:00").to_pydatetime()
         assert cell.number_format == "yyyy-mm-dd hh:mm"
@@ -183,7 +184,7 @@ def _fill(path, rows):
 
     wb = openpyxl.load_workbook(path)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for r, values in rows.items():
         for name, value in values.items():
             ws.cell(row=r, column=header.index(name) + 1).value = value
@@ -304,7 +305,7 @@ def test_a_list_written_before_the_callback_columns_still_reads(tmp_path):
     path = write_call_list(week, tmp_path / "week.xlsx")[0]
     wb = openpyxl.load_workbook(path)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for name in ("payments_contact_title", "payments_contact", "callback_at"):
         ws.delete_cols(header.index(name) + 1)
     wb.save(path)

@@ -21,6 +21,7 @@ from arcalls.plans import (
     propose_payment_plan,
 )
 from arcalls.schema import CALLS, INVOICES, PAYMENTS, dtype_of
+from arcalls.worksheet import _column_names
 
 
 def _frame(table, columns):
@@ -566,7 +567,7 @@ def _fill(source, out, rows):
 
     wb = openpyxl.load_workbook(source)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     for r, values in rows.items():
         for name, value in values.items():
             ws.cell(row=r, column=header.index(name) + 1).value = value
@@ -782,10 +783,10 @@ def test_a_list_written_before_plans_still_reads(tmp_path, sample_workbook):
     source, listed = sample_workbook
     wb = openpyxl.load_workbook(source)
     ws = wb["Call list"]
-    header = [c.value for c in ws[1]]
+    header = _column_names(c.value for c in ws[1])
     first = header.index("plan_instalments") + 1
     ws.delete_cols(first, 5)
-    assert "plan_schedule" not in [c.value for c in ws[1]]
+    assert "plan_schedule" not in _column_names(c.value for c in ws[1])
     ws.cell(row=2, column=header.index("called_at") + 1).value = "2026-11-02 10:15"
     ws.cell(row=2, column=header.index("outcome") + 1).value = "voicemail"
     path = tmp_path / "old.xlsx"

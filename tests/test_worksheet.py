@@ -306,11 +306,19 @@ def test_xlsx_entry_columns_are_validated_and_unlocked(tmp_path, listed):
     # Who to call and when, then the boxes to fill in, on the left, with people's headers.
     assert shown[:4] == ["#", "Customer", "Phone", "Best time to call"]
     assert shown[4 : 4 + len(ENTRY_COLUMNS)] == [excel_header(c) for c in ENTRY_COLUMNS]
-    assert shown[4:9] == [
+    assert shown[4:17] == [
         "Called at (date time)",
         "Outcome",
         "New promise: pay by",
         "New promise: amount",
+        "Plan: instalments",
+        "Plan: first instalment",
+        "Plan: frequency",
+        "Plan: total",
+        "Plan: schedule",
+        "Call back at (date time)",
+        "Payments contact",
+        "Payments contact's title",
         "Notes",
     ]
     header = _column_names(shown)

@@ -48,7 +48,14 @@ ENTRY_FORMATS = {
     "text": None,
 }
 #: Width (characters) of each kind of entry column, before the header's own need.
-ENTRY_WIDTHS = {"datetime": 16, "date": 11, "money": 11, "choice": 13, "text": 30}
+ENTRY_WIDTHS = {
+    "datetime": 16,
+    "later_datetime": 16,
+    "date": 11,
+    "money": 11,
+    "choice": 13,
+    "text": 30,
+}
 
 
 @dataclass(frozen=True)
