@@ -469,7 +469,8 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
     if len(loaded.problems) and on_bad_rows == "raise":
         cls = ParseError if _PARSE_TAG in loaded.problem_kinds else IntegrityError
         raise cls(
-            f"{loaded.report.source} has {len(loaded.problems)} problem(s) in its "
+            f"{loaded.report.source} has {len(loaded.problems)} "
+            f"{'problem' if len(loaded.problems) == 1 else 'problems'} in its "
             f"{table.name}:\n{format_problems(loaded.problems)}\nFix these rows, or pass "
             "on_bad_rows='skip' (--lenient) to load the good rows and set these aside.",
             loaded.problems,
@@ -477,7 +478,8 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
     n_bad = loaded.problems["row"].nunique()
     if n_bad:
         warnings.warn(
-            f"{n_bad} row(s) of {loaded.report.source} set aside for problems "
+            f"{n_bad} {'row' if n_bad == 1 else 'rows'} of {loaded.report.source} set aside "
+            "for problems "
             f"({loaded.report.rows_loaded} loaded); see arcalls.load_report(frame).set_aside.",
             RowsSetAsideWarning,
             stacklevel=3,

@@ -589,6 +589,12 @@ def _days(values: pd.Series) -> pd.Series:
     return _whole(values) + unit.astype("string")
 
 
+def _counted(values: pd.Series, noun: str) -> pd.Series:
+    """``"1 invoice"``, ``"3 invoices"``: a whole count and its noun in the right number."""
+    unit = pd.Series(np.where(values.round(0) == 1, f" {noun}", f" {noun}s"), index=values.index)
+    return _whole(values) + unit.astype("string")
+
+
 def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
     """Every group's phrase for every account, filled with the account's values."""
     f = {
@@ -625,8 +631,8 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             (oldest > 0, "oldest invoice " + _days(oldest) + " past due"),
             default=_NOT_A_REASON,
         ),
-        "invoices": _whole(f["open_invoices"])
-        + " open invoices ("
+        "invoices": _counted(f["open_invoices"], "open invoice")
+        + " ("
         + _whole(n_chased)
         + " to chase)",
         "history": pick(
@@ -636,16 +642,16 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 "pays late but pays ("
                 + _whole(late * 100)
                 + "% of "
-                + _whole(settled)
-                + " invoices late, "
+                + _counted(settled, "invoice")
+                + " late, "
                 + _whole(f["mean_days_late"].fillna(0))
                 + " days on average)",
             ),
             default="usually pays on time ("
             + _whole((1 - late) * 100)
             + "% of "
-            + _whole(settled)
-            + " invoices)",
+            + _counted(settled, "invoice")
+            + ")",
         ),
         "recent_payment": pick(
             (f["paid_last_30d"] > 0, "paid " + _money(f["paid_last_30d"]) + " in the last 30 days"),
@@ -666,15 +672,14 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 "kept "
                 + _whole(f["promises_kept"])
                 + " of "
-                + _whole(f["promises_made"])
-                + " promises",
+                + _counted(f["promises_made"], "promise"),
             ),
             default=_NOT_A_REASON,
         ),
         "contact": pick(
             (
                 f["days_since_last_contact"].notna(),
-                "last spoke with them " + _whole(f["days_since_last_contact"]) + " days ago",
+                "last spoke with them " + _days(f["days_since_last_contact"]) + " ago",
             ),
             default="never reached by phone",
         ),

@@ -385,7 +385,8 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency
         placed = to_hand_off if to_hand_off is not None else pd.DataFrame({"expected_gain": []})
         gain = float(placed["expected_gain"].sum()) if len(placed) else 0.0
         placed_now = (
-            f"{len(placed)} account(s) gain from being placed now, each by its own figure "
+            f"{len(placed)} {'account gains' if len(placed) == 1 else 'accounts gain'} from "
+            "being placed now, each by its own figure "
             f"({money(gain)} in all)"
         )
         if analysis.handoff_age is not None:

@@ -13,6 +13,7 @@ from .. import io
 from ..errors import InputError, RowsSetAsideWarning
 from . import EXIT_OK, EXIT_PROBLEMS
 from ._common import KINDS, _columns_mapping, add_format_arguments
+from ._terminal import plural
 
 NAME = "check"
 HELP = "check an input file and list every problem (exit 1 if any, 0 if clean)"
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if len(problems) > MAX_PRINTED:
         out.write(f"... and {len(problems) - MAX_PRINTED} more problems\n")
     out.write(
-        f"{len(problems)} problem(s) in {rows} of {loaded.report.rows_in} rows of {args.file}\n"
+        f"{plural(len(problems), 'problem')} in {rows} of {plural(loaded.report.rows_in, 'row')}"
+        f" of {args.file}\n"
     )
     return EXIT_PROBLEMS

@@ -14,6 +14,7 @@ from ._common import (
     output_dir,
     resolve_as_of,
 )
+from ._terminal import plural
 
 NAME = "recovery"
 #: The files written into the --out folder.
@@ -131,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     out.write(analysis.summary + "\n")
     if len(accounts):
         out.write(
-            f"{len(accounts)} account(s) gain from being placed now (each its own figure, "
+            f"{plural(len(accounts), 'account gains', 'accounts gain')} from being placed now "
+            "(each its own figure, "
             f"in accounts_to_hand_off.csv): "
             f"{format_amount(accounts['expected_gain'].sum(), currency)} in all\n"
         )

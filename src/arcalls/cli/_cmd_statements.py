@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._terminal import plural
 
 NAME = "statements"
 HELP = "write customer statements (open invoices and credits by aging bucket) as CSV and HTML"
@@ -94,8 +95,9 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     total = result.totals["total_due"].sum()
     out.write(
-        f"Statements as of {as_of:%Y-%m-%d} for {len(result.totals)} customer(s) with "
-        f"{len(result.items)} open item(s): total due {format_amount(total, result.currency)}"
+        f"Statements as of {as_of:%Y-%m-%d} for {plural(len(result.totals), 'customer')} with "
+        f"{plural(len(result.items), 'open item')}: "
+        f"total due {format_amount(total, result.currency)}"
     )
     if result.has_late_charges:
         extra = format_amount(result.totals["late_charges"].sum(), result.currency)

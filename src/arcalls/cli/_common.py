@@ -26,6 +26,8 @@ import pandas as pd
 
 from ..errors import InputError, RowsSetAsideWarning
 from ..schema import Tables
+from ._terminal import plural
+from ._wording import cli_terms
 
 KINDS = ("invoices", "payments", "calls", "customers")
 _KIND_PATTERNS = {
@@ -181,12 +183,12 @@ def load_tables(args: argparse.Namespace) -> Tables:
             if kind == "payments" and "invoices" in paths:
                 against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
-                f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
+                f"arcalls: {len(report.set_aside)} of {plural(report.rows_in, 'row')} of "
                 f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
                 f"`arcalls check {paths[kind]} --kind {kind}{against}` to see why.\n"
             )
         for note in report.notes:
-            sys.stderr.write(f"arcalls: {note}\n")
+            sys.stderr.write(f"arcalls: {cli_terms(note)}\n")
     settled = [c for c in ("paid_date", "amount_paid") if c in loaded.get("invoices", ())]
     if settled and loaded.get("payments") is not None:
         # Never a column read and then left out without a word.
@@ -311,7 +313,7 @@ def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
     total = aging(tables.invoices, tables.payments, as_of=as_of, by=None).iloc[0]
     return (
         f"Open A/R on {as_of:%Y-%m-%d}: {format_amount(total['total'], currency)} in "
-        f"{int(total['open_invoices']):,} open invoice(s); overdue "
+        f"{plural(int(total['open_invoices']), 'open invoice')}; overdue "
         f"{format_amount(total['overdue'], currency)} (every open dollar past due, "
         "disputed included).\n"
     )

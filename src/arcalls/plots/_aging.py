@@ -190,7 +190,8 @@ def plot_top_overdue(
         title = "No customer had overdue dollars"
     else:
         share = top["overdue"].sum() / total if total > 0 else 0.0
-        title = f"{len(top)} customer(s) hold {share:.0%} of the overdue dollars"
+        who = "1 customer holds" if len(top) == 1 else f"{len(top)} customers hold"
+        title = f"{who} {share:.0%} of the overdue dollars"
     return finish(ax, title=title, xlabel=f"overdue ({currency or '$'})", ylabel=None)
 
 
