@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ._progress import progress
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
 from .features import CHASE_COLUMNS, DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
 from .schema import OUTCOMES, dtype_of, round_money
@@ -1071,7 +1072,7 @@ def backtest(
     # The week before the first test week is scored too, for the last-week baseline.
     score_dates = grid[grid >= tests[0] - step]
     scored = []
-    for when in score_dates:
+    for when in progress(score_dates, desc="backtest", unit="week"):
         train_dates = grid[grid + horizon <= when][-train_weeks:]
         train = snap[snap["as_of"].isin(train_dates) & snap["paid_within_horizon"].notna()]
         this = snap[snap["as_of"] == when]

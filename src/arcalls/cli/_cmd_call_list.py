@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._progress import Stages
 from ..errors import ArcallsError, InputError, OutputError
 from ._common import add_input_arguments, books_line, check_outputs_of, load_tables, resolve_as_of
 from ._terminal import output_width, plural
@@ -189,10 +190,14 @@ def run(args: argparse.Namespace) -> int:
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     out = sys.stdout
+    # A bar over the stages on a terminal (silent elsewhere); each stage is one call.
+    stages = Stages(4, desc="call list")
+    stages.next("model")
     model = _model(args, tables, as_of, out)
     handoff_age = (
         _recommended_handoff_age(tables, as_of) if args.handoff_age == "auto" else args.handoff_age
     )
+    stages.next("ranking")
     result = call_list(
         *tables,
         as_of=as_of,
@@ -207,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     if args.call_sheets or fmt == "html":
         from ..worksheet import call_sheets
 
+        stages.next("call sheets")
         sheets = call_sheets(
             result,
             *tables,
@@ -214,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
             caller=args.caller,
             ask_days=args.ask_days,
         )
+    stages.next("writing")
     out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
     out.write(books_line(tables, as_of))
     if fmt == "html":
@@ -238,6 +245,7 @@ def run(args: argparse.Namespace) -> int:
             "Fill in called_at, outcome (and new_promise_date/new_promise_amount) while "
             f"calling, then: arcalls log-calls {paths[0]} --calls YOUR_CALLS.csv\n\n"
         )
+    stages.close()
     out.write(
         format_top_rows(
             result.calls, rows=PRINTED_ROWS, currency=result.currency, width=output_width()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._progress import progress
 from ..errors import InputError, RowsSetAsideWarning
 from ..schema import Tables
 from ._terminal import plural
@@ -170,7 +171,8 @@ def load_tables(args: argparse.Namespace) -> Tables:
         loaded = {}
         # Invoices first: a payment to an invoice id not among them is a row problem of
         # the payments file (never a payment silently left out of every total).
-        for kind in sorted(paths, key=lambda k: k != "invoices"):
+        order = sorted(paths, key=lambda k: k != "invoices")
+        for kind in progress(order, desc="loading", unit="file"):
             extra = dict(make_ids) if kind != "customers" else {}
             if kind == "payments" and "invoices" in loaded:
                 extra["invoices"] = loaded["invoices"]
