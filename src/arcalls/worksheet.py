@@ -1135,7 +1135,14 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         f"in the future (it is now {now:%Y-%m-%d %H:%M})",
     )
 
-    outcome = entries["outcome"].astype("string").str.strip().str.lower().str.replace(" ", "_")
+    # The spellings the call log loader maps ("PTP", "left message", "Promise to pay")
+    # are taken here too: a typed outcome, not only the drop-down's.
+    from .io import _check_outcome_map
+
+    typed = entries["outcome"].astype("string").str.strip()
+    typed = typed.mask(typed == "")
+    key = typed.str.lower().str.replace(r"[\s_-]+", " ", regex=True).str.strip()
+    outcome = key.map(_check_outcome_map(None)).astype("string").fillna(typed)
     problem(outcome.isna(), "outcome", "", "outcome is empty: pick one from the drop-down")
     problem(
         outcome.notna() & ~outcome.isin(OUTCOMES),

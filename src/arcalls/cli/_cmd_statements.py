@@ -14,16 +14,21 @@ NAME = "statements"
 HELP = "write customer statements (open invoices and credits by aging bucket) as CSV and HTML"
 
 
+#: Where the statements go without --out (as every command's folder of outputs: under
+#: report/).
+DEFAULT_OUT = "report/statements"
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the command's options to its parser."""
     add_input_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("."),
+        default=Path(DEFAULT_OUT),
         metavar="DIR",
         help="folder for statements.csv, statement_totals.csv and statements.html "
-        "(created if missing; default: the current folder)",
+        f"(created if missing; default {DEFAULT_OUT})",
     )
     parser.add_argument(
         "--customer",

@@ -5,7 +5,9 @@ Inputs can be given three ways, the same for every command:
 - nothing: the bundled sample data;
 - positional ``FILES`` (or a folder holding them): each file's kind is read from its
   name (``invoices``, ``payments``, ``calls``, ``customers``, singular or plural, or
-  ``aging``/``receivable`` for an invoice export);
+  ``aging``/``receivable`` for an invoice export); a single file whose name says
+  nothing is the invoices (or the table of the ``--preset``), with ``--columns`` as
+  with ``--preset``;
 - ``--invoices F --payments F --calls F --customers F``.
 
 ``--preset`` and ``--columns`` apply to every file given; ``--columns`` takes a JSON
@@ -73,6 +75,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
     for kind in KINDS:
         parser.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"the {kind} file")
     add_format_arguments(parser)
+    add_outcome_map_argument(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -90,6 +93,46 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
             type=_parse_date,
             help="the date to compute as of (YYYY-MM-DD); default: the latest date in the files",
         )
+
+
+def add_outcome_map_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--outcome-map FILE``: your call outcomes' spellings -> arcalls' outcomes."""
+    parser.add_argument(
+        "--outcome-map",
+        type=Path,
+        metavar="FILE",
+        help="your call log's outcome spellings: a CSV with two columns (yours, arcalls' "
+        "outcome, e.g. 'Left VM,voicemail') or a JSON object; common ones are mapped already",
+    )
+
+
+def outcome_mapping(path: Path | None) -> dict[str, str] | None:
+    """The ``--outcome-map`` file as a dict (the loader checks each value is an outcome)."""
+    if path is None:
+        return None
+    if not path.is_file():
+        raise InputError(f"--outcome-map {path}: no such file.")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            mapping = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"--outcome-map {path}: not a JSON object ({exc.msg}).") from exc
+        if not isinstance(mapping, dict):
+            raise InputError(f"--outcome-map {path}: expected a JSON object yours -> outcome.")
+        return {str(k): str(v) for k, v in mapping.items()}
+    import csv
+
+    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 2:
+            raise InputError(
+                f"--outcome-map {path}, row {number}: {len(row)} cells {row!r}; each row is "
+                "two cells: your spelling, then arcalls' outcome (e.g. Left VM,voicemail)."
+            )
+    if rows and [c.strip().lower() for c in rows[0]][1] in ("outcome", "canonical", "arcalls"):
+        rows = rows[1:]  # a header row
+    return {raw.strip(): outcome.strip() for raw, outcome in rows}
 
 
 def _parse_date(text: str) -> pd.Timestamp:
@@ -123,6 +166,10 @@ def input_paths(args: argparse.Namespace) -> dict[str, Path]:
         candidates = sorted(given.glob("*.csv")) if given.is_dir() else [given]
         for path in candidates:
             kinds = [k for k, pat in _KIND_PATTERNS.items() if pat.search(path.stem)]
+            if len(kinds) != 1 and not given.is_dir() and len(args.files) == 1:
+                # One file whose name says nothing: the invoices (every command needs
+                # them), or the table of the --preset given; --columns maps its headers.
+                kinds = [_preset_kind(args) or "invoices"]
             if len(kinds) != 1:
                 if given.is_dir():
                     continue
@@ -143,6 +190,13 @@ def input_paths(args: argparse.Namespace) -> dict[str, Path]:
     return paths
 
 
+def _preset_kind(args: argparse.Namespace) -> str | None:
+    from ..io import PRESETS
+
+    preset = PRESETS.get(getattr(args, "preset", None) or "")
+    return None if preset is None else preset.table
+
+
 def load_tables(args: argparse.Namespace) -> Tables:
     """Load the inputs a command was given, or the bundled sample when none."""
     from .. import datasets, io
@@ -158,6 +212,7 @@ def load_tables(args: argparse.Namespace) -> Tables:
         "on_bad_rows": "skip" if args.lenient else "raise",
     }
     make_ids = {"make_ids": True} if args.make_ids else {}
+    outcome_map = outcome_mapping(getattr(args, "outcome_map", None))
     loaders = {
         "invoices": io.load_invoices,
         "payments": io.load_payments,
@@ -176,6 +231,8 @@ def load_tables(args: argparse.Namespace) -> Tables:
             extra = dict(make_ids) if kind != "customers" else {}
             if kind == "payments" and "invoices" in loaded:
                 extra["invoices"] = loaded["invoices"]
+            if kind == "calls" and outcome_map:
+                extra["outcome_map"] = outcome_map
             loaded[kind] = loaders[kind](paths[kind], **options, **extra)
     for kind, frame in loaded.items():
         report = io.load_report(frame)
@@ -235,6 +292,8 @@ def _format_options(args: argparse.Namespace, kind: str) -> str:
         words.append("--dayfirst" if args.dayfirst else "--no-dayfirst")
     if args.make_ids and kind != "customers":
         words.append("--make-ids")
+    if kind == "calls" and getattr(args, "outcome_map", None) is not None:
+        words += ["--outcome-map", shlex.quote(str(args.outcome_map))]
     return "".join(" " + w for w in words)
 
 
@@ -327,6 +386,8 @@ def input_files(args: argparse.Namespace) -> list[Path]:
     columns = getattr(args, "columns", None)
     if columns is not None and Path(columns).is_file():
         files.append(Path(columns))
+    if getattr(args, "outcome_map", None) is not None:
+        files.append(Path(args.outcome_map))
     return files
 
 

@@ -54,7 +54,11 @@ _REWRITES = (
     ),
     (
         re.compile(r"outcome_map=\{'([^']*)': '<one of ([^>]*)>'\}"),
-        r"--outcome-map FILE (a row '\1,<one of \2>')",
+        lambda m: (
+            f"--outcome-map FILE (a row '{m.group(1)},OUTCOME', OUTCOME one of "
+            + m.group(2).replace("/", ", ")
+            + ")"
+        ),
     ),
     (
         re.compile(
@@ -64,6 +68,10 @@ _REWRITES = (
         "Map your headers with --columns (a JSON object or file: your header -> canonical name)",
     ),
     (re.compile(r"\(see the error's \.problems\)"), "(arcalls check FILE lists them all)"),
+    (
+        re.compile(r"^outcome_map values must be canonical outcomes"),
+        "--outcome-map: each outcome must be one of arcalls' outcomes",
+    ),
 )
 
 
