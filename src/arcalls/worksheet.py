@@ -1321,14 +1321,16 @@ class CallLogUpdate:
 
     def describe(self) -> str:
         """One line: how many calls were added, corrected, skipped; where the backup is."""
-        text = f"Added {len(self.added)} call(s) to {self.path}"
+        n = len(self.added)
+        text = f"Added {n} {'call' if n == 1 else 'calls'} to {self.path}"
         if len(self.replaced):
             text += (
                 f" ({len(self.replaced)} correcting an entry of the same row logged "
                 "before, which it replaces)"
             )
         if len(self.skipped):
-            text += f"; {len(self.skipped)} already in the log were skipped"
+            skipped = len(self.skipped)
+            text += f"; {skipped} already in the log {'was' if skipped == 1 else 'were'} skipped"
         if self.backup is not None:
             text += f"; previous log kept as {self.backup}"
         return text + "."
