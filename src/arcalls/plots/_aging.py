@@ -98,6 +98,10 @@ def plot_aging_buckets(trend: pd.DataFrame, *, currency: str | None = None, ax=N
         bottom = bottom + heights
     ax.set_xticks(list(positions), _date_labels(trend.index), rotation=45, ha="right")
     money_axis(ax.yaxis, _unit(currency))
+    # Room above the tallest bar: a bar ending at the axis' top edge reads as cut off.
+    tallest = float(bottom.max()) if len(bottom) else 0.0
+    if tallest > 0:
+        ax.set_ylim(min(0.0, float(ax.get_ylim()[0])), tallest * 1.08)
     # Outside the plot, so that it never hides the tallest bars; oldest on top, as stacked.
     handles, names = ax.get_legend_handles_labels()
     ax.legend(

@@ -77,6 +77,21 @@ def format_money(value: float, currency: str = "$") -> str:
     return f"{sign}{currency}{v:,.0f}"
 
 
+def legend_below(ax, **options):
+    """The legend under the plot, beside no data: where the lines go depends on the book.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plt.figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [0, 1], label="a")
+    >>> legend_below(ax).get_texts()[0].get_text()
+    'a'
+    """
+    options = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "ncol": 2, **options}
+    return ax.legend(frameon=False, fontsize=9, **options)
+
+
 def finish(ax, *, title: str, xlabel: str | None = None, ylabel: str | None = None):
     r"""Set a title that states the finding, axis labels with units, a light grid.
 
