@@ -959,7 +959,8 @@ class BacktestResult:
     def _repr_html_(self) -> str:
         weeks = self.weekly["as_of"].nunique()
         head = (
-            f"<p><b>Backtest</b>: {weeks} week(s), top {self.k} calls a week, "
+            f"<p><b>Backtest</b>: {weeks} {'week' if weeks == 1 else 'weeks'}, "
+            f"top {self.k} calls a week, "
             f"dollars paid within {self.horizon_days} days.</p>"
         )
         return head + self.summary.to_html(index=False, float_format=lambda v: f"{v:,.3f}")

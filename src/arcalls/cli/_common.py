@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._progress import progress
 from ..errors import InputError, RowsSetAsideWarning
+from ..io import OUTLIER_GAP_DAYS, default_as_of  # noqa: F401 - OUTLIER_GAP_DAYS: re-exported
 from ..schema import Tables
 from ._terminal import plural
 from ._wording import cli_terms
@@ -297,68 +298,17 @@ def _format_options(args: argparse.Namespace, kind: str) -> str:
     return "".join(" " + w for w in words)
 
 
-#: The latest date in the files sets the default as-of date only when it is at most this
-#: many days after the next latest one: a date far beyond the rest (a call typed as
-#: 2099, a year slip) is refused with where it is, never taken silently.
-OUTLIER_GAP_DAYS = 183
-
-#: The dates the default as-of date is taken from: (table, column, id column).
-_DATED_COLUMNS = (
-    ("invoices", "invoice_date", "invoice_id"),
-    ("invoices", "paid_date", "invoice_id"),
-    ("payments", "payment_date", "payment_id"),
-    ("calls", "called_at", "call_id"),
-)
-
-
 def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
-    """The --as-of date, or else the latest date found in the inputs (the export date).
+    """The --as-of date, or else :func:`arcalls.default_as_of` of the inputs.
 
-    The latest date must not stand alone far beyond the rest: when it is more than
-    :data:`OUTLIER_GAP_DAYS` after the next latest date of any file, the command stops
-    and names the file, the row's id, the column and the date (fix it, or pass --as-of).
+    The default is the date an aging report prints, else the latest date found in the
+    inputs (the export date); a latest date standing alone more than
+    :data:`OUTLIER_GAP_DAYS` after the next latest one is refused with where it is.
     The computer's clock is not used: the same files give the same as-of date anywhere.
     """
     if getattr(args, "as_of", None) is not None:
         return args.as_of
-    # An aging-report export (QuickBooks, Xero) prints its own "as of" date.
-    printed = getattr(tables.invoices.attrs.get("load_report"), "as_of", None)
-    if printed is not None:
-        return pd.Timestamp(printed).normalize()
-    found = []
-    for kind, column, id_column in _DATED_COLUMNS:
-        frame = getattr(tables, kind)
-        if frame is None or column not in frame or not len(frame):
-            continue
-        days = frame[column].dt.normalize()
-        found.append((kind, column, id_column, frame, days))
-    latest = [days.max() for *_, days in found if days.notna().any()]
-    if not latest:
-        raise InputError(
-            "The inputs hold no dates to take the as-of date from (is the invoices file "
-            "empty?). Pass --as-of YYYY-MM-DD, or export the invoices again with their rows."
-        )
-    as_of = pd.Timestamp(max(latest))
-    below = [days[days < as_of].max() for *_, days in found]
-    below = [d for d in below if pd.notna(d)]
-    if below and (as_of - max(below)).days > OUTLIER_GAP_DAYS:
-        _refuse_outlier(found, as_of, pd.Timestamp(max(below)))
-    return as_of
-
-
-def _refuse_outlier(found, as_of: pd.Timestamp, next_latest: pd.Timestamp) -> None:
-    kind, column, id_column, frame, days = next(f for f in found if f[4].max() == as_of)
-    at = frame[(days == as_of).to_numpy()].iloc[0]
-    report = frame.attrs.get("load_report")
-    source = getattr(report, "source", None) or kind
-    where = f"{source}, {id_column} {str(at[id_column])!r}" if id_column in frame else source
-    raise InputError(
-        f"The latest date in the files would set the as-of date, but it stands alone: "
-        f"{where}, column {column!r}: {as_of:%Y-%m-%d}, {(as_of - next_latest).days:,} days "
-        f"after the next latest date in the files, {next_latest:%Y-%m-%d} (more than "
-        f"{OUTLIER_GAP_DAYS} days). Correct that date, or pass --as-of YYYY-MM-DD "
-        "(e.g. the day you exported the files)."
-    )
+    return default_as_of(tables)
 
 
 def books_line(tables: Tables, as_of: pd.Timestamp) -> str:

@@ -29,6 +29,10 @@ _REWRITES = (
     (re.compile(r" \(dayfirst=(True|False)\)"), ""),
     (re.compile(r" \(--columns on the command line\)"), ""),
     (
+        re.compile(r"as_of='YYYY-MM-DD' \(--as-of YYYY-MM-DD on the command line\)"),
+        "--as-of YYYY-MM-DD",
+    ),
+    (
         re.compile(
             r"Pass dayfirst=True \(03/04 = 3 April\) or dayfirst=False \(03/04 = March 4\), "
             r"or date_format='([^']*)' \(or --dayfirst / --no-dayfirst / --date-format on "
