@@ -53,6 +53,7 @@ def _slips(fig) -> list[str]:
             if "log scale" in label.lower() and scale != "log":
                 found.append(f"'log scale' on a {scale} {axis} axis: {label!r}")
         found += _legend_over_points(ax, renderer)
+        found += _tick_labels_overlap(ax, renderer)
         found += _data_outside_limits(ax)
     return found
 
@@ -85,6 +86,20 @@ def _legend_over_points(ax, renderer) -> list[str]:
             if hit.any():
                 out.append(f"legend over {line.get_label()!r} ({ax.get_title(loc='left')!r})")
     return out
+
+
+def _tick_labels_overlap(ax, renderer) -> list[str]:
+    # Rotated labels lie side by side along their slant; their boxes always overlap.
+    labels = [
+        t
+        for t in ax.get_xticklabels()
+        if t.get_visible() and t.get_text() and t.get_rotation() == 0
+    ]
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        if left.x1 > right.x0 and left.y1 > right.y0 and right.y1 > left.y0:
+            return [f"x tick labels overlap ({ax.get_title(loc='left')!r})"]
+    return []
 
 
 def _data_outside_limits(ax) -> list[str]:

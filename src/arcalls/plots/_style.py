@@ -45,11 +45,19 @@ def get_ax(ax=None):
     return ax
 
 
+#: At most this many intervals between money ticks on a horizontal axis.
+MONEY_XTICKS = 4
+
+
 def money_axis(axis, currency: str = "$") -> None:
     """Format an axis (``ax.yaxis`` or ``ax.xaxis``) as money: $1.2k, $3.4M."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.axis import XAxis
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_money(v, currency)))
+    if isinstance(axis, XAxis):
+        # Side by side, "USD 12.5k" labels run into each other: fewer of them.
+        axis.set_major_locator(MaxNLocator(nbins=MONEY_XTICKS, steps=[1, 2, 2.5, 5, 10]))
 
 
 def percent_axis(axis, decimals: int = 0) -> None:
