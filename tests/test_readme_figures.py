@@ -201,6 +201,18 @@ def test_your_own_files_quotes_the_ledger_total_from_the_command_line(
     assert_quoted(text, f"the same open total, USD {open_total})")
 
 
+def test_the_notebooks_section_quotes_notebook_4s_backtest_weeks():
+    import json
+
+    cells = json.loads((REPO / "notebooks" / "04_priority_model.ipynb").read_text("utf-8"))
+    source = "".join(cells["cells"][1]["source"])
+    weeks = int(re.search(r"^BACKTEST_WEEKS = (\d+)", source, re.M).group(1))
+    assert_quoted(
+        section("The report and the notebooks"),
+        f"replays `BACKTEST_WEEKS` Sundays, {weeks} by default",
+    )
+
+
 # ------------------------------------------------------ Sample data and the simulator
 
 
