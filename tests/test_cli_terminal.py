@@ -215,3 +215,18 @@ def test_one_positional_file_with_columns_is_the_invoices(ledger_path, capsys):
 )
 def test_python_names_become_cli_options(python, cli):
     assert cli_terms(python) == cli
+
+
+def test_the_default_as_of_is_worded_alike_in_help_readme_and_notebooks(capsys):
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    phrase = "the date printed in an aging report's title, else the latest date found in your files"
+    with pytest.raises(SystemExit):
+        main(["aging", "--help"])
+    assert phrase in " ".join(capsys.readouterr().out.split())
+    assert phrase in " ".join((repo / "README.md").read_text(encoding="utf-8").split())
+    for notebook in sorted((repo / "notebooks").glob("*.ipynb")):
+        cell = " ".join(json.loads(notebook.read_text("utf-8"))["cells"][1]["source"])
+        words = " ".join(cell.replace("#", " ").split())
+        assert phrase in words and "arcalls.default_as_of" in words, notebook.name

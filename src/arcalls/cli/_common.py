@@ -92,7 +92,8 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
         parser.add_argument(
             "--as-of",
             type=_parse_date,
-            help="the date to compute as of (YYYY-MM-DD); default: the latest date in the files",
+            help="the date to compute as of (YYYY-MM-DD); default: the date printed in an "
+            "aging report's title, else the latest date found in your files",
         )
 
 
