@@ -557,7 +557,7 @@ def test_cli_on_the_sample(capsys):
         assert customer in out
     assert table.index[3] not in out
     assert "TOTAL" in out and f"{table['total'].sum():,.2f}" in out
-    assert f"({len(table) - 3} more customer(s) not shown: --top 0 or --out)" in out
+    assert f"({len(table) - 3} more customers not shown: --top 0 or --out)" in out
     assert f"Open A/R USD {m['ar_total']:,.2f}" in out
     assert f"DSO {m['dso']:.1f} days (count-back {m['dso_countback']:.1f})" in out
     assert f"ADD {m['add']:.1f}, CEI {m['cei']:.1f}" in out
@@ -619,7 +619,7 @@ def test_cli_prints_a_screenful_by_default_and_all_with_top_0(capsys):
 
     assert main(["aging"]) == 0
     out = capsys.readouterr().out
-    assert "more customer(s) not shown" in out
+    assert "more customers not shown" in out
     assert main(["aging", "--top", "0"]) == 0
     everything = capsys.readouterr().out
     assert "not shown" not in everything

@@ -35,9 +35,19 @@ def test_explicit_options_win_over_names(tmp_path):
     assert paths["invoices"] == Path("other.csv")
 
 
-def test_an_unnamed_file_is_refused_with_the_fix():
+def test_an_unnamed_file_among_others_is_refused_with_the_fix():
     with pytest.raises(InputError, match="--invoices/--payments/--calls/--customers"):
-        input_paths(_args("export.csv"))
+        input_paths(_args("export.csv", "payments.csv"))
+
+
+def test_a_single_unnamed_file_is_the_invoices_or_the_presets_table():
+    # As with --preset, so with --columns: one file whose name says nothing.
+    assert input_paths(_args("export.csv")) == {"invoices": Path("export.csv")}
+    columns = _args("export.csv", "--columns", '{"Vendor": "customer_id"}')
+    assert input_paths(columns) == {"invoices": Path("export.csv")}
+    assert input_paths(_args("export.csv", "--preset", "ibm_ar")) == {
+        "invoices": Path("export.csv")
+    }
 
 
 def test_files_without_invoices_are_refused():

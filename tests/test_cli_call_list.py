@@ -148,13 +148,19 @@ def test_the_printout_quotes_the_files_actions_and_handoff_count(runs):
     run = runs["first"]
     listed = pd.read_csv(io.BytesIO(run["csv"]), dtype={"customer_id": str})
     flagged = int(listed["handoff_suggested"].astype(bool).sum())
-    line = re.search(r"Agency handoff: (\d+) listed account\(s\) gain", run["stdout"])
+    line = re.search(r"Agency handoff: (\d+) listed accounts? gains? ", run["stdout"])
     assert line is not None and int(line.group(1)) == flagged
     assert "suggested from" not in run["stdout"]
     header = next(r for r in run["stdout"].splitlines() if r.lstrip().startswith("#"))
     start = header.index("action")
-    rows = run["stdout"].splitlines()
-    first = rows.index(header) + 1
+    lines = run["stdout"].splitlines()
+    # Each row is followed by its reason ("why: ...", wrapped on a terminal); the action
+    # column reads left-aligned under its header.
+    table = lines[lines.index(header) + 1 :][:20]
+    rows = [r for r in table if not r.startswith("     why: ")]
+    reasons = [r.removeprefix("     why: ") for r in table if r.startswith("     why: ")]
     for i, action in enumerate(listed["action"].head(10)):
-        cell = rows[first + i][start - len(action) + len("action") : start + len("action")]
-        assert cell.strip() == action, (i, cell, action)
+        cell = rows[i][start : start + len(action) + 1]
+        assert cell.rstrip() == action, (i, cell, action)
+        # The reason is printed whole, never cut inside a word.
+        assert reasons[i] == listed["reasons"].iloc[i], i

@@ -26,7 +26,7 @@ def test_problems_exit_1_with_a_table(tmp_path, capsys):
     assert "file" in out and "problem" in out
     assert "2026-02-30" in out and "not a date" in out
     assert "duplicate invoice_id: same as row 2" in out
-    assert "2 problem(s) in 1 of 2 rows" in out
+    assert "2 problems in 1 of 2 rows" in out
 
 
 def test_table_level_problem_exits_2(tmp_path, capsys):
@@ -83,7 +83,7 @@ def test_ledger_settlement_without_its_date_is_refused(ledger_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "column 'Settled' maps to amount_paid, but no column says when it was paid" in err
-    assert "columns={'Number_of_Days_until_Payment': 'days_to_pay'}" in err
+    assert """--columns '{"Number_of_Days_until_Payment": "days_to_pay"}'""" in err
 
 
 def test_ledger_check(ledger_path, capsys):
@@ -105,4 +105,4 @@ def test_ledger_check(ledger_path, capsys):
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "identical to row 315" in out
-    assert "1 problem(s) in 1 of 8753 rows" in out
+    assert "1 problem in 1 of 8753 rows" in out

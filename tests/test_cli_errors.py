@@ -79,7 +79,7 @@ def test_a_bad_row_is_one_located_paragraph_and_exit_2(command, tmp_path, capsys
         ("inv_missing_due_date.csv", [], "missing required invoices column(s): 'due_date'"),
         ("inv_not_text.csv", [], "neither UTF-8 nor Windows-1252"),
         ("inv_unbalanced_quote.csv", [], 'row 3: a quote (") opened in this row is never'),
-        ("inv_ambiguous_dates.csv", [], "--dayfirst / --no-dayfirst / --date-format"),
+        ("inv_ambiguous_dates.csv", [], "Pass --dayfirst (03/04 = 3 April) or --no-dayfirst"),
         (
             "qb_aging_total_mismatch.csv",
             ["--preset", "quickbooks_aging_detail"],
@@ -155,7 +155,7 @@ def test_check_lists_row_problems_on_stdout_and_exits_1(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == EXIT_PROBLEMS
     assert err == ""
-    assert "2 problem(s) in 2 of 2 rows" in out
+    assert "2 problems in 2 of 2 rows" in out
 
 
 @pytest.mark.parametrize(
@@ -311,6 +311,6 @@ def test_lenient_mode_says_what_was_set_aside_in_one_line(tmp_path, capsys):
     assert code == 0
     # 3 rows in: row 2 loads, rows 3 (no id) and 4 (no amount) are set aside.
     assert err == (
-        f"arcalls: 2 of 3 row(s) of {path} set aside (1 loaded); run "
+        f"arcalls: 2 of 3 rows of {path} set aside (1 loaded); run "
         f"`arcalls check {path} --kind invoices` to see why.\n"
     )

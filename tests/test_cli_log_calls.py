@@ -102,7 +102,7 @@ def test_weekly_loop_list_call_fill_log_next_week(here, capsys):
     before = (here / "calls.csv").read_bytes()
     assert main(["log-calls", "week.xlsx", "--calls", "calls.csv", "--collector", "Dana"]) == 0
     out = capsys.readouterr().out
-    assert "Added 2 call(s) to calls.csv" in out
+    assert "Added 2 calls to calls.csv" in out
     assert "previous log kept as calls.20261106-173000.bak.csv" in out
     assert f"LOG-20261031-{promised}-202611021015" in out
     assert f"LOG-20261031-{voicemail}-202611021100" in out
@@ -112,7 +112,7 @@ def test_weekly_loop_list_call_fill_log_next_week(here, capsys):
     # Reading the same list twice adds nothing.
     assert main(["log-calls", "week.xlsx", "--calls", "calls.csv"]) == 0
     out = capsys.readouterr().out
-    assert "Added 0 call(s)" in out and "2 already in the log were skipped" in out
+    assert "Added 0 calls" in out and "2 already in the log were skipped" in out
 
     # Next week's list knows the promise (pending until 11-09 + 3 days of grace).
     sample = {k: str(arcalls.sample_path(k)) for k in ("invoices", "payments", "customers")}
@@ -200,3 +200,25 @@ def test_ctrl_c_changes_nothing(here, capsys, monkeypatch):
     assert "interrupted" in capsys.readouterr().err
     assert (here / "calls.csv").read_bytes() == before
     assert sorted(p.name for p in here.iterdir()) == ["calls.csv", "week.xlsx"]
+
+
+def test_common_spellings_of_an_outcome_are_taken(here, capsys):
+    """The README says "PTP", "left message" ... are mapped: typed into the list too."""
+    _fill(
+        here / "week.xlsx",
+        {
+            2: {
+                "called_at": "2026-11-02 10:15",
+                "outcome": "PTP",
+                "new_promise_date": dt.datetime(2026, 11, 9),
+            },
+            3: {"called_at": "2026-11-02 11:00", "outcome": "Left message"},
+            4: {"called_at": "2026-11-02 11:30", "outcome": "No Answer"},
+        },
+    )
+    assert main(["log-calls", "week.xlsx", "--calls", "calls.csv"]) == 0
+    assert "Added 3 calls to calls.csv" in capsys.readouterr().out
+    log = pd.read_csv(here / "calls.csv").set_index("called_at")["outcome"]
+    assert log["2026-11-02 10:15:00"] == "promise"
+    assert log["2026-11-02 11:00:00"] == "voicemail"
+    assert log["2026-11-02 11:30:00"] == "no_answer"

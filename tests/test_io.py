@@ -450,7 +450,7 @@ def test_every_row_problem_is_collected(tmp_path):
         "D,C,2026-02-05,2026-01-04,40\n"  # row 5: due before invoice date
         "E,C,2026-01-05,2026-02-04,-50\n"  # row 6: credit note, fine
     )
-    with pytest.raises(IntegrityError, match=r"3 problem\(s\)") as err:
+    with pytest.raises(IntegrityError, match=r"3 problems in its invoices") as err:
         load_invoices(csv_file(tmp_path, text))
     got = err.value.problems[["row", "column", "problem"]].to_dict("records")
     assert got == [
@@ -544,7 +544,7 @@ def test_skip_sets_bad_rows_aside_with_one_warning(tmp_path):
         warnings.simplefilter("always")
         inv = load_invoices(path, on_bad_rows="skip")
     assert [w.category for w in caught] == [RowsSetAsideWarning]
-    assert "1 row(s) of" in str(caught[0].message)
+    assert "1 row of" in str(caught[0].message)
     assert inv["invoice_id"].tolist() == ["A", "D"]
     report = load_report(inv)
     assert (report.rows_in, report.rows_loaded, len(report.set_aside)) == (3, 2, 1)

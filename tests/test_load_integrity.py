@@ -57,7 +57,7 @@ def test_lenient_sets_the_payment_aside_and_says_so(book, capsys):
     argv = ["aging", "--lenient", *_inputs(folder, "invoices", "payments")]
     assert main(argv) == 0
     err = capsys.readouterr().err
-    assert "1 of 3788 row(s) of" in err and "payments.csv set aside (3787 loaded)" in err
+    assert "1 of 3788 rows of" in err and "payments.csv set aside (3787 loaded)" in err
     assert f"--kind payments --invoices {folder / 'invoices.csv'}" in err
 
 
@@ -70,7 +70,7 @@ def test_check_payments_against_invoices(book, capsys):
     assert main(["check", payments, "--kind", "payments", "--invoices", invoices]) == 1
     out = capsys.readouterr().out
     assert f"{last_row} invoice_id NOPE-1" in " ".join(out.split())
-    assert "1 problem(s) in 1 of 3788 rows" in out
+    assert "1 problem in 1 of 3788 rows" in out
 
 
 def test_check_invoices_option_is_for_payments(book, capsys):
@@ -109,7 +109,7 @@ def test_a_zone_that_is_no_clock_is_refused_everywhere(book, capsys, zone):
     assert main(argv) == 2
     assert "customers.csv, row 6, column 'timezone'" in capsys.readouterr().err
     assert main([*argv, "--lenient"]) == 0
-    assert "1 of 400 row(s) of" in capsys.readouterr().err
+    assert "1 of 400 rows of" in capsys.readouterr().err
 
 
 def test_settlement_columns_beside_a_payments_file_are_named(tmp_path, capsys):

@@ -85,7 +85,7 @@ def test_top_overdue_bars_are_the_table_numbers(table):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[::-1] == top["customer_name"].tolist()
     share = top["overdue"].sum() / table["overdue"].clip(lower=0).sum()
-    assert f"5 customer(s) hold {share:.0%} of the overdue dollars" == ax.get_title(loc="left")
+    assert f"5 customers hold {share:.0%} of the overdue dollars" == ax.get_title(loc="left")
     assert _png(ax).startswith(b"\x89PNG")
 
 

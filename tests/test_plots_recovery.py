@@ -36,7 +36,7 @@ def test_recovery_chart_draws_the_curve_band_and_benchmark(curve):
     rate, bench = ax.get_lines()[0], ax.get_lines()[1]
     np.testing.assert_array_equal(rate.get_ydata(), curve["recovery_rate"].to_numpy())
     np.testing.assert_allclose(bench.get_ydata(), benchmark_collectability(curve["days_past_due"]))
-    assert ax.right_ax.get_ylabel() == "dollars still unpaid and observed"
+    assert ax.right_ax.get_ylabel() == "history's dollars still unpaid (all invoices)"
     assert ax.get_xlabel() == "days past due"
     assert ax.get_title(loc="left").startswith("Recovery falls from")
     ax.figure.canvas.draw()

@@ -10,6 +10,7 @@ simulator" (recovery, promises and ranking figures are asserted beside their own
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -175,6 +176,41 @@ def test_your_own_files_shows_the_sample_open_total_with_its_code():
     s = arcalls.load_sample()
     total = arcalls.aging(s.invoices, s.payments, as_of=arcalls.SAMPLE_AS_OF, by=None)
     assert_quoted(section("Your own files"), f"(`USD {total['total'].item():,.2f}`)")
+
+
+def test_your_own_files_quotes_the_default_as_of_of_the_sample():
+    as_of = arcalls.default_as_of(arcalls.load_sample())
+    assert_quoted(
+        section("Your own files"),
+        f"`arcalls.default_as_of(tables)` ({as_of:%Y-%m-%d} on the sample)",
+    )
+
+
+def test_your_own_files_quotes_the_ledger_total_from_the_command_line(
+    ledger_path, tmp_path, monkeypatch, capsys
+):
+    """The README's one-file --columns example prints the worked example's open total."""
+    text = section("Your own files")
+    command = re.search(r"arcalls aging trainData\.csv (.*?) ```", text).group(1)
+    argv = ["aging", str(ledger_path), *shlex.split(command.replace("\\ ", " "))]
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 0
+    total = re.search(r"^total .*", capsys.readouterr().out, re.M).group(0).split()
+    # The --by total row: current, the buckets, then total.
+    open_total = total[7]
+    assert_quoted(text, f"the same open total, USD {open_total})")
+
+
+def test_the_notebooks_section_quotes_notebook_4s_backtest_weeks():
+    import json
+
+    cells = json.loads((REPO / "notebooks" / "04_priority_model.ipynb").read_text("utf-8"))
+    source = "".join(cells["cells"][1]["source"])
+    weeks = int(re.search(r"^BACKTEST_WEEKS = (\d+)", source, re.M).group(1))
+    assert_quoted(
+        section("The report and the notebooks"),
+        f"replays `BACKTEST_WEEKS` Sundays, {weeks} by default",
+    )
 
 
 # ------------------------------------------------------ Sample data and the simulator

@@ -34,7 +34,7 @@ def _run(capsys, *argv: str) -> str:
 
 def _books(out: str) -> tuple[float, float]:
     match = re.search(
-        rf"Open A/R on \S+: ({AMOUNT}) in [\d,]+ open invoice\(s\); overdue ({AMOUNT})", out
+        rf"Open A/R on \S+: ({AMOUNT}) in [\d,]+ open invoices?; overdue ({AMOUNT})", out
     )
     assert match, out
     return _number(match.group(1)), _number(match.group(2))

@@ -193,7 +193,7 @@ def test_udyam_on_the_command_line(ledger_path, capsys):
     assert f"{total:,.2f}" in captured.out
     hint = captured.err.split("run `", 1)[1].split("`", 1)[0]
     assert main(shlex.split(hint)[1:]) == 1
-    assert "1 problem(s) in 1 of 8753 rows" in capsys.readouterr().out
+    assert "1 problem in 1 of 8753 rows" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

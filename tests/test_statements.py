@@ -193,8 +193,8 @@ def test_command_writes_the_statements_and_the_readme_quotes_its_line(tmp_path, 
     st = statements(s.invoices, s.payments, as_of="2026-06-30", late_charges=charges)
     aged = arcalls.aging(s.invoices, s.payments, as_of="2026-06-30", by=None)
     line = (
-        f"Statements as of 2026-06-30 for {len(st.totals)} customer(s) with "
-        f"{len(st.items)} open item(s): total due USD {aged['total'].item():,.2f}; late "
+        f"Statements as of 2026-06-30 for {len(st.totals)} customers with "
+        f"{len(st.items)} open items: total due USD {aged['total'].item():,.2f}; late "
         f"charges that may apply USD {charges['late_charge'].sum():,.2f} (not in the total)."
     )
     assert line in out

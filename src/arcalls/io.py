@@ -29,6 +29,7 @@ from ._presets import PRESETS, Preset
 from .errors import (
     PROBLEM_COLUMNS,
     ArcallsError,
+    InputError,
     IntegrityError,
     ParseError,
     RowsSetAsideWarning,
@@ -57,6 +58,7 @@ __all__ = [
     "LoadReport",
     "PRESETS",
     "check_file",
+    "default_as_of",
     "load_calls",
     "load_customers",
     "load_invoices",
@@ -469,7 +471,8 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
     if len(loaded.problems) and on_bad_rows == "raise":
         cls = ParseError if _PARSE_TAG in loaded.problem_kinds else IntegrityError
         raise cls(
-            f"{loaded.report.source} has {len(loaded.problems)} problem(s) in its "
+            f"{loaded.report.source} has {len(loaded.problems)} "
+            f"{'problem' if len(loaded.problems) == 1 else 'problems'} in its "
             f"{table.name}:\n{format_problems(loaded.problems)}\nFix these rows, or pass "
             "on_bad_rows='skip' (--lenient) to load the good rows and set these aside.",
             loaded.problems,
@@ -477,7 +480,8 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
     n_bad = loaded.problems["row"].nunique()
     if n_bad:
         warnings.warn(
-            f"{n_bad} row(s) of {loaded.report.source} set aside for problems "
+            f"{n_bad} {'row' if n_bad == 1 else 'rows'} of {loaded.report.source} set aside "
+            "for problems "
             f"({loaded.report.rows_loaded} loaded); see arcalls.load_report(frame).set_aside.",
             RowsSetAsideWarning,
             stacklevel=3,
@@ -1229,3 +1233,90 @@ def _unique_headers(headers: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+
+
+#: The latest date in the files sets the default as-of date only when it is at most this
+#: many days after the next latest one: a date far beyond the rest (a call typed as
+#: 2099, a year slip) is refused with where it is, never taken silently.
+OUTLIER_GAP_DAYS = 183
+
+#: The dates the default as-of date is taken from: (table, column, id column).
+_DATED_COLUMNS = (
+    ("invoices", "invoice_date", "invoice_id"),
+    ("invoices", "paid_date", "invoice_id"),
+    ("payments", "payment_date", "payment_id"),
+    ("calls", "called_at", "call_id"),
+)
+
+
+def default_as_of(tables) -> pd.Timestamp:
+    """The date to compute as of when none is given: the day the files were exported.
+
+    That is the "as of" date an aging report prints in its title, else the latest date
+    found in the tables (invoice, paid, payment and call dates), as every command of the
+    command line takes it. The latest date must not stand alone far beyond the rest:
+    when it is more than :data:`OUTLIER_GAP_DAYS` after the next latest date, it is
+    refused naming the file, the row's id, the column and the date. The computer's
+    clock is never used: the same files give the same date anywhere.
+
+    Parameters
+    ----------
+    tables : arcalls.Tables
+        The loaded tables (payments, calls and customers may be None).
+
+    Returns
+    -------
+    pandas.Timestamp
+        A day (midnight).
+
+    Raises
+    ------
+    InputError
+        No date in the tables, or a latest date standing alone.
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> arcalls.default_as_of(arcalls.load_sample())
+    Timestamp('2026-10-31 00:00:00')
+    """
+    # An aging-report export (QuickBooks, Xero) prints its own "as of" date.
+    printed = getattr(tables.invoices.attrs.get("load_report"), "as_of", None)
+    if printed is not None:
+        return pd.Timestamp(printed).normalize()
+    found = []
+    for kind, column, id_column in _DATED_COLUMNS:
+        frame = getattr(tables, kind)
+        if frame is None or column not in frame or not len(frame):
+            continue
+        days = frame[column].dt.normalize()
+        found.append((kind, column, id_column, frame, days))
+    latest = [days.max() for *_, days in found if days.notna().any()]
+    if not latest:
+        raise InputError(
+            "The inputs hold no dates to take the as-of date from (is the invoices file "
+            "empty?). Pass as_of='YYYY-MM-DD' (--as-of YYYY-MM-DD on the command line), "
+            "or export the invoices again with their rows."
+        )
+    as_of = pd.Timestamp(max(latest))
+    below = [days[days < as_of].max() for *_, days in found]
+    below = [d for d in below if pd.notna(d)]
+    if below and (as_of - max(below)).days > OUTLIER_GAP_DAYS:
+        _refuse_outlier(found, as_of, pd.Timestamp(max(below)))
+    return as_of
+
+
+def _refuse_outlier(found, as_of: pd.Timestamp, next_latest: pd.Timestamp) -> None:
+    kind, column, id_column, frame, days = next(f for f in found if f[4].max() == as_of)
+    at = frame[(days == as_of).to_numpy()].iloc[0]
+    report = frame.attrs.get("load_report")
+    source = getattr(report, "source", None) or kind
+    where = f"{source}, {id_column} {str(at[id_column])!r}" if id_column in frame else source
+    raise InputError(
+        f"The latest date in the files would set the as-of date, but it stands alone: "
+        f"{where}, column {column!r}: {as_of:%Y-%m-%d}, {(as_of - next_latest).days:,} days "
+        f"after the next latest date in the files, {next_latest:%Y-%m-%d} (more than "
+        f"{OUTLIER_GAP_DAYS} days). Correct that date, or pass as_of='YYYY-MM-DD' "
+        "(--as-of YYYY-MM-DD on the command line) "
+        "(e.g. the day you exported the files)."
+    )

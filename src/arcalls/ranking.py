@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ._progress import progress
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
 from .features import CHASE_COLUMNS, DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
 from .schema import OUTCOMES, dtype_of, round_money
@@ -593,6 +594,12 @@ def _days(values: pd.Series) -> pd.Series:
     return _whole(values) + unit.astype("string")
 
 
+def _counted(values: pd.Series, noun: str) -> pd.Series:
+    """``"1 invoice"``, ``"3 invoices"``: a whole count and its noun in the right number."""
+    unit = pd.Series(np.where(values.round(0) == 1, f" {noun}", f" {noun}s"), index=values.index)
+    return _whole(values) + unit.astype("string")
+
+
 def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
     """Every group's phrase for every account, filled with the account's values."""
     f = {
@@ -629,8 +636,8 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             (oldest > 0, "oldest invoice " + _days(oldest) + " past due"),
             default=_NOT_A_REASON,
         ),
-        "invoices": _whole(f["open_invoices"])
-        + " open invoices ("
+        "invoices": _counted(f["open_invoices"], "open invoice")
+        + " ("
         + _whole(n_chased)
         + " to chase)",
         "history": pick(
@@ -640,16 +647,16 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 "pays late but pays ("
                 + _whole(late * 100)
                 + "% of "
-                + _whole(settled)
-                + " invoices late, "
+                + _counted(settled, "invoice")
+                + " late, "
                 + _whole(f["mean_days_late"].fillna(0))
                 + " days on average)",
             ),
             default="usually pays on time ("
             + _whole((1 - late) * 100)
             + "% of "
-            + _whole(settled)
-            + " invoices)",
+            + _counted(settled, "invoice")
+            + ")",
         ),
         "recent_payment": pick(
             (f["paid_last_30d"] > 0, "paid " + _money(f["paid_last_30d"]) + " in the last 30 days"),
@@ -670,15 +677,14 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
                 "kept "
                 + _whole(f["promises_kept"])
                 + " of "
-                + _whole(f["promises_made"])
-                + " promises",
+                + _counted(f["promises_made"], "promise"),
             ),
             default=_NOT_A_REASON,
         ),
         "contact": pick(
             (
                 f["days_since_last_contact"].notna(),
-                "last spoke with them " + _whole(f["days_since_last_contact"]) + " days ago",
+                "last spoke with them " + _days(f["days_since_last_contact"]) + " ago",
             ),
             default="never reached by phone",
         ),
@@ -957,7 +963,8 @@ class BacktestResult:
     def _repr_html_(self) -> str:
         weeks = self.weekly["as_of"].nunique()
         head = (
-            f"<p><b>Backtest</b>: {weeks} week(s), top {self.k} calls a week, "
+            f"<p><b>Backtest</b>: {weeks} {'week' if weeks == 1 else 'weeks'}, "
+            f"top {self.k} calls a week, "
             f"dollars paid within {self.horizon_days} days.</p>"
         )
         return head + self.summary.to_html(index=False, float_format=lambda v: f"{v:,.3f}")
@@ -1070,7 +1077,7 @@ def backtest(
     # The week before the first test week is scored too, for the last-week baseline.
     score_dates = grid[grid >= tests[0] - step]
     scored = []
-    for when in score_dates:
+    for when in progress(score_dates, desc="backtest", unit="week"):
         train_dates = grid[grid + horizon <= when][-train_weeks:]
         train = snap[snap["as_of"].isin(train_dates) & snap["paid_within_horizon"].notna()]
         this = snap[snap["as_of"] == when]

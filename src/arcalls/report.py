@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency, format_amount
+from ._progress import Stages
 from ._text import MARKUP_CONTROL
 from .errors import ArcallsError, InputError
 from .schema import Tables
@@ -61,6 +62,10 @@ class _Chart:
     file: str
     title: str
     section: str
+
+
+#: The parts the report computes (its calls to ``attempt``): the length of its progress bar.
+REPORT_PARTS = 10
 
 
 def ranking_drivers(model, snapshot: pd.DataFrame) -> pd.DataFrame:
@@ -217,8 +222,12 @@ def build_report(
         charts_done.append(_Chart(file, title, section))
         plt.close(ax.figure)
 
+    # A bar over the parts on a terminal (silent elsewhere): the backtest is the long one.
+    stages = Stages(REPORT_PARTS, desc="report")
+
     def attempt(part: str, compute):
         """``compute()``, or None with ``part`` and the reason noted as not computed."""
+        stages.next(part[0].lower() + part[1:])
         try:
             return compute()
         except ArcallsError as exc:
@@ -343,6 +352,7 @@ def build_report(
         missing=missing,
         currency=currency,
     )
+    stages.close()
     target = folder / REPORT_FILE
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -385,7 +395,8 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency
         placed = to_hand_off if to_hand_off is not None else pd.DataFrame({"expected_gain": []})
         gain = float(placed["expected_gain"].sum()) if len(placed) else 0.0
         placed_now = (
-            f"{len(placed)} account(s) gain from being placed now, each by its own figure "
+            f"{len(placed)} {'account gains' if len(placed) == 1 else 'accounts gain'} from "
+            "being placed now, each by its own figure "
             f"({money(gain)} in all)"
         )
         if analysis.handoff_age is not None:

@@ -1440,7 +1440,14 @@ def _validate_entries(entries, *, on_list, as_of, now, file) -> tuple[pd.DataFra
         f"in the future (it is now {now:%Y-%m-%d %H:%M})",
     )
 
-    outcome = entries["outcome"].astype("string").str.strip().str.lower().str.replace(" ", "_")
+    # The spellings the call log loader maps ("PTP", "left message", "Promise to pay")
+    # are taken here too: a typed outcome, not only the drop-down's.
+    from .io import _check_outcome_map
+
+    typed = entries["outcome"].astype("string").str.strip()
+    typed = typed.mask(typed == "")
+    key = typed.str.lower().str.replace(r"[\s_-]+", " ", regex=True).str.strip()
+    outcome = key.map(_check_outcome_map(None)).astype("string").fillna(typed)
     problem(outcome.isna(), "outcome", "", "outcome is empty: pick one from the drop-down")
     problem(
         outcome.notna() & ~outcome.isin(OUTCOMES),
@@ -1705,14 +1712,16 @@ class CallLogUpdate:
 
     def describe(self) -> str:
         """One line: how many calls were added, corrected, skipped; where the backup is."""
-        text = f"Added {len(self.added)} call(s) to {self.path}"
+        n = len(self.added)
+        text = f"Added {n} {'call' if n == 1 else 'calls'} to {self.path}"
         if len(self.replaced):
             text += (
                 f" ({len(self.replaced)} correcting an entry of the same row logged "
                 "before, which it replaces)"
             )
         if len(self.skipped):
-            text += f"; {len(self.skipped)} already in the log were skipped"
+            skipped = len(self.skipped)
+            text += f"; {skipped} already in the log {'was' if skipped == 1 else 'were'} skipped"
         if self.backup is not None:
             text += f"; previous log kept as {self.backup}"
         return text + "."

@@ -90,7 +90,7 @@ def test_log_calls_case(case, listed, tmp_path, monkeypatch, capsys):
         assert log.read_bytes() == before
         return
     assert code == 0, err
-    assert f"Added {case.logged} call(s)" in out
+    assert f"Added {case.logged} {'call' if case.logged == 1 else 'calls'}" in out
     loaded = arcalls.load_calls(log)
     assert len(loaded) == len(arcalls.load_calls(arcalls.sample_path("calls"))) + case.logged
     if not case.then:
@@ -105,7 +105,7 @@ def test_log_calls_case(case, listed, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("arcalls.worksheet._now", lambda: pd.Timestamp(NOW) + pd.Timedelta("1h"))
     assert main(["log-calls", path.name, "--calls", log.name]) == 0
     out = capsys.readouterr().out
-    assert f"Added {case.replaced} call(s)" in out
+    assert f"Added {case.replaced} {'call' if case.replaced == 1 else 'calls'}" in out
     assert f"({case.replaced} correcting an entry of the same row" in out
     corrected = arcalls.load_calls(log)
     assert len(corrected) == len(loaded)  # replaced, not duplicated
@@ -116,7 +116,7 @@ def test_log_calls_case(case, listed, tmp_path, monkeypatch, capsys):
         assert got["outcome"].tolist() == [want["outcome"]]
         assert got["called_at"].tolist() == [pd.Timestamp(want["called_at"])]
     assert main(["log-calls", path.name, "--calls", log.name]) == 0
-    assert "Added 0 call(s)" in capsys.readouterr().out
+    assert "Added 0 calls" in capsys.readouterr().out
 
 
 def test_prefixed_ids_round_trip_exactly_into_next_weeks_list(listed, tmp_path):

@@ -16,6 +16,8 @@ import traceback
 
 from .._text import safe_terminal
 from ..errors import ArcallsError
+from ._terminal import fitted_output
+from ._wording import cli_terms
 
 #: Exit codes: 0 done, 1 ``check`` found problems, 2 bad input or output, 3 a bug in
 #: arcalls (an error it did not expect), 130 Ctrl-C.
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chase unpaid invoices by phone, from your own CSV exports.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if not info.name.startswith("_cmd_"):
@@ -43,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``arcalls`` command line; return the exit code.
 
@@ -50,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     values from the user's files never send control characters or escape sequences to
     the terminal.
     """
-    with safe_terminal():
+    with safe_terminal(), fitted_output():
         return _main(argv)
 
 
@@ -62,7 +71,7 @@ def _main(argv: list[str] | None) -> int:
     except ArcallsError as exc:
         if args.debug:
             traceback.print_exc()
-        sys.stderr.write(f"arcalls {args.command}: {exc}\n")
+        sys.stderr.write(f"arcalls {args.command}: {cli_terms(str(exc))}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write(f"arcalls {args.command}: interrupted; no output was changed.\n")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ._common import add_input_arguments, check_outputs_of, load_tables, resolve_as_of
+from ._terminal import fit_columns, output_width, plural
 
 NAME = "aging"
 HELP = "print the aging of open receivables by customer (or in total), DSO, ADD and CEI"
@@ -75,9 +76,11 @@ def run(args: argparse.Namespace) -> int:
     in_code = f" (amounts in {currency})" if currency is not None else ""
     out.write(f"Aging of open receivables as of {as_of:%Y-%m-%d}{in_code}\n\n")
     # The TOTAL line always adds up the whole table, not only the rows shown.
-    out.write(_format_table(shown, totals_of=table if args.by == "customer" else None) + "\n")
+    totals_of = table if args.by == "customer" else None
+    out.write(_format_table(shown, totals_of=totals_of, width=output_width()) + "\n")
     if len(table) > len(shown):
-        out.write(f"({len(table) - len(shown)} more customer(s) not shown: --top 0 or --out)\n")
+        more = plural(len(table) - len(shown), "more customer")
+        out.write(f"({more} not shown: --top 0 or --out)\n")
     for code, book in books:
         metrics = ar_metrics(book.invoices, book.payments, as_of=as_of, period_days=period_days)
         head = f"{code}: " if args.per_currency else ""
@@ -104,7 +107,16 @@ def _money(value: float) -> str:
     return f"-{text}" if value < -0.004 else text
 
 
-def _format_table(table: pd.DataFrame, *, totals_of: pd.DataFrame | None) -> str:
+#: The printed aging columns, most important first: a narrow terminal keeps the first
+#: ones that fit, and says which it left out (the CSV written with --out has them all).
+PRINTED_COLUMNS = ("customer_name", "total", "overdue")
+#: Below this width the customer names are cut to NARROW_NAME characters.
+WIDE_TERMINAL, NARROW_NAME = 150, 20
+
+
+def _format_table(
+    table: pd.DataFrame, *, totals_of: pd.DataFrame | None, width: int | None = None
+) -> str:
     money = [c for c in table.columns if table[c].dtype == "float64"]
     shown = table.copy()
     if totals_of is not None and len(table):
@@ -120,10 +132,29 @@ def _format_table(table: pd.DataFrame, *, totals_of: pd.DataFrame | None) -> str
     for col in ("open_invoices", "overdue_invoices"):
         shown[col] = shown[col].astype("int64")
     if "customer_name" in shown:
-        shown["customer_name"] = shown["customer_name"].fillna("").astype(str).str.slice(0, 30)
-    return shown.rename(
-        columns={"open_invoices": "open #", "overdue_invoices": "overdue #"}
-    ).to_string()
+        # On a narrow terminal a shorter name leaves room for one more bucket.
+        cut = NARROW_NAME if width is not None and width < WIDE_TERMINAL else 30
+        shown["customer_name"] = shown["customer_name"].fillna("").astype(str).str.slice(0, cut)
+    if "customer_name" in shown:
+        # Names read left-aligned, under their left-aligned header.
+        wide = max(int(shown["customer_name"].str.len().max()), len("customer_name"))
+        shown["customer_name"] = shown["customer_name"].str.ljust(wide)
+    # After total and overdue: the oldest buckets first (where the money is at risk).
+    buckets = [c for c in money if c not in ("total", "overdue", "disputed")][::-1]
+    keep = [*PRINTED_COLUMNS, *buckets, "disputed", "open #", "overdue #"]
+    shown = shown.rename(columns={"open_invoices": "open #", "overdue_invoices": "overdue #"})
+    if "customer_name" in shown:
+        wide = shown["customer_name"].str.len().max()
+        shown = shown.rename(columns={"customer_name": "customer".ljust(wide)})
+        keep[0] = "customer".ljust(wide)
+    text, left_out = fit_columns(shown, width, keep)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    if left_out:
+        hidden = ", ".join(left_out)
+        text += (
+            f"\n(not shown at this width: {hidden}; a wider terminal or --out FILE.csv has them)"
+        )
+    return text
 
 
 def _metrics_line(row: pd.Series, period_days: int, currency: str | None = None) -> str:

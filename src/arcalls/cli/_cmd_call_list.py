@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from .._checks import format_amount
+from .._progress import Stages
 from ..errors import ArcallsError, InputError, OutputError
 from ._common import add_input_arguments, books_line, check_outputs_of, load_tables, resolve_as_of
+from ._terminal import output_width, plural
 
 NAME = "call-list"
 HELP = (
@@ -226,10 +228,14 @@ def run(args: argparse.Namespace) -> int:
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     out = sys.stdout
+    # A bar over the stages on a terminal (silent elsewhere); each stage is one call.
+    stages = Stages(4, desc="call list")
+    stages.next("model")
     model = _model(args, tables, as_of, out)
     handoff_age = (
         _recommended_handoff_age(tables, as_of) if args.handoff_age == "auto" else args.handoff_age
     )
+    stages.next("ranking")
     result = call_list(
         *tables,
         as_of=as_of,
@@ -254,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     if args.call_sheets or fmt == "html":
         from ..worksheet import call_sheets
 
+        stages.next("call sheets")
         sheets = call_sheets(
             result,
             *tables,
@@ -262,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
             ask_days=args.ask_days,
             business_phone=args.phone,
         )
+    stages.next("writing")
     out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
     out.write(books_line(tables, as_of))
     if fmt == "html":
@@ -269,16 +277,20 @@ def run(args: argparse.Namespace) -> int:
 
         paths = [write_call_sheets(sheets, args.out)]
         out.write(
-            f"Wrote {paths[0]} (call sheets: one page for each of {len(result.calls)} accounts)\n\n"
+            f"Wrote {paths[0]} (call sheets: one page for each of "
+            f"{plural(len(result.calls), 'account')})\n\n"
         )
     elif collectors is not None:
         from ..calllist import write_collector_lists
 
         paths = write_collector_lists(result, args.out, sheets=sheets)
         combined = 2 if fmt == "csv" else 1
-        out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call, column assigned_to)\n")
+        out.write(
+            f"Wrote {paths[0]} ({plural(len(result.calls), 'account')} to call, "
+            "column assigned_to)\n"
+        )
         if fmt == "csv":
-            out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n")
+            out.write(f"Wrote {paths[1]} ({plural(len(result.excluded), 'account')} not to call)\n")
         counts = result.calls["assigned_to"].value_counts()
         for name in collectors:
             path = collector_file(args.out, name)
@@ -287,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
             mine = result.calls["assigned_to"] == name
             dollars = float(result.calls.loc[mine.fillna(False), "expected_dollars"].sum())
             out.write(
-                f"Wrote {path} ({name}: {_accounts(int(counts.get(name, 0)))}, "
+                f"Wrote {path} ({name}: {plural(int(counts.get(name, 0)), 'account')}, "
                 f"{format_amount(dollars, result.currency)} expected)\n"
             )
         missing = [n for n in collectors if n not in counts.index]
@@ -296,8 +308,8 @@ def run(args: argparse.Namespace) -> int:
         unassigned = int(result.calls["assigned_to"].isna().sum())
         if unassigned:
             out.write(
-                f"{_accounts(unassigned)} beyond the collectors' capacities: on the combined "
-                "list with assigned_to empty.\n"
+                f"{plural(unassigned, 'account')} beyond the collectors' capacities: on the "
+                "combined list with assigned_to empty.\n"
             )
         first = next((n for n in collectors if n in counts.index), None)
         if fmt == "xlsx" and first is not None:
@@ -310,12 +322,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         paths = write_call_list(result, args.out, sheets=sheets)
         if len(paths) == 2:
-            out.write(f"Wrote {paths[0]} ({len(result.calls)} accounts to call)\n")
-            out.write(f"Wrote {paths[1]} ({len(result.excluded)} accounts not to call)\n\n")
+            out.write(f"Wrote {paths[0]} ({plural(len(result.calls), 'account')} to call)\n")
+            out.write(
+                f"Wrote {paths[1]} ({plural(len(result.excluded), 'account')} not to call)\n\n"
+            )
         elif fmt == "xlsx":
             out.write(
-                f"Wrote {paths[0]} (sheets 'Call list': {len(result.calls)} accounts, "
-                f"'Excluded': {len(result.excluded)}"
+                f"Wrote {paths[0]} (sheets 'Call list': {plural(len(result.calls), 'account')}, "
+                f"'Excluded': {len(result.excluded):,}"
                 + (", 'Call sheets'" if sheets is not None else "")
                 + ")\n"
                 "Fill in the yellow columns (Called at, Outcome, and for a promise its date "
@@ -323,24 +337,27 @@ def run(args: argparse.Namespace) -> int:
                 f"arcalls log-calls {paths[0]} "
                 "--calls YOUR_CALLS.csv\n\n"
             )
-    out.write(format_top_rows(result.calls, rows=PRINTED_ROWS, currency=result.currency) + "\n")
+    stages.close()
+    out.write(
+        format_top_rows(
+            result.calls, rows=PRINTED_ROWS, currency=result.currency, width=output_width()
+        )
+        + "\n"
+    )
     if len(result.calls) > PRINTED_ROWS:
-        out.write(f"({len(result.calls) - PRINTED_ROWS} more in {paths[0]})\n")
+        out.write(f"({len(result.calls) - PRINTED_ROWS:,} more in {paths[0]})\n")
     out.write("\n" + result.describe() + "\n")
     if handoff_age is not None:
         # Each account is flagged by its own expected gain of placing it now, never by
         # its age alone: the age is only where placing starts to be considered.
         suggested = int(result.calls["handoff_suggested"].sum())
         out.write(
-            f"Agency handoff: {suggested} listed account(s) gain from being placed now, each "
+            f"Agency handoff: {plural(suggested, 'listed account gains', 'listed accounts gain')}"
+            " from being placed now, each "
             f"by its own figure (column handoff_gain; accounts from {handoff_age} days past "
             "due considered; the book's handoff age: arcalls recovery).\n"
         )
     return 0
-
-
-def _accounts(n: int) -> str:
-    return f"{n} account" + ("" if n == 1 else "s")
 
 
 def _model(args, tables, as_of, out):
@@ -384,10 +401,25 @@ def _money(value: float) -> str:
     return "" if pd.isna(value) else f"{value:,.2f}"
 
 
+#: The call list's printed columns, most important first: a narrow terminal keeps the
+#: first ones that fit (the file written has every column).
+PRINTED_COLUMNS = ("#", "customer", "phone", "overdue", "action", "expected", "days", "best time")
+
+
 def format_top_rows(
-    calls: pd.DataFrame, *, rows: int = PRINTED_ROWS, currency: str | None = None
+    calls: pd.DataFrame,
+    *,
+    rows: int = PRINTED_ROWS,
+    currency: str | None = None,
+    width: int | None = None,
 ) -> str:
-    """The first rows of a call list as a compact terminal table (amounts in ``currency``)."""
+    """The first rows of a call list as a terminal table (amounts in ``currency``).
+
+    The columns that fit ``width`` are kept (see :data:`PRINTED_COLUMNS`); the reason
+    of each row is printed whole under it, wrapped at word boundaries.
+    """
+    from ._terminal import fit_columns, wrap_line
+
     unit = "$" if currency is None else currency
     if calls.empty:
         return "(no account to call on this date)"
@@ -400,12 +432,32 @@ def format_top_rows(
             ),
             "phone": head["phone"].fillna("").astype(str),
             "best time": head["best_time_to_call"].fillna("").astype(str),
-            f"overdue {unit}": head["overdue_balance"].map(_money),
+            "overdue": head["overdue_balance"].map(_money),
             "days": head["oldest_days_past_due"].astype(str),
             "p_pay": head["p_pay"].map(lambda p: "" if pd.isna(p) else f"{p:.0%}"),
-            f"expected {unit}": head["expected_dollars"].map(_money),
+            "expected": head["expected_dollars"].map(_money),
             "action": head["action"].fillna("").astype(str) if "action" in head else "",
-            "why": head["reasons"].fillna("").astype(str).str.slice(0, 40),
         }
-    )
-    return table.to_string(index=False)
+    ).rename(columns={"overdue": f"overdue {unit}", "expected": f"expected {unit}"})
+    keep = [
+        {"overdue": f"overdue {unit}", "expected": f"expected {unit}"}.get(c, c)
+        for c in PRINTED_COLUMNS
+    ]
+    for col in ("customer", "action", "best time"):
+        # Text reads left-aligned, under its left-aligned header.
+        wide = max(table[col].str.len().max(), len(col))
+        table[col] = table[col].str.ljust(wide)
+        table = table.rename(columns={col: col.ljust(wide)})
+        keep = [c.ljust(wide) if c == col else c for c in keep]
+    text, left_out = fit_columns(table, width, keep, index=False)
+    left_out = [c.strip() for c in left_out]
+    header, *lines = [line.rstrip() for line in text.split("\n")]
+    reasons = head["reasons"].fillna("").astype(str).tolist()
+    out = [header]
+    for line, reason in zip(lines, reasons, strict=True):
+        out.append(line)
+        if reason:
+            out.append(wrap_line(f"     why: {reason}", width))
+    if left_out:
+        out.append(f"(not shown at this width: {', '.join(left_out)}; the file has them)")
+    return "\n".join(out)

@@ -12,7 +12,15 @@ import pandas as pd
 from .. import io
 from ..errors import InputError, RowsSetAsideWarning
 from . import EXIT_OK, EXIT_PROBLEMS
-from ._common import KINDS, _columns_mapping, add_format_arguments
+from ._common import (
+    KINDS,
+    _columns_mapping,
+    add_format_arguments,
+    add_outcome_map_argument,
+    outcome_mapping,
+)
+from ._terminal import output_width, plural
+from ._wording import cli_terms
 
 NAME = "check"
 HELP = "check an input file and list every problem (exit 1 if any, 0 if clean)"
@@ -31,6 +39,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="with --kind payments: the invoices file every payment must belong to",
     )
     add_format_arguments(parser)
+    add_outcome_map_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -65,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.make_ids:
         options["make_ids"] = True
+    if args.outcome_map is not None:
+        if args.kind != "calls":
+            raise InputError(f"--outcome-map is for --kind calls, not --kind {args.kind}.")
+        options["outcome_map"] = outcome_mapping(args.outcome_map)
     if args.invoices is not None:
         options["invoices"] = _invoices_to_check_against(args, options)
     loaded = io._load(io._check_kind(args.kind), args.file, **options)
@@ -77,11 +90,21 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     rows = problems["row"].nunique()
     shown = problems.head(MAX_PRINTED).astype("string").fillna("")
-    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-        out.write(shown.to_string(index=False) + "\n")
+    shown["problem"] = shown["problem"].map(cli_terms)
+    with pd.option_context("display.max_colwidth", None, "display.width", None):
+        text = shown.to_string(index=False)
+    width = output_width()
+    if width is not None and max(map(len, text.split("\n"))) > width:
+        # Too wide for the terminal: one problem a paragraph, as the errors list them.
+        text = "\n".join(
+            f"- {r.file}, row {r.row}, column {r.column!r}: value {r.value!r}: {r.problem}"
+            for r in shown.itertuples(index=False)
+        )
+    out.write(text + "\n")
     if len(problems) > MAX_PRINTED:
         out.write(f"... and {len(problems) - MAX_PRINTED} more problems\n")
     out.write(
-        f"{len(problems)} problem(s) in {rows} of {loaded.report.rows_in} rows of {args.file}\n"
+        f"{plural(len(problems), 'problem')} in {rows} of {plural(loaded.report.rows_in, 'row')}"
+        f" of {args.file}\n"
     )
     return EXIT_PROBLEMS

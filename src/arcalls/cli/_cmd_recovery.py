@@ -14,8 +14,12 @@ from ._common import (
     output_dir,
     resolve_as_of,
 )
+from ._terminal import plural
 
 NAME = "recovery"
+#: Where the tables and charts go without --out: every command writing a folder of
+#: outputs writes it under report/ (report/, report/promises, report/recovery, ...).
+DEFAULT_OUT = "report/recovery"
 #: The files written into the --out folder.
 OUTPUT_FILES = (
     "recovery_curve.csv",
@@ -39,7 +43,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     add_input_arguments(parser)
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="folder for the outputs (default: .)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"folder for the tables and charts (default {DEFAULT_OUT})",
     )
     parser.add_argument(
         "--horizon-days",
@@ -76,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
         recovery_curve,
     )
 
-    check_outputs_of(args, [Path(args.out or ".") / name for name in OUTPUT_FILES])
+    check_outputs_of(args, [Path(args.out or DEFAULT_OUT) / name for name in OUTPUT_FILES])
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
-    folder = output_dir(args.out)
+    folder = output_dir(args.out, DEFAULT_OUT)
     curve = recovery_curve(
         tables.invoices,
         tables.payments,
@@ -131,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     out.write(analysis.summary + "\n")
     if len(accounts):
         out.write(
-            f"{len(accounts)} account(s) gain from being placed now (each its own figure, "
+            f"{plural(len(accounts), 'account gains', 'accounts gain')} from being placed now "
+            "(each its own figure, "
             f"in accounts_to_hand_off.csv): "
             f"{format_amount(accounts['expected_gain'].sum(), currency)} in all\n"
         )

@@ -8,9 +8,15 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_tables, output_dir, resolve_as_of
+from ._terminal import plural
 
 NAME = "statements"
 HELP = "write customer statements (open invoices and credits by aging bucket) as CSV and HTML"
+
+
+#: Where the statements go without --out (as every command's folder of outputs: under
+#: report/).
+DEFAULT_OUT = "report/statements"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -19,10 +25,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("."),
+        default=Path(DEFAULT_OUT),
         metavar="DIR",
         help="folder for statements.csv, statement_totals.csv and statements.html "
-        "(created if missing; default: the current folder)",
+        f"(created if missing; default {DEFAULT_OUT})",
     )
     parser.add_argument(
         "--customer",
@@ -94,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     total = result.totals["total_due"].sum()
     out.write(
-        f"Statements as of {as_of:%Y-%m-%d} for {len(result.totals)} customer(s) with "
-        f"{len(result.items)} open item(s): total due {format_amount(total, result.currency)}"
+        f"Statements as of {as_of:%Y-%m-%d} for {plural(len(result.totals), 'customer')} with "
+        f"{plural(len(result.items), 'open item')}: "
+        f"total due {format_amount(total, result.currency)}"
     )
     if result.has_late_charges:
         extra = format_amount(result.totals["late_charges"].sum(), result.currency)

@@ -5,7 +5,9 @@ Inputs can be given three ways, the same for every command:
 - nothing: the bundled sample data;
 - positional ``FILES`` (or a folder holding them): each file's kind is read from its
   name (``invoices``, ``payments``, ``calls``, ``customers``, singular or plural, or
-  ``aging``/``receivable`` for an invoice export);
+  ``aging``/``receivable`` for an invoice export); a single file whose name says
+  nothing is the invoices (or the table of the ``--preset``), with ``--columns`` as
+  with ``--preset``;
 - ``--invoices F --payments F --calls F --customers F``.
 
 ``--preset`` and ``--columns`` apply to every file given; ``--columns`` takes a JSON
@@ -24,8 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._progress import progress
 from ..errors import InputError, RowsSetAsideWarning
+from ..io import OUTLIER_GAP_DAYS, default_as_of  # noqa: F401 - OUTLIER_GAP_DAYS: re-exported
 from ..schema import Tables
+from ._terminal import plural
+from ._wording import cli_terms
 
 KINDS = ("invoices", "payments", "calls", "customers")
 _KIND_PATTERNS = {
@@ -70,6 +76,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
     for kind in KINDS:
         parser.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"the {kind} file")
     add_format_arguments(parser)
+    add_outcome_map_argument(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -85,8 +92,49 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, as_of: bool = True) 
         parser.add_argument(
             "--as-of",
             type=_parse_date,
-            help="the date to compute as of (YYYY-MM-DD); default: the latest date in the files",
+            help="the date to compute as of (YYYY-MM-DD); default: the date printed in an "
+            "aging report's title, else the latest date found in your files",
         )
+
+
+def add_outcome_map_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--outcome-map FILE``: your call outcomes' spellings -> arcalls' outcomes."""
+    parser.add_argument(
+        "--outcome-map",
+        type=Path,
+        metavar="FILE",
+        help="your call log's outcome spellings: a CSV with two columns (yours, arcalls' "
+        "outcome, e.g. 'Left VM,voicemail') or a JSON object; common ones are mapped already",
+    )
+
+
+def outcome_mapping(path: Path | None) -> dict[str, str] | None:
+    """The ``--outcome-map`` file as a dict (the loader checks each value is an outcome)."""
+    if path is None:
+        return None
+    if not path.is_file():
+        raise InputError(f"--outcome-map {path}: no such file.")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            mapping = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"--outcome-map {path}: not a JSON object ({exc.msg}).") from exc
+        if not isinstance(mapping, dict):
+            raise InputError(f"--outcome-map {path}: expected a JSON object yours -> outcome.")
+        return {str(k): str(v) for k, v in mapping.items()}
+    import csv
+
+    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 2:
+            raise InputError(
+                f"--outcome-map {path}, row {number}: {len(row)} cells {row!r}; each row is "
+                "two cells: your spelling, then arcalls' outcome (e.g. Left VM,voicemail)."
+            )
+    if rows and [c.strip().lower() for c in rows[0]][1] in ("outcome", "canonical", "arcalls"):
+        rows = rows[1:]  # a header row
+    return {raw.strip(): outcome.strip() for raw, outcome in rows}
 
 
 def _parse_date(text: str) -> pd.Timestamp:
@@ -120,6 +168,10 @@ def input_paths(args: argparse.Namespace) -> dict[str, Path]:
         candidates = sorted(given.glob("*.csv")) if given.is_dir() else [given]
         for path in candidates:
             kinds = [k for k, pat in _KIND_PATTERNS.items() if pat.search(path.stem)]
+            if len(kinds) != 1 and not given.is_dir() and len(args.files) == 1:
+                # One file whose name says nothing: the invoices (every command needs
+                # them), or the table of the --preset given; --columns maps its headers.
+                kinds = [_preset_kind(args) or "invoices"]
             if len(kinds) != 1:
                 if given.is_dir():
                     continue
@@ -140,6 +192,13 @@ def input_paths(args: argparse.Namespace) -> dict[str, Path]:
     return paths
 
 
+def _preset_kind(args: argparse.Namespace) -> str | None:
+    from ..io import PRESETS
+
+    preset = PRESETS.get(getattr(args, "preset", None) or "")
+    return None if preset is None else preset.table
+
+
 def load_tables(args: argparse.Namespace) -> Tables:
     """Load the inputs a command was given, or the bundled sample when none."""
     from .. import datasets, io
@@ -155,6 +214,7 @@ def load_tables(args: argparse.Namespace) -> Tables:
         "on_bad_rows": "skip" if args.lenient else "raise",
     }
     make_ids = {"make_ids": True} if args.make_ids else {}
+    outcome_map = outcome_mapping(getattr(args, "outcome_map", None))
     loaders = {
         "invoices": io.load_invoices,
         "payments": io.load_payments,
@@ -168,10 +228,13 @@ def load_tables(args: argparse.Namespace) -> Tables:
         loaded = {}
         # Invoices first: a payment to an invoice id not among them is a row problem of
         # the payments file (never a payment silently left out of every total).
-        for kind in sorted(paths, key=lambda k: k != "invoices"):
+        order = sorted(paths, key=lambda k: k != "invoices")
+        for kind in progress(order, desc="loading", unit="file"):
             extra = dict(make_ids) if kind != "customers" else {}
             if kind == "payments" and "invoices" in loaded:
                 extra["invoices"] = loaded["invoices"]
+            if kind == "calls" and outcome_map:
+                extra["outcome_map"] = outcome_map
             loaded[kind] = loaders[kind](paths[kind], **options, **extra)
     for kind, frame in loaded.items():
         report = io.load_report(frame)
@@ -181,12 +244,12 @@ def load_tables(args: argparse.Namespace) -> Tables:
             if kind == "payments" and "invoices" in paths:
                 against += f" --invoices {shlex.quote(str(paths['invoices']))}"
             sys.stderr.write(
-                f"arcalls: {len(report.set_aside)} of {report.rows_in} row(s) of "
+                f"arcalls: {len(report.set_aside)} of {plural(report.rows_in, 'row')} of "
                 f"{paths[kind]} set aside ({report.rows_loaded} loaded); run "
                 f"`arcalls check {paths[kind]} --kind {kind}{against}` to see why.\n"
             )
         for note in report.notes:
-            sys.stderr.write(f"arcalls: {note}\n")
+            sys.stderr.write(f"arcalls: {cli_terms(note)}\n")
     settled = [c for c in ("paid_date", "amount_paid") if c in loaded.get("invoices", ())]
     if settled and loaded.get("payments") is not None:
         # Never a column read and then left out without a word.
@@ -231,71 +294,22 @@ def _format_options(args: argparse.Namespace, kind: str) -> str:
         words.append("--dayfirst" if args.dayfirst else "--no-dayfirst")
     if args.make_ids and kind != "customers":
         words.append("--make-ids")
+    if kind == "calls" and getattr(args, "outcome_map", None) is not None:
+        words += ["--outcome-map", shlex.quote(str(args.outcome_map))]
     return "".join(" " + w for w in words)
 
 
-#: The latest date in the files sets the default as-of date only when it is at most this
-#: many days after the next latest one: a date far beyond the rest (a call typed as
-#: 2099, a year slip) is refused with where it is, never taken silently.
-OUTLIER_GAP_DAYS = 183
-
-#: The dates the default as-of date is taken from: (table, column, id column).
-_DATED_COLUMNS = (
-    ("invoices", "invoice_date", "invoice_id"),
-    ("invoices", "paid_date", "invoice_id"),
-    ("payments", "payment_date", "payment_id"),
-    ("calls", "called_at", "call_id"),
-)
-
-
 def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
-    """The --as-of date, or else the latest date found in the inputs (the export date).
+    """The --as-of date, or else :func:`arcalls.default_as_of` of the inputs.
 
-    The latest date must not stand alone far beyond the rest: when it is more than
-    :data:`OUTLIER_GAP_DAYS` after the next latest date of any file, the command stops
-    and names the file, the row's id, the column and the date (fix it, or pass --as-of).
+    The default is the date an aging report prints, else the latest date found in the
+    inputs (the export date); a latest date standing alone more than
+    :data:`OUTLIER_GAP_DAYS` after the next latest one is refused with where it is.
     The computer's clock is not used: the same files give the same as-of date anywhere.
     """
     if getattr(args, "as_of", None) is not None:
         return args.as_of
-    # An aging-report export (QuickBooks, Xero) prints its own "as of" date.
-    printed = getattr(tables.invoices.attrs.get("load_report"), "as_of", None)
-    if printed is not None:
-        return pd.Timestamp(printed).normalize()
-    found = []
-    for kind, column, id_column in _DATED_COLUMNS:
-        frame = getattr(tables, kind)
-        if frame is None or column not in frame or not len(frame):
-            continue
-        days = frame[column].dt.normalize()
-        found.append((kind, column, id_column, frame, days))
-    latest = [days.max() for *_, days in found if days.notna().any()]
-    if not latest:
-        raise InputError(
-            "The inputs hold no dates to take the as-of date from (is the invoices file "
-            "empty?). Pass --as-of YYYY-MM-DD, or export the invoices again with their rows."
-        )
-    as_of = pd.Timestamp(max(latest))
-    below = [days[days < as_of].max() for *_, days in found]
-    below = [d for d in below if pd.notna(d)]
-    if below and (as_of - max(below)).days > OUTLIER_GAP_DAYS:
-        _refuse_outlier(found, as_of, pd.Timestamp(max(below)))
-    return as_of
-
-
-def _refuse_outlier(found, as_of: pd.Timestamp, next_latest: pd.Timestamp) -> None:
-    kind, column, id_column, frame, days = next(f for f in found if f[4].max() == as_of)
-    at = frame[(days == as_of).to_numpy()].iloc[0]
-    report = frame.attrs.get("load_report")
-    source = getattr(report, "source", None) or kind
-    where = f"{source}, {id_column} {str(at[id_column])!r}" if id_column in frame else source
-    raise InputError(
-        f"The latest date in the files would set the as-of date, but it stands alone: "
-        f"{where}, column {column!r}: {as_of:%Y-%m-%d}, {(as_of - next_latest).days:,} days "
-        f"after the next latest date in the files, {next_latest:%Y-%m-%d} (more than "
-        f"{OUTLIER_GAP_DAYS} days). Correct that date, or pass --as-of YYYY-MM-DD "
-        "(e.g. the day you exported the files)."
-    )
+    return default_as_of(tables)
 
 
 def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
@@ -311,7 +325,7 @@ def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
     total = aging(tables.invoices, tables.payments, as_of=as_of, by=None).iloc[0]
     return (
         f"Open A/R on {as_of:%Y-%m-%d}: {format_amount(total['total'], currency)} in "
-        f"{int(total['open_invoices']):,} open invoice(s); overdue "
+        f"{plural(int(total['open_invoices']), 'open invoice')}; overdue "
         f"{format_amount(total['overdue'], currency)} (every open dollar past due, "
         "disputed included).\n"
     )
@@ -323,6 +337,8 @@ def input_files(args: argparse.Namespace) -> list[Path]:
     columns = getattr(args, "columns", None)
     if columns is not None and Path(columns).is_file():
         files.append(Path(columns))
+    if getattr(args, "outcome_map", None) is not None:
+        files.append(Path(args.outcome_map))
     return files
 
 

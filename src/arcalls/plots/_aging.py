@@ -98,6 +98,10 @@ def plot_aging_buckets(trend: pd.DataFrame, *, currency: str | None = None, ax=N
         bottom = bottom + heights
     ax.set_xticks(list(positions), _date_labels(trend.index), rotation=45, ha="right")
     money_axis(ax.yaxis, _unit(currency))
+    # Room above the tallest bar: a bar ending at the axis' top edge reads as cut off.
+    tallest = float(bottom.max()) if len(bottom) else 0.0
+    if tallest > 0:
+        ax.set_ylim(min(0.0, float(ax.get_ylim()[0])), tallest * 1.08)
     # Outside the plot, so that it never hides the tallest bars; oldest on top, as stacked.
     handles, names = ax.get_legend_handles_labels()
     ax.legend(
@@ -190,7 +194,8 @@ def plot_top_overdue(
         title = "No customer had overdue dollars"
     else:
         share = top["overdue"].sum() / total if total > 0 else 0.0
-        title = f"{len(top)} customer(s) hold {share:.0%} of the overdue dollars"
+        who = "1 customer holds" if len(top) == 1 else f"{len(top)} customers hold"
+        title = f"{who} {share:.0%} of the overdue dollars"
     return finish(ax, title=title, xlabel=f"overdue ({currency or '$'})", ylabel=None)
 
 

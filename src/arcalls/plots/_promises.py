@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._calls import WEEKDAY_NAMES, CallTimes, _check_columns
-from ._style import COLORS, finish, get_ax, percent_axis
+from ._style import COLORS, finish, get_ax, legend_below, percent_axis
 
 __all__ = [
     "plot_broken_promise_rate_by_collector",
@@ -54,8 +54,10 @@ def plot_broken_promise_rate_by_month(rates: pd.DataFrame, *, ax=None):
     )
     ax.plot(x, shown["broken_rate"], marker="o", color=COLORS["bad"], label="broken + partial")
     percent_axis(ax.yaxis)
-    ax.set_ylim(0, 1)
-    ax.legend(loc="upper left", frameon=False)
+    # Room for a month at 100 % (a point on the top edge reads as cut off).
+    ax.set_ylim(0, 1.04)
+    # Under the plot: a month can be at any rate, the first one at 100 % among them.
+    legend_below(ax)
     if len(shown):
         overall = _pooled_rate(shown)
         last = shown.iloc[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._style import COLORS, PALETTE, finish, get_ax, money_axis, percent_axis
+from ._style import COLORS, PALETTE, finish, get_ax, legend_below, money_axis, percent_axis
 
 __all__ = ["plot_backtest", "plot_gain"]
 
@@ -58,7 +58,7 @@ def plot_backtest(result, *, ax=None):
             markersize=3,
         )
     money_axis(ax.yaxis)
-    ax.legend(frameon=False, fontsize=9)
+    legend_below(ax)
     summary = result.summary.set_index("strategy")
     best_rule = summary.drop(index=["model", "analyst", "perfect"], errors="ignore")["captured"]
     model = summary["captured"].get("model", float("nan"))

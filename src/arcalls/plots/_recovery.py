@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import COLORS, finish, get_ax, money_axis, percent_axis
+from ._style import COLORS, finish, get_ax, legend_below, money_axis, percent_axis
 
 __all__ = [
     "plot_handoff",
@@ -12,6 +12,10 @@ __all__ = [
     "plot_recovery_curve",
     "plot_share_unpaid",
 ]
+
+
+#: The recovery chart's right axis: the history's dollars behind each point.
+RIGHT_AXIS_LABEL = "history's dollars still unpaid (all invoices)"
 
 
 def _single(curve):
@@ -90,9 +94,14 @@ def plot_recovery_curve(curve, *, ax=None, benchmark: bool = True):
         lw=0,
         step="post",
     )
-    right.set_ylabel("dollars still unpaid and observed")
+    # The dollars behind each point: every invoice of the history still unpaid at that
+    # age, not the open book (the history holds far more dollars than today's A/R).
+    right.set_ylabel(RIGHT_AXIS_LABEL)
     money_axis(right.yaxis)
-    right.set_ylim(bottom=0)
+    at_risk = curve["dollars_at_risk"].to_numpy(dtype=float)
+    peak = float(np.nanmax(at_risk)) if np.isfinite(at_risk).any() else 0.0
+    # The axis ends just above the dollars drawn, never at a figure the chart does not reach.
+    right.set_ylim(0, peak * 1.05 if peak > 0 else 1.0)
     right.spines[["top"]].set_visible(False)
     ax.set_zorder(right.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -103,12 +112,20 @@ def plot_recovery_curve(curve, *, ax=None, benchmark: bool = True):
         # 180 days is the age owners ask about; shorter histories use their last day.
         until = 180 if 180 in known else int(known[-1])
         first, last = rate[defined][0], rate[days == until][0]
-        title = (
-            f"Recovery falls from {first:.0%} at {known[0]} days past due to {last:.0%} at {until}"
-        )
+        # The figures as printed decide the verb: never "falls from 100 % to 100 %".
+        a, b = round(first * 100), round(last * 100)
+        if a == b:
+            title = f"Recovery stays at {first:.0%} from {known[0]} to {until} days past due"
+        else:
+            verb = "falls" if b < a else "rises"
+            title = (
+                f"Recovery {verb} from {first:.0%} at {known[0]} days past due "
+                f"to {last:.0%} at {until}"
+            )
     else:
         title = "Too little history for a recovery rate over this horizon"
-    ax.legend(loc="lower left", frameon=False)
+    # Under the plot: the curve's path depends on the book (flat at 100 % when all paid).
+    legend_below(ax)
     return finish(
         ax, title=title, xlabel="days past due", ylabel="share of unpaid dollars recovered"
     )
@@ -196,7 +213,7 @@ def plot_handoff(analysis, *, ax=None):
     else:
         title = "Keeping accounts in-house wins at every age your history covers"
     percent_axis(ax.yaxis)
-    ax.legend(loc="upper right", frameon=False)
+    legend_below(ax)
     return finish(ax, title=title, xlabel="days past due", ylabel="expected net per dollar owed")
 
 

@@ -40,6 +40,8 @@ DRIVER_LABELS = {
     "disputes": "disputes",
     "tenure": "time as a customer",
 }
+#: The labels that take a plural verb ("disputes lift", not "disputes lifts").
+PLURAL_DRIVERS = frozenset({"disputes", "past payment habits", "recent call attempts"})
 
 
 def plot_recovery_by_segment(curve: pd.DataFrame, *, ax=None):
@@ -227,7 +229,9 @@ def plot_calibration(reliability: pd.DataFrame, *, ax=None):
     ax.legend(loc="upper left", frameon=False)
     if accounts.sum() > 0:
         gap = float(np.sum(accounts * np.abs(observed - predicted)) / accounts.sum())
-        title = f"Predicted chances of payment are off by {gap * 100:.0f} points on average"
+        points = round(gap * 100)
+        unit = "point" if points == 1 else "points"
+        title = f"Predicted chances of payment are off by {points} {unit} on average"
     else:
         title = "No scored accounts to check the predictions against"
     return finish(
@@ -276,13 +280,14 @@ def plot_ranking_drivers(drivers: pd.DataFrame, *, ax=None):
     ax.axvline(0, color=COLORS["benchmark"], lw=1)
     if len(shown) and values[-1] > 0:
         top = names[-1]
-        title = f"{top[0].upper()}{top[1:]} lifts these accounts most"
+        verb = "lift" if top in PLURAL_DRIVERS else "lifts"
+        title = f"{top[0].upper()}{top[1:]} {verb} these accounts most"
     else:
         title = "No reason lifts these accounts above an average account"
     return finish(
         ax,
         title=title,
-        xlabel="average lift of the score (log scale; 0 = an average account)",
+        xlabel="average lift of the score (change in log expected dollars; 0 = an average account)",
     )
 
 

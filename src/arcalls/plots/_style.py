@@ -45,11 +45,19 @@ def get_ax(ax=None):
     return ax
 
 
+#: At most this many intervals between money ticks on a horizontal axis.
+MONEY_XTICKS = 4
+
+
 def money_axis(axis, currency: str = "$") -> None:
     """Format an axis (``ax.yaxis`` or ``ax.xaxis``) as money: $1.2k, $3.4M."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.axis import XAxis
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_money(v, currency)))
+    if isinstance(axis, XAxis):
+        # Side by side, "USD 12.5k" labels run into each other: fewer of them.
+        axis.set_major_locator(MaxNLocator(nbins=MONEY_XTICKS, steps=[1, 2, 2.5, 5, 10]))
 
 
 def percent_axis(axis, decimals: int = 0) -> None:
@@ -75,6 +83,21 @@ def format_money(value: float, currency: str = "$") -> str:
         if v >= limit:
             return f"{sign}{currency}{v / limit:.1f}{suffix}"
     return f"{sign}{currency}{v:,.0f}"
+
+
+def legend_below(ax, **options):
+    """The legend under the plot, beside no data: where the lines go depends on the book.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plt.figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [0, 1], label="a")
+    >>> legend_below(ax).get_texts()[0].get_text()
+    'a'
+    """
+    options = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "ncol": 2, **options}
+    return ax.legend(frameon=False, fontsize=9, **options)
 
 
 def finish(ax, *, title: str, xlabel: str | None = None, ylabel: str | None = None):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .._export import atomic_path
+from .._progress import progress
 from ..errors import ArcallsError, InputError, OutputError
 from ..schema import CALLS, CUSTOMERS, INVOICES, OUTCOMES, PAYMENTS, Table, Tables, dtype_of
 
@@ -631,7 +633,7 @@ class _World:
         multiplier = self.p["contact_hazard_multiplier"]
         hazard_scale = BASE_DAILY_HAZARD * (0.25 + 0.75 * self.propensity)
         act = np.empty(0, dtype=np.int64)
-        for t in range(self.n_days):
+        for t in progress(range(self.n_days), desc="simulating", unit="day"):
             act = np.concatenate([act, np.arange(self.issue_ptr[t], self.issue_ptr[t + 1])])
             if not len(act):
                 continue
@@ -1065,9 +1067,14 @@ def main(argv: list[str] | None = None) -> int:
             cool_down_days=args.cool_down_days,
             follow_up_days=args.follow_up_days,
         )
-        sim.write(args.out)
+        written = sim.write(args.out)
     except ArcallsError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
+    # Say what was written: a run that prints nothing looks like one that did nothing.
+    sys.stdout.write(f"Wrote a simulated history to {args.out}:\n")
+    for path, frame in zip(written.values(), sim.tables, strict=True):
+        rows = len(frame)
+        sys.stdout.write(f"  {path.name}: {rows:,} {'row' if rows == 1 else 'rows'}\n")
     return 0
 
 
