@@ -226,6 +226,13 @@ class SimulationTruth:
         ``paid_amount`` (dollars really applied to the customer's open invoices, which
         can fall short of the instalment when less is open). Instalments due after
         ``simulated_until`` have ``paid_amount`` 0.
+    plans : DataFrame
+        One row per plan: ``call_id``, ``customer_id``, ``agreed_date``, ``end_date`` (the
+        last day the plan governs the customer's payments: its last due date, or the
+        second missed one, plus :data:`PROMISE_GRACE_DAYS`; from ``agreed_date`` to
+        then the customer pays only by the plan, so its invoices have no late-payment
+        hazard, and are neither written off nor placed with an agency), ``defaulted``
+        (stopped after :data:`PLAN_MISSES_TO_STOP` missed instalments).
     contact_hazard_multiplier, contact_effect_days : float, int
         The causal effect of a right-party contact: the customer's daily payment hazard
         is multiplied by the first on each of the next ``contact_effect_days`` days.
@@ -242,6 +249,7 @@ class SimulationTruth:
     end: pd.Timestamp
     simulated_until: pd.Timestamp
     plan_instalments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def recovery_curve(self, *, horizon_days: int = 365, max_days: int | None = None):
         """The true, uncensored, dollar-weighted recovery curve by days past due.
@@ -997,6 +1005,8 @@ class _World:
                 "inst": inst,
                 "res": res,
                 "pay_day": pay_day,
+                "day": np.full(m, t),
+                "end": end,
             }
         )
         ref[sel] = self.n_plans + np.arange(m)
@@ -1192,7 +1202,7 @@ class _World:
         if self.plan_parts:
             return {k: np.concatenate([p[k] for p in self.plan_parts]) for k in self.plan_parts[0]}
         ints, grid = np.empty(0, dtype=np.int64), np.empty((0, top), dtype=np.int64)
-        return dict.fromkeys(("cust", "cents", "n", "first", "freq"), ints) | {
+        return dict.fromkeys(("cust", "cents", "n", "first", "freq", "day", "end"), ints) | {
             "explicit": np.empty(0, dtype=bool),
             "due": grid,
             "inst": grid,
@@ -1266,6 +1276,22 @@ class _World:
             }
         )
 
+    def _plans_truth(self, call_ids, cust_ids, dates) -> pd.DataFrame:
+        """sim.truth.plans: one row per plan, with the days it governs the payments."""
+        pl = self._plans_flat()
+        return pd.DataFrame(
+            {
+                "call_id": pd.array(np.asarray(call_ids, dtype=object), dtype="string"),
+                "customer_id": pd.array(
+                    np.asarray(cust_ids, dtype=object)[pl["cust"]], dtype="string"
+                ),
+                "agreed_date": dates(pl["day"]),
+                "end_date": dates(pl["end"]),
+                "defaulted": (pl["res"] == 3).any(axis=1)
+                | ((pl["res"] == 2).sum(axis=1) >= PLAN_MISSES_TO_STOP),
+            }
+        )
+
     def _truth(self, invoices, payments, calls_all, call_result, cust_ids, dates):
         n = self.n_inv
         idx = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
@@ -1326,6 +1352,7 @@ class _World:
             end=self.end,
             simulated_until=self.start + pd.Timedelta(days=self.n_days - 1),
             plan_instalments=self._instalments_truth(self.plan_call_ids, cust_ids, dates),
+            plans=self._plans_truth(self.plan_call_ids, cust_ids, dates),
         )
 
 
