@@ -580,3 +580,29 @@ def test_the_agreement_stream_leaves_no_agreements_without_calls():
     calls = sim.tables.calls
     assert calls.empty and sim.truth.plan_instalments.empty
     assert "plan_amount" in calls and "callback_at" in calls
+
+
+def test_a_plan_governs_the_customers_payments_while_it_runs(sim):
+    truth = sim.truth
+    plans = truth.plans
+    assert len(plans) == (truth.calls["outcome"] == "plan").sum()
+    assert (plans["end_date"] > plans["agreed_date"]).all()
+    assert 0 < plans["defaulted"].mean() < 1
+    # No invoice of a customer is written off, nor the customer placed, while its plan runs.
+    inv = truth.invoices.merge(plans, on="customer_id")
+    during = (inv["written_off_date"] > inv["agreed_date"]) & (
+        inv["written_off_date"] <= inv["end_date"]
+    )
+    assert not during.any()
+    placed = truth.customers.merge(plans, on="customer_id")
+    assert not (
+        (placed["placed_with_agency_date"] > placed["agreed_date"])
+        & (placed["placed_with_agency_date"] <= placed["end_date"])
+    ).any()
+    # A defaulted plan has two missed instalments; a plan that did not default, fewer.
+    misses = (
+        (truth.plan_instalments["result"] == "missed")
+        .groupby(truth.plan_instalments["call_id"])
+        .sum()
+    )
+    assert (misses.loc[plans["call_id"]].to_numpy() >= 2).tolist() == plans["defaulted"].tolist()
