@@ -1220,16 +1220,21 @@ class _World:
             pl = {k: np.zeros((1,) + v.shape[1:], dtype=v.dtype) for k, v in pl.items()}
         explicit = pl["explicit"][r]
         equal = has & ~explicit
-        # "2026-12-05=2000.00; 2027-01-05=2000.00": one column at a time (<= 6 of them).
-        due = pd.DataFrame(dates(pl["due"][r].ravel()).reshape(len(r), PLAN_MAX_INSTALMENTS))
-        schedule = pd.Series("", index=range(len(r)), dtype=object)
+        # "2026-12-05=2000.00; 2027-01-05=2000.00": one column at a time (<= 6 of them),
+        # over the explicit schedules only.
+        rows = np.flatnonzero(has & explicit)
+        e = r[rows]
+        due = pd.DataFrame(dates(pl["due"][e].ravel()).reshape(len(e), PLAN_MAX_INSTALMENTS))
+        text = pd.Series("", index=range(len(e)), dtype=object)
         for j in range(PLAN_MAX_INSTALMENTS):
             piece = (
-                due[j].dt.strftime("%Y-%m-%d") + "=" + np.char.mod("%.2f", pl["inst"][r, j] / 100)
+                due[j].dt.strftime("%Y-%m-%d") + "=" + np.char.mod("%.2f", pl["inst"][e, j] / 100)
             )
-            piece = np.where(j < pl["n"][r], piece, "")
-            sep = np.where((j > 0) & (j < pl["n"][r]), "; ", "")
-            schedule = schedule + sep + piece
+            piece = np.where(j < pl["n"][e], piece, "")
+            sep = np.where((j > 0) & (j < pl["n"][e]), "; ", "")
+            text = text + sep + piece
+        schedule = np.full(len(r), None, dtype=object)
+        schedule[rows] = text.to_numpy()
         return {
             "plan_amount": np.where(has, pl["cents"][r] / 100, np.nan),
             "plan_instalments": pd.Series(np.where(equal, pl["n"][r], 0), dtype="Int64").where(
@@ -1239,7 +1244,7 @@ class _World:
             "plan_frequency": np.where(
                 equal, np.array(PLAN_FREQUENCIES, dtype=object)[pl["freq"][r]], None
             ),
-            "plan_schedule": np.where(has & explicit, schedule.to_numpy(), None),
+            "plan_schedule": schedule,
         }
 
     def _instalments_truth(self, call_ids, cust_ids, dates) -> pd.DataFrame:
