@@ -21,7 +21,8 @@ account on the as-of date, the dollars a call causes are
     open amount x 0.9175 x [(1 - h)^E - (1 - min(m h, 1))^E]
 
 with ``h`` the invoice's true daily hazard on that date (the customer's propensity, the
-invoice's age, disputed or placed), ``m`` the multiplier, ``E`` the effect days, 0.9175
+invoice's age, disputed or placed; none while a payment plan governs the customer's
+payments, ``truth.plans``), ``m`` the multiplier, ``E`` the effect days, 0.9175
 the mean share of the balance a payment pays (15 % of payments are partial, 20-70 %),
 and ``P(right-party contact | call)`` the customer's answer probability with the
 simulator's hour and weekday lifts averaged over a business week, times 0.8 (a fifth of
@@ -122,8 +123,12 @@ def call_caused_dollars(sim, scores: pd.DataFrame) -> pd.Series:
         disputed = inv_truth.loc[bal["invoice_id"], "disputed_date"].to_numpy() <= as_of
         placed = c["placed_with_agency_date"].to_numpy() <= as_of
         scale = BASE_DAILY_HAZARD * (0.25 + 0.75 * c["pay_propensity"].to_numpy())
+        plans = truth.plans
+        governed = plans.loc[
+            (plans["agreed_date"] < as_of) & (plans["end_date"] >= as_of), "customer_id"
+        ]
         h = (
-            scale
+            np.where(bal["customer_id"].isin(governed).to_numpy(), 0.0, scale)
             * np.exp(-bal["days_past_due"].to_numpy() / HAZARD_DECAY_DAYS)
             * np.where(disputed, DISPUTED_HAZARD_FACTOR, 1.0)
             * np.where(placed, AGENCY_HAZARD_FACTOR, 1.0)

@@ -608,7 +608,14 @@ def test_call_caused_dollars_are_zero_when_a_contact_changes_nothing(figures_scr
     sim = arcalls.simulate(n_customers=400, seed=1)
     r = backtest(*sim.tables, start="2026-02-01", end="2026-02-15", k=25)
     caused = figures_script.call_caused_dollars(sim, r.scores)
-    assert (caused > 0).all() and caused.notna().all()
+    # An account whose payments a plan governs that day has no late-payment hazard for a
+    # call to raise: nothing caused; every other account has some.
+    plans = r.scores[["as_of", "customer_id"]].merge(sim.truth.plans, on="customer_id")
+    plans = plans[(plans["agreed_date"] < plans["as_of"]) & (plans["as_of"] <= plans["end_date"])]
+    keys = pd.MultiIndex.from_frame(r.scores[["as_of", "customer_id"]])
+    governed = keys.isin(pd.MultiIndex.from_frame(plans[["as_of", "customer_id"]]))
+    assert caused.notna().all() and (caused[governed] == 0).all()
+    assert (caused[~governed] > 0).all()
     inert = dataclasses.replace(
         sim, truth=dataclasses.replace(sim.truth, contact_hazard_multiplier=1.0)
     )
@@ -617,7 +624,9 @@ def test_call_caused_dollars_are_zero_when_a_contact_changes_nothing(figures_scr
     strong = dataclasses.replace(
         sim, truth=dataclasses.replace(sim.truth, contact_hazard_multiplier=6.0)
     )
-    assert (figures_script.call_caused_dollars(strong, r.scores) > caused).all()
+    assert (
+        figures_script.call_caused_dollars(strong, r.scores)[~governed] > caused[~governed]
+    ).all()
 
 
 def test_p_pay_is_calibrated_out_of_time_by_hand(sample):

@@ -9,6 +9,7 @@ simulator" (recovery, promises and ranking figures are asserted beside their own
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from pathlib import Path
@@ -234,6 +235,44 @@ def test_sample_data_quotes_the_samples_counts_and_dates():
     )
     assert pd.Timestamp(last).normalize() <= arcalls.SAMPLE_AS_OF
     assert_quoted(text, f"n_customers={len(s.customers)}")
+
+
+def test_sample_data_quotes_the_samples_agreements():
+    text = section("Sample data and the simulator")
+    s = arcalls.load_sample()
+    calls, as_of = s.calls, arcalls.SAMPLE_AS_OF
+    plans = calls[calls["outcome"] == "plan"]
+    truth = arcalls.simulate(n_customers=400, seed=0).truth
+    inst = truth.plan_instalments
+    paid = inst[(inst["paid_amount"] > 0) & (inst["payment_date"] <= as_of)]
+    # Every instalment paid by the export date is (part of) that day's payments there.
+    pay = s.payments.merge(s.invoices[["invoice_id", "customer_id"]], on="invoice_id")
+    day = pay.groupby(["customer_id", "payment_date"])["amount"].sum()
+    keys = list(zip(paid["customer_id"], paid["payment_date"], strict=True))
+    assert (day.loc[keys].to_numpy() >= paid["paid_amount"].to_numpy() - 0.005).all()
+    asked = calls[calls["callback_at"].notna()]
+    due = asked[asked["callback_at"] <= as_of]
+    kept = due.merge(
+        calls[["customer_id", "called_at"]],
+        left_on=["customer_id", "callback_at"],
+        right_on=["customer_id", "called_at"],
+    )
+    named = calls["payments_contact"].notna()
+    emails = s.customers["email"].dropna()
+    assert emails.str.endswith(".example").all()
+    assert importlib.import_module("arcalls.simulate").PLAN_MISSES_TO_STOP == 2  # "two"
+    assert_quoted(
+        text,
+        f"{len(plans)} payment plans (outcome `plan`, "
+        f"{plans['plan_schedule'].notna().sum()} of them an explicit `plan_schedule`) "
+        f"agreed by {plans['customer_id'].nunique()} customers, whose {len(paid)} instalments "
+        "paid by the export date are ordinary payments rows",
+        f"{len(asked)} calls asking to be called back (`callback_at`",
+        f"for {len(kept)} of the {len(due)} due by the export date the next call is at that time",
+        f"{named.sum()} calls naming who handles payments",
+        f"for {len(emails)} customers",
+        "stops paying under a plan after two missed instalments",
+    )
 
 
 # ------------------------------------------- When your file does not load (my messages)

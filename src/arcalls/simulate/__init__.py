@@ -78,6 +78,24 @@ PARTIAL_PAYMENT_SHARE = 0.1
 #: Share of disputed invoices at issue, and chance that a ``dispute`` call disputes one.
 DISPUTED_AT_ISSUE_SHARE = 0.02
 DISPUTE_CALL_MARKS_INVOICE = 0.5
+#: Chance that a right-party ``contact``, ``refused`` or ``callback`` call to a customer
+#: not already on a plan (and owing at least PLAN_MIN_BALANCE overdue) ends in a plan.
+PLAN_SHARE = 0.25
+PLAN_MIN_BALANCE = 100.0
+#: Instalments per plan (uniform), and the share of plans agreed as an explicit schedule.
+PLAN_MIN_INSTALMENTS, PLAN_MAX_INSTALMENTS = 2, 6
+PLAN_SCHEDULE_SHARE = 0.15
+#: A customer stops paying under a plan after this many missed instalments.
+PLAN_MISSES_TO_STOP = 2
+#: Chance that a ``callback`` call (and a ``contact`` call) names a time to call back.
+CALLBACK_AT_SHARE, CONTACT_CALLBACK_AT_SHARE = 0.85, 0.1
+#: Chance that a third-party (right-party) call records who handles payments.
+THIRD_PARTY_PAYMENTS_CONTACT, RIGHT_PARTY_PAYMENTS_CONTACT = 0.3, 0.1
+#: Share of customers whose email is on file.
+EMAIL_SHARE = 0.85
+#: Frequencies of equal-instalment plans, with their chances.
+PLAN_FREQUENCIES = ("monthly", "fortnightly", "weekly")
+_FREQ_P = np.array([0.7, 0.15, 0.15])
 
 COLLECTORS = ("Dana Reyes", "Marcus Chen", "Priya Natarajan", "Tom Becker")
 _TIMEZONES = (
@@ -157,7 +175,13 @@ _NOTES = {
     "refused": "Refused to commit to a payment",
     "claims_paid": "Says payment already sent",
     "callback": "Asked us to call back later this week",
+    "plan": "Agreed a payment plan",
 }
+_TITLES = np.array(
+    ["Accounts Payable Manager", "Controller", "Office Manager", "Owner", "Bookkeeper", "CFO"],
+    dtype=object,
+)
+_EMAIL_BOXES = np.array(["ap", "accounts", "billing", "payables"], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -175,7 +199,10 @@ class SimulationTruth:
         ``best_weekdays`` (two weekdays, e.g. ``"Tue,Wed"``, :data:`DAY_LIFT` times
         likelier); ``timezone``; ``bad_phone`` (the number on file reaches the wrong
         person); ``agency_dpd`` (days past due at which the owner places the account,
-        NaN if never); ``placed_with_agency_date`` (uncensored).
+        NaN if never); ``placed_with_agency_date`` (uncensored); ``plan_keep`` (chance
+        that each instalment of a payment plan is kept in full; partial or missed
+        otherwise); ``payments_contact`` / ``payments_contact_title`` (who handles
+        payments, as a call records it when it does).
     invoices : DataFrame
         One row per invoice of the export, followed to ``simulated_until``:
         ``invoice_id``, ``customer_id``, ``invoice_date``, ``due_date``, ``amount``,
@@ -190,6 +217,24 @@ class SimulationTruth:
     calls : DataFrame
         Every call up to ``simulated_until`` (canonical calls, same ids), plus
         ``promise_result`` for promises: ``kept``, ``partial`` or ``broken`` as drawn.
+    plan_instalments : DataFrame
+        One row per instalment of every payment plan agreed (outcome ``plan``):
+        ``call_id``, ``customer_id``, ``instalment`` (1-based), ``due_date``, ``amount``
+        (they add up to the call's ``plan_amount`` to the cent), ``result`` as drawn
+        (``kept``: paid in full; ``partial``: part paid; ``missed``: nothing;
+        ``stopped``: not paid because the customer stopped after
+        :data:`PLAN_MISSES_TO_STOP` missed instalments), ``payment_date`` (the day the
+        customer pays it, within two days of ``due_date``; NaT if unpaid) and
+        ``paid_amount`` (dollars really applied to the customer's open invoices, which
+        can fall short of the instalment when less is open). Instalments due after
+        ``simulated_until`` have ``paid_amount`` 0.
+    plans : DataFrame
+        One row per plan: ``call_id``, ``customer_id``, ``agreed_date``, ``end_date`` (the
+        last day the plan governs the customer's payments: its last due date, or the
+        second missed one, plus :data:`PROMISE_GRACE_DAYS`; from ``agreed_date`` to
+        then the customer pays only by the plan, so its invoices have no late-payment
+        hazard, and are neither written off nor placed with an agency), ``defaulted``
+        (stopped after :data:`PLAN_MISSES_TO_STOP` missed instalments).
     contact_hazard_multiplier, contact_effect_days : float, int
         The causal effect of a right-party contact: the customer's daily payment hazard
         is multiplied by the first on each of the next ``contact_effect_days`` days.
@@ -205,6 +250,8 @@ class SimulationTruth:
     contact_effect_days: int
     end: pd.Timestamp
     simulated_until: pd.Timestamp
+    plan_instalments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def recovery_curve(self, *, horizon_days: int = 365, max_days: int | None = None):
         """The true, uncensored, dollar-weighted recovery curve by days past due.
@@ -306,7 +353,8 @@ class Simulation:
     ----------
     tables : Tables
         The four canonical tables as exported on ``end`` (nothing dated after it,
-        except ``promise_date`` of calls made before it).
+        except ``promise_date``, ``callback_at``, ``plan_first_date`` and
+        ``plan_schedule`` of calls made before it).
     truth : SimulationTruth
         The latent causes and the uncensored outcomes.
     params : dict
@@ -431,7 +479,13 @@ def simulate(
     off, or placed with an agency). Collectors call overdue accounts in business hours
     of :data:`BUSINESS_TIMEZONE`; who answers depends on the customer's local hour and
     weekday; right-party contacts raise the chance of payment for a week and sometimes
-    give a promise, kept with the customer's promise-keeping probability.
+    give a promise, kept with the customer's promise-keeping probability, or a payment
+    plan (2-6 instalments, weekly, fortnightly or monthly, or an explicit schedule), whose
+    instalments the customer keeps at its own plan-keeping rate until it has missed
+    :data:`PLAN_MISSES_TO_STOP`. Some calls ask to be called back at a time in the
+    customer's best hours, and the collector calls then. The draws for plans, callbacks,
+    payments contacts and emails come from their own stream,
+    ``numpy.random.default_rng([seed, 19])``.
 
     Parameters
     ----------
@@ -509,12 +563,16 @@ class _World:
 
     def __init__(self, rng: np.random.Generator, params: dict):
         self.rng, self.p = rng, params
+        # Plans, callbacks, payments contacts and emails (issue 19) draw from their own
+        # stream, so the older draws keep their place in ``rng``.
+        self.rng19 = np.random.default_rng([params["seed"], 19])
         self.start, self.end = params["start"], params["end"]
         self.export_days = (self.end - self.start).days + 1
         self.n_days = self.export_days + params["follow_up_days"]
         self._make_customers()
         self._make_invoices()
         self._make_clock()
+        self._make_agreements()
 
     # -- setup -------------------------------------------------------------------
     def _make_customers(self) -> None:
@@ -609,6 +667,22 @@ class _World:
         self.sched_amt = np.where(ontime, np.round(self.amount * share, 2), 0.0)
         self.issue_ptr = np.searchsorted(self.inv_day, np.arange(self.n_days + 1))
 
+    def _make_agreements(self) -> None:
+        """Per customer: plan keeping, who handles payments, the email on file."""
+        rng, n = self.rng19, self.n_cust
+        self.plan_keep = np.clip(0.15 + 0.75 * self.propensity + rng.normal(0, 0.15, n), 0.05, 0.98)
+        self.pc_name = (
+            pd.Series(np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), n)])
+            + " "
+            + np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), n)]
+        ).to_numpy()
+        self.pc_title = _TITLES[rng.integers(0, len(_TITLES), n)]
+        # ap@blueridgelogistics.example: the reserved .example domain, never a real one.
+        slug = pd.Series(self.cust_name).str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
+        box = pd.Series(_EMAIL_BOXES[rng.integers(0, len(_EMAIL_BOXES), n)])
+        email = box + "@" + slug + ".example"
+        self.email = email.where(rng.random(n) < EMAIL_SHARE).to_numpy()
+
     def _make_clock(self) -> None:
         """Each zone's offset from the business clock, per day (handles DST)."""
         noon = pd.date_range(self.start + pd.Timedelta(hours=12), periods=self.n_days, freq="D")
@@ -628,6 +702,20 @@ class _World:
         self.last_call = np.full(n_cust, -(10**6))
         self.promise_until = np.full(n_cust, -1)
         self.placed_day = np.full(n_cust, -1)
+        # Plans: the day a customer's plan ends (no late hazard, write-off or agency
+        # placement until then), the day calls resume (the first instalment not kept in
+        # full, plus grace), and the instalments still to pay, one row per customer.
+        self.plan_end = np.full(n_cust, -1)
+        self.plan_quiet = np.full(n_cust, -1)
+        self.plan_pay_day = np.full((n_cust, PLAN_MAX_INSTALMENTS), -1)
+        self.plan_pay_cents = np.zeros((n_cust, PLAN_MAX_INSTALMENTS), dtype=np.int64)
+        self.plan_pay_row = np.full((n_cust, PLAN_MAX_INSTALMENTS), -1)
+        self.plan_parts: list[dict] = []
+        self.inst_paid_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.n_plans = 0
+        # Callbacks asked for: the day (business days only) and the second of the day.
+        self.cb_day = np.full(n_cust, -1)
+        self.cb_sec = np.zeros(n_cust, dtype=np.int64)
         pay_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.call_parts: list[dict] = []
         multiplier = self.p["contact_hazard_multiplier"]
@@ -650,25 +738,58 @@ class _World:
             contacted = (t - self.last_rpc[cust]) <= CONTACT_EFFECT_DAYS
             factor = factor * np.where(contacted, multiplier, 1.0)
             hazard = hazard_scale[cust] * np.exp(-np.maximum(dpd, 0) / HAZARD_DECAY_DAYS) * factor
-            late = (dpd > 0) & ~sched & (rng.random(len(act)) < hazard)
+            # A customer on a plan pays by the plan, not at random.
+            on_plan = self.plan_end[cust] >= t
+            late = (dpd > 0) & ~sched & ~on_plan & (rng.random(len(act)) < hazard)
             part = rng.random(len(act)) < 0.15
             late_amt = np.where(part, np.round(bal * rng.uniform(0.2, 0.7, len(act)), 2), bal)
             amt = np.where(late, late_amt, amt)
             amt = np.round(amt, 2)
+            amt = np.round(amt + self._plan_payments(t, act, cust, np.round(bal - amt, 2)), 2)
             paid = amt > 0
             if paid.any():
                 pay_parts.append((act[paid], np.full(int(paid.sum()), t), amt[paid]))
                 bal = np.round(bal - amt, 2)
                 self.balance[act] = bal
             # Write-offs: the owner gives up on an invoice at its write-off age.
-            wo = (dpd >= self.wo_dpd[act]) & (bal > 0)
+            wo = (dpd >= self.wo_dpd[act]) & (bal > 0) & ~on_plan
             self.wo_day[act[wo]] = t
             keep = (bal > 0) & ~wo
             act, cust, dpd = act[keep], cust[keep], dpd[keep]
-            self._place_with_agency(t, cust, dpd)
+            free = self.plan_end[cust] < t
+            self._place_with_agency(t, cust[free], dpd[free])
             if self.p["calls"] and self.weekday[t] < 5 and len(act):
                 self._calls(t, act, cust, dpd)
         self.pay_parts = pay_parts
+
+    def _plan_payments(self, t, act, cust, bal) -> np.ndarray:
+        """Today's plan instalments, applied to the customer's open invoices, oldest due
+        first (after the day's other payments); returns dollars per active invoice."""
+        out = np.zeros(len(act))
+        hit = self.plan_pay_day == t
+        if not hit.any():
+            return out
+        n_cust = self.n_cust
+        c_idx, j = np.nonzero(hit)  # instalment pay days of a customer are distinct
+        due_c = np.zeros(n_cust, dtype=np.int64)
+        due_c[c_idx] = self.plan_pay_cents[c_idx, j]
+        self.plan_pay_day[c_idx, j] = -1
+        sel = np.flatnonzero((due_c[cust] > 0) & (bal > 0))
+        paid_c = np.zeros(n_cust, dtype=np.int64)
+        if len(sel):
+            sel = sel[np.lexsort((act[sel], self.due_day[act[sel]], cust[sel]))]
+            c = cust[sel]
+            b = np.round(bal[sel] * 100).astype(np.int64)
+            cum = np.cumsum(b)
+            first = np.r_[True, c[1:] != c[:-1]]
+            base = np.maximum.accumulate(np.where(first, cum - b, 0))
+            alloc = np.clip(due_c[c] - (cum - b - base), 0, b)
+            out[sel] = alloc / 100
+            np.add.at(paid_c, c, alloc)
+        self.inst_paid_parts.append(
+            (self.plan_pay_row[c_idx, j], np.full(len(c_idx), t), paid_c[c_idx])
+        )
+        return out
 
     def _place_with_agency(self, t: int, cust: np.ndarray, dpd: np.ndarray) -> None:
         due = (dpd >= self.agency_dpd[cust]) & (self.placed_day[cust] < 0)
@@ -680,23 +801,30 @@ class _World:
         overdue = dpd > 0
         chase = (dpd >= CALL_MIN_DPD) & (self.disputed_day[act] < 0)
         chase_bal = np.bincount(cust[chase], weights=self.balance[act[chase]], minlength=n_cust)
-        eligible = (
+        callable_ = (
             (chase_bal > 0)
             & ~self.dnc
             & (self.placed_day < 0)
             & (self.promise_until < t)
-            & (t - self.last_call > self.p["cool_down_days"])
+            & (self.plan_quiet < t)
         )
+        # A callback asked for is kept: the account is called then, and not before.
+        forced = np.flatnonzero(callable_ & (self.cb_day == t))
+        eligible = callable_ & (self.cb_day < t) & (t - self.last_call > self.p["cool_down_days"])
         who = np.flatnonzero(eligible)
-        if not len(who):
-            return
-        # Bigger balances first: the call chance rises with the balance's rank.
-        rank = np.argsort(np.argsort(chase_bal[who])) / max(len(who) - 1, 1)
-        called = who[rng.random(len(who)) < self.p["call_rate"] * (0.6 + 0.8 * rank)]
+        if len(who):
+            # Bigger balances first: the call chance rises with the balance's rank.
+            rank = np.argsort(np.argsort(chase_bal[who])) / max(len(who) - 1, 1)
+            who = who[rng.random(len(who)) < self.p["call_rate"] * (0.6 + 0.8 * rank)]
+        called = np.concatenate([who, forced])
         k = len(called)
         if not k:
             return
+        is_cb = np.zeros(k, dtype=bool)
+        is_cb[len(who) :] = True
         seconds = rng.integers(9 * 3600, 17 * 3600, size=k)
+        seconds = np.where(is_cb, self.cb_sec[called], seconds)
+        self.cb_day[forced] = -1
         local_hour = seconds / 3600.0 + self.offset[self.zone[called], t]
         in_window = (local_hour >= self.best_start[called]) & (
             local_hour < self.best_start[called] + BEST_WINDOW_HOURS
@@ -723,6 +851,24 @@ class _World:
         rpc = np.isin(outcome, _RPC_OUTCOMES)
         self.last_call[called] = t
         self.last_rpc[called[rpc]] = t
+
+        # A customer who would not promise or pay at once may agree to a plan.
+        r19 = self.rng19
+        od_bal = np.bincount(cust[overdue], weights=self.balance[act[overdue]], minlength=n_cust)
+        plannable = np.isin(outcome, [_OUT["contact"], _OUT["refused"], _OUT["callback"]])
+        to_plan = (
+            plannable
+            & (self.plan_end[called] < t)
+            & (od_bal[called] >= PLAN_MIN_BALANCE)
+            & (r19.random(k) < PLAN_SHARE)
+        )
+        outcome = np.where(to_plan, _OUT["plan"], outcome)
+        plan_ref = self._plans(t, called, to_plan, od_bal)
+        cb_day, cb_sec = self._callbacks(t, called, outcome)
+        u19 = r19.random(k)
+        payments_contact = (
+            (outcome == _OUT["third_party"]) & (u19 < THIRD_PARTY_PAYMENTS_CONTACT)
+        ) | (rpc & (u19 < RIGHT_PARTY_PAYMENTS_CONTACT))
 
         # The account's oldest overdue invoice: the one a collector names on the call.
         pos = np.full(n_cust, -1)
@@ -764,8 +910,110 @@ class _World:
                 "promise_amt": promise_amt,
                 "result": result,
                 "duration": _durations(rng, outcome),
+                "cb_day": cb_day,
+                "cb_sec": cb_sec,
+                "plan": plan_ref,
+                "payments_contact": payments_contact,
             }
         )
+
+    def _callbacks(self, t, called, outcome):
+        """Callback times asked for: 1-5 days on (a business day), in the customer's best
+        local hours as far as the business day (9:00-16:45 New York) allows."""
+        rng, k = self.rng19, len(called)
+        asks = ((outcome == _OUT["callback"]) & (rng.random(k) < CALLBACK_AT_SHARE)) | (
+            (outcome == _OUT["contact"]) & (rng.random(k) < CONTACT_CALLBACK_AT_SHARE)
+        )
+        day = t + rng.integers(1, 6, k)
+        weekday = self.weekday[np.minimum(day, self.n_days - 1)]
+        day = day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
+        quarter = rng.integers(0, BEST_WINDOW_HOURS * 4, k)
+        local = self.best_start[called] + quarter / 4.0
+        biz = local - self.offset[self.zone[called], np.minimum(day, self.n_days - 1)]
+        biz = np.clip(biz, 9.0, 16.75)
+        sec = (np.round(biz * 4) * 900).astype(np.int64)
+        self.cb_day[called[asks]] = day[asks]
+        self.cb_sec[called[asks]] = sec[asks]
+        return np.where(asks, day, -1), np.where(asks, sec, 0)
+
+    def _plans(self, t, called, to_plan, od_bal):
+        """Draw the plans agreed today, their instalments and how each will be kept."""
+        ref = np.full(len(called), -1)
+        sel = np.flatnonzero(to_plan)
+        m = len(sel)
+        if not m:
+            return ref
+        rng, top = self.rng19, PLAN_MAX_INSTALMENTS
+        c = called[sel]
+        # The whole overdue balance, or (a quarter of plans) a part of it.
+        frac = np.where(rng.random(m) < 0.25, rng.uniform(0.4, 0.9, m), 1.0)
+        cents = np.round(np.round(od_bal[c], 2) * 100 * frac).astype(np.int64)
+        n = rng.integers(PLAN_MIN_INSTALMENTS, PLAN_MAX_INSTALMENTS + 1, m)
+        first = t + rng.integers(1, 8, m)
+        freq = rng.choice(len(PLAN_FREQUENCIES), size=m, p=_FREQ_P)
+        explicit = rng.random(m) < PLAN_SCHEDULE_SHARE
+        due = _plan_due_days(self.start, first, freq)
+        j = np.arange(top)
+        valid = j[None, :] < n[:, None]
+        # Equal instalments to the cent, the last absorbing the rounding; an explicit
+        # schedule starts with a down payment of 20-50 % and splits the rest alike.
+        each = np.round(cents / n).astype(np.int64)
+        inst = np.where(valid, each[:, None], 0)
+        down = np.round(cents * rng.uniform(0.2, 0.5, m)).astype(np.int64)
+        rest = np.round((cents - down) / (n - 1)).astype(np.int64)
+        inst = np.where(explicit[:, None], np.where(j == 0, down[:, None], rest[:, None]), inst)
+        inst = np.where(valid, inst, 0)
+        last = n - 1
+        inst[np.arange(m), last] = cents - (inst.sum(axis=1) - inst[np.arange(m), last])
+        # Each instalment kept, part paid, or missed; after PLAN_MISSES_TO_STOP misses
+        # the customer stops paying under the plan.
+        keep = self.plan_keep[c][:, None]
+        draw = rng.random((m, top))
+        res = np.where(draw < keep, 0, np.where(draw < keep + (1 - keep) * 0.3, 1, 2))
+        share = np.where(res == 0, 1.0, np.where(res == 1, rng.uniform(0.3, 0.7, (m, top)), 0.0))
+        lag = rng.integers(-2, 3, (m, top))
+        missed = (res == 2) & valid
+        before = np.cumsum(missed, axis=1) - missed
+        res = np.where(before >= PLAN_MISSES_TO_STOP, 3, res)
+        res = np.where(valid, res, -1)
+        pay_day = np.where((res == 0) | (res == 1), np.maximum(due + lag, t + 1), -1)
+        pay_cents = np.where(pay_day >= 0, np.round(inst * share), 0).astype(np.int64)
+        # The plan ends after its last due date, or at the second miss; calls resume at
+        # the first instalment not kept in full.
+        stop_at = np.where(
+            missed.sum(axis=1) >= PLAN_MISSES_TO_STOP,
+            np.argmax(np.cumsum(missed, axis=1) >= PLAN_MISSES_TO_STOP, axis=1),
+            last,
+        )
+        end = due[np.arange(m), stop_at] + PROMISE_GRACE_DAYS
+        bad = valid & (res != 0)
+        first_bad = np.where(bad.any(axis=1), np.argmax(bad, axis=1), last)
+        quiet = np.minimum(due[np.arange(m), first_bad] + PROMISE_GRACE_DAYS, end)
+        rows = self.n_plans * top + np.arange(m * top).reshape(m, top)
+        self.plan_end[c] = end
+        self.plan_quiet[c] = quiet
+        self.plan_pay_day[c] = pay_day
+        self.plan_pay_cents[c] = pay_cents
+        self.plan_pay_row[c] = rows
+        self.plan_parts.append(
+            {
+                "cust": c,
+                "cents": cents,
+                "n": n,
+                "first": first,
+                "freq": freq,
+                "explicit": explicit,
+                "due": due,
+                "inst": inst,
+                "res": res,
+                "pay_day": pay_day,
+                "day": np.full(m, t),
+                "end": end,
+            }
+        )
+        ref[sel] = self.n_plans + np.arange(m)
+        self.n_plans += m
+        return ref
 
     def _promises(self, t, act, cust, overdue, called, is_promise):
         """Promise dates and amounts; schedule the payments of promises to be kept."""
@@ -868,6 +1116,7 @@ class _World:
                     "customer_name": self.cust_name,
                     "phone": self.phone,
                     "contact_name": self.contact,
+                    "email": self.email,
                     "timezone": self.zone_names[self.zone],
                     "do_not_call": self.dnc,
                     "placed_with_agency_date": dates(
@@ -896,7 +1145,15 @@ class _World:
             cols = dict.fromkeys(
                 ("cust", "day", "seconds", "outcome", "invoice", "collector", "promise_day"),
                 ints,
-            ) | {"promise_amt": np.empty(0), "result": ints, "duration": ints}
+            ) | {
+                "promise_amt": np.empty(0),
+                "result": ints,
+                "duration": ints,
+                "cb_day": ints,
+                "cb_sec": ints,
+                "plan": ints,
+                "payments_contact": np.empty(0, dtype=bool),
+            }
         order = np.lexsort((cols["cust"], cols["seconds"], cols["day"]))
         cols = {key: val[order] for key, val in cols.items()}
         n = len(order)
@@ -907,6 +1164,9 @@ class _World:
         dated = promise_date.notna().to_numpy()
         notes[dated] = notes[dated] + " by " + promise_date[dated].dt.strftime("%Y-%m-%d")
         inv = cols["invoice"]
+        cust = cols["cust"]
+        plan = self._plan_columns(cols["plan"], dates)
+        who = cols["payments_contact"]
         frame = _typed(
             pd.DataFrame(
                 {
@@ -923,12 +1183,121 @@ class _World:
                     "promise_amount": cols["promise_amt"],
                     "duration_s": cols["duration"],
                     "notes": notes,
+                    "callback_at": dates(cols["cb_day"]) + cols["cb_sec"].astype("timedelta64[s]"),
+                    "payments_contact": np.where(who, self.pc_name[cust], None),
+                    "payments_contact_title": np.where(who, self.pc_title[cust], None),
+                    **plan,
                 }
             ),
             CALLS,
         )
+        self.plan_call_ids = np.empty(self.n_plans, dtype=object)
+        self.plan_call_ids[cols["plan"][cols["plan"] >= 0]] = frame["call_id"].to_numpy(
+            dtype=object
+        )[cols["plan"] >= 0]
         result = np.array(["kept", "partial", "broken", ""], dtype=object)[cols["result"]]
         return frame, pd.array(np.where(result == "", None, result), dtype="string")
+
+    def _plans_flat(self) -> dict:
+        """Every plan's arrays, concatenated in plan-number order."""
+        top = PLAN_MAX_INSTALMENTS
+        if self.plan_parts:
+            return {k: np.concatenate([p[k] for p in self.plan_parts]) for k in self.plan_parts[0]}
+        ints, grid = np.empty(0, dtype=np.int64), np.empty((0, top), dtype=np.int64)
+        return dict.fromkeys(("cust", "cents", "n", "first", "freq", "day", "end"), ints) | {
+            "explicit": np.empty(0, dtype=bool),
+            "due": grid,
+            "inst": grid,
+            "res": grid,
+            "pay_day": grid,
+        }
+
+    def _plan_columns(self, ref, dates) -> dict:
+        """The plan_* columns of the calls (``ref``: plan number per call, -1 if none)."""
+        pl = self._plans_flat()
+        has = ref >= 0
+        r = np.where(has, ref, 0)
+        if not len(pl["cents"]):  # no plan at all: every column empty
+            r, has = np.zeros(len(ref), dtype=np.int64), np.zeros(len(ref), dtype=bool)
+            pl = {k: np.zeros((1,) + v.shape[1:], dtype=v.dtype) for k, v in pl.items()}
+        explicit = pl["explicit"][r]
+        equal = has & ~explicit
+        # "2026-12-05=2000.00; 2027-01-05=2000.00": one column at a time (<= 6 of them),
+        # over the explicit schedules only.
+        rows = np.flatnonzero(has & explicit)
+        e = r[rows]
+        due = pd.DataFrame(dates(pl["due"][e].ravel()).reshape(len(e), PLAN_MAX_INSTALMENTS))
+        text = pd.Series("", index=range(len(e)), dtype=object)
+        for j in range(PLAN_MAX_INSTALMENTS):
+            piece = (
+                due[j].dt.strftime("%Y-%m-%d") + "=" + np.char.mod("%.2f", pl["inst"][e, j] / 100)
+            )
+            piece = np.where(j < pl["n"][e], piece, "")
+            sep = np.where((j > 0) & (j < pl["n"][e]), "; ", "")
+            text = text + sep + piece
+        schedule = np.full(len(r), None, dtype=object)
+        schedule[rows] = text.to_numpy()
+        return {
+            "plan_amount": np.where(has, pl["cents"][r] / 100, np.nan),
+            "plan_instalments": pd.Series(np.where(equal, pl["n"][r], 0), dtype="Int64").where(
+                equal
+            ),
+            "plan_first_date": dates(np.where(equal, pl["first"][r], -1)),
+            "plan_frequency": np.where(
+                equal, np.array(PLAN_FREQUENCIES, dtype=object)[pl["freq"][r]], None
+            ),
+            "plan_schedule": schedule,
+        }
+
+    def _instalments_truth(self, call_ids, cust_ids, dates) -> pd.DataFrame:
+        """sim.truth.plan_instalments: one row per instalment of every plan."""
+        pl, top = self._plans_flat(), PLAN_MAX_INSTALMENTS
+        m = len(pl["cents"])
+        paid = np.zeros(m * top, dtype=np.int64)
+        pay_day = np.full(m * top, -1)
+        if self.inst_paid_parts:
+            rows, days, cents = (np.concatenate(x) for x in zip(*self.inst_paid_parts, strict=True))
+            np.add.at(paid, rows, cents)
+            pay_day[rows[cents > 0]] = days[cents > 0]
+        valid = (np.arange(top)[None, :] < pl["n"][:, None]).ravel()
+        res = pl["res"].ravel()
+        names = np.array(["kept", "partial", "missed", "stopped"], dtype=object)
+        frame = pd.DataFrame(
+            {
+                "call_id": np.repeat(np.asarray(call_ids, dtype=object), top),
+                "customer_id": np.repeat(np.asarray(cust_ids, dtype=object)[pl["cust"]], top),
+                "instalment": np.tile(np.arange(1, top + 1), m),
+                "due_date": dates(pl["due"].ravel()),
+                "amount": pl["inst"].ravel() / 100,
+                "result": names[np.maximum(res, 0)],
+                "payment_date": dates(pay_day),
+                "paid_amount": paid / 100,
+            }
+        )[valid].reset_index(drop=True)
+        return frame.astype(
+            {
+                "call_id": "string",
+                "customer_id": "string",
+                "result": "string",
+                "instalment": "int64",
+            }
+        )
+
+    def _plans_truth(self, call_ids, cust_ids, dates) -> pd.DataFrame:
+        """sim.truth.plans: one row per plan, with the days it governs the payments."""
+        pl = self._plans_flat()
+        return pd.DataFrame(
+            {
+                "call_id": pd.array(np.asarray(call_ids, dtype=object), dtype="string"),
+                "customer_id": pd.array(
+                    np.asarray(cust_ids, dtype=object)[pl["cust"]], dtype="string"
+                ),
+                "agreed_date": dates(pl["day"]),
+                "end_date": dates(pl["end"]),
+                "defaulted": (pl["res"] == 3).any(axis=1)
+                | ((pl["res"] == 2).sum(axis=1) >= PLAN_MISSES_TO_STOP),
+            }
+        )
 
     def _truth(self, invoices, payments, calls_all, call_result, cust_ids, dates):
         n = self.n_inv
@@ -975,6 +1344,9 @@ class _World:
                 "bad_phone": self.bad_phone,
                 "agency_dpd": np.where(np.isinf(self.agency_dpd), np.nan, self.agency_dpd),
                 "placed_with_agency_date": dates(self.placed_day),
+                "plan_keep": self.plan_keep,
+                "payments_contact": pd.array(self.pc_name, dtype="string"),
+                "payments_contact_title": pd.array(self.pc_title, dtype="string"),
             }
         )
         return SimulationTruth(
@@ -986,7 +1358,34 @@ class _World:
             contact_effect_days=CONTACT_EFFECT_DAYS,
             end=self.end,
             simulated_until=self.start + pd.Timedelta(days=self.n_days - 1),
+            plan_instalments=self._instalments_truth(self.plan_call_ids, cust_ids, dates),
+            plans=self._plans_truth(self.plan_call_ids, cust_ids, dates),
         )
+
+
+def _plan_due_days(start: pd.Timestamp, first: np.ndarray, freq: np.ndarray) -> np.ndarray:
+    """Due days (days since ``start``) of instalments 1..PLAN_MAX_INSTALMENTS.
+
+    Weekly and fortnightly plans step 7 and 14 days from the first date; a monthly plan
+    falls on the first date's day of the month, or the month's last day when shorter
+    (31 Jan, 28 Feb, 31 Mar), as ``pandas.DateOffset(months=j)`` does.
+    """
+    j = np.arange(PLAN_MAX_INSTALMENTS)
+    step = np.where(freq == PLAN_FREQUENCIES.index("weekly"), 7, 14)
+    stepped = first[:, None] + step[:, None] * j[None, :]
+    day0 = np.datetime64(start.date(), "D")
+    first_date = day0 + first.astype("timedelta64[D]")
+    month = first_date.astype("datetime64[M]")
+    dom = (first_date - month.astype("datetime64[D]")).astype(np.int64)
+    target = month[:, None] + j[None, :].astype("timedelta64[M]")
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    day = target.astype("datetime64[D]") + np.minimum(dom[:, None], length - 1).astype(
+        "timedelta64[D]"
+    )
+    monthly = (day - day0).astype(np.int64)
+    return np.where((freq == PLAN_FREQUENCIES.index("monthly"))[:, None], monthly, stepped)
 
 
 def _durations(rng: np.random.Generator, outcome: np.ndarray) -> np.ndarray:
