@@ -491,6 +491,13 @@ def test_call_list_excludes_on_track_and_puts_missed_first():
         .iloc[0]
         .startswith("payment plan instalment missed ($500.00 due 2026-11-05): call first; ")
     )
+    # The reasons a caller reads say it first too; an account without a plan has none.
+    assert (
+        listed["reasons"]
+        .iloc[0]
+        .startswith("payment plan instalment missed ($500.00 due 2026-11-05); ")
+    )
+    assert not listed["reasons"].iloc[1:].str.contains("payment plan").any()
     assert "Q" in listed["customer_id"].tolist()
     assert listed.loc[listed["customer_id"] == "Q", "plan_status"].isna().all()
 

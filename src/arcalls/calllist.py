@@ -593,6 +593,13 @@ def call_list(
         handoff_suggested=_flag(to_call["handoff_suggested"]),
         **_actions(to_call),
     )
+    # A missed or defaulted plan is the first reason to call, as it is the first key of
+    # the order (a callback due goes before it).
+    plan_call = to_call["plan_call"].astype("string").replace("", pd.NA)
+    plan_reason = plan_call.str.replace(r": call first; $", "", regex=True)
+    to_call = to_call.assign(
+        reasons=(plan_reason + "; " + to_call["reasons"]).fillna(to_call["reasons"])
+    )
     due = to_call["callback_due"].to_numpy(dtype=bool)
     to_call = to_call.assign(
         callback_due_at=to_call["callback_at"].where(due),

@@ -691,11 +691,11 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
         "calls": pick(
             (
                 f["attempts_30d"] > 0,
-                _whole(f["attempts_30d"]) + " call attempts in the last 30 days",
+                _counted(f["attempts_30d"], "call attempt") + " in the last 30 days",
             ),
             (
                 f["days_since_last_call"].notna(),
-                "not called for " + _whole(f["days_since_last_call"]) + " days",
+                "not called for " + _days(f["days_since_last_call"]),
             ),
             default="not called yet",
         ),
@@ -711,7 +711,7 @@ def _reason_texts(s: pd.DataFrame) -> pd.DataFrame:
             (f["dispute_calls"] > 0, pd.Series("raised a dispute by phone", index=s.index)),
             default=_NOT_A_REASON,
         ),
-        "tenure": "customer for " + _whole(f["tenure_days"] / 30.44) + " months",
+        "tenure": "customer for " + _counted(f["tenure_days"] / 30.44, "month"),
     }
     return pd.DataFrame(texts, index=s.index)[list(_GROUPS)]
 
