@@ -192,8 +192,6 @@ def _fill(path, rows):
 
 
 def test_round_trip_callback_off_the_list_then_first_on_its_day(tmp_path):
-    import shutil
-
     import arcalls
     from arcalls.worksheet import append_calls, read_filled_list
 
@@ -215,12 +213,16 @@ def test_round_trip_callback_off_the_list_then_first_on_its_day(tmp_path):
     )
     entered = read_filled_list(path, now="2026-11-02 18:00")
     assert entered["callback_at"].tolist() == [pd.Timestamp("2026-11-05 14:00")]
-    log = shutil.copy(arcalls.sample_path("calls"), tmp_path / "calls.csv")
+    # A log kept from before callbacks: the sample's without their columns.
+    log = tmp_path / "calls.csv"
+    newer = ["callback_at", "payments_contact", "payments_contact_title"]
+    old = pd.read_csv(arcalls.sample_path("calls"), dtype=str, keep_default_na=False)
+    old.drop(columns=newer).to_csv(log, index=False, lineterminator="\n")
     before = log.read_bytes()
     update = append_calls(entered, log, now="2026-11-02 18:00")
     assert len(update.added) == 1
     after = log.read_bytes()
-    # The sample log had no callback columns: its header line gains them, every row kept.
+    # The log had no callback columns: its header line gains them, every row kept.
     head, rest = before.split(b"\n", 1)
     assert after.startswith(head + b",callback_at,payments_contact,payments_contact_title\n" + rest)
     calls = arcalls.load_calls(log)

@@ -1,6 +1,6 @@
 """The Excel list and its call sheets as they print: rendered by LibreOffice to PDF (issue 20).
 
-The workbook of the bundled sample (as of 2026-10-31, 115 accounts, with call sheets) is
+The workbook of the bundled sample (as of 2026-10-31, every listed account, with call sheets) is
 converted by ``soffice --headless --convert-to pdf`` in a private profile (so parallel
 runs do not share one); ``pdfinfo`` gives the page count and ``pdftotext`` each page's
 text. ``.ci/run`` installs LibreOffice and poppler when it can; without them the test
@@ -17,7 +17,7 @@ import pytest
 
 import arcalls
 from arcalls.calllist import excel_header
-from arcalls.worksheet import ENTRY_COLUMNS, call_sheets
+from arcalls.worksheet import ENTRY_COLUMNS, SCREEN_ENTRY_COLUMNS, call_sheets
 
 AS_OF = "2026-10-31"
 TOOLS = ("soffice", "pdfinfo", "pdftotext")
@@ -81,8 +81,9 @@ def test_first_page_shows_name_phone_and_the_entry_columns(rendered):
     first = _words(text[0])
     top = week.calls.iloc[0]
     assert top["customer_name"] in first and top["phone"] in first
-    # Headers wrap onto two lines in the cell: look for each of their words.
-    for column in ENTRY_COLUMNS:
+    # Headers wrap onto two lines in the cell: look for each of their words. The boxes
+    # filled now and then (a plan, who pays) are on screen only.
+    for column in (c for c in ENTRY_COLUMNS if c not in SCREEN_ENTRY_COLUMNS):
         for word in excel_header(column).split():
             assert word in first, (column, word)
     assert "Best time" in first and "Overdue" in first
@@ -97,15 +98,16 @@ def test_pages_are_the_list_the_excluded_and_one_per_account(rendered):
     accounts = [k for k, f in enumerate(firsts) if re.match(r"#\d+ ", f)]
     # Every page is one of the three, the header row repeated on every table page.
     assert len(listed) + len(excluded) + len(accounts) == pages
-    # 115 listed accounts: fitted to the width, the list prints on a few pages (it was
+    # Over a hundred listed accounts: fitted to the width, the list prints on a few pages (it was
     # 186 pages before the print setup), every account on them.
     assert 1 <= len(listed) <= 3
     list_text = _words(" ".join(text[k] for k in listed))
     assert all(name in list_text for name in week.calls["customer_name"])
     # One page per account, in list order, none spilling onto a second page.
-    assert len(accounts) == len(week.calls) == 115
+    assert len(week.calls) > 100
+    assert len(accounts) == len(week.calls)
     ranks = [int(re.match(r"#(\d+) ", firsts[k]).group(1)) for k in accounts]
-    assert ranks == list(range(1, 116))
+    assert ranks == list(range(1, len(week.calls) + 1))
 
 
 def test_call_sheets_are_not_clipped(rendered):

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 import arcalls
 from arcalls import InputError, OutputError, SchemaError, invoice_balances
-from arcalls.calllist import CALL_COLUMNS, call_list, excel_header, write_call_list
+from arcalls.calllist import CALL_COLUMNS, call_list, write_call_list
 from arcalls.schema import OUTCOMES
 from arcalls.worksheet import (
     ENTRY_COLUMNS,
+    SCREEN_ENTRY_COLUMNS,
     _column_names,
     append_calls,
     call_sheets,
@@ -303,26 +304,32 @@ def test_xlsx_entry_columns_are_validated_and_unlocked(tmp_path, listed):
     assert wb.sheetnames == ["Call list", "Excluded"]
     ws = wb["Call list"]
     shown = [c.value for c in ws[1]]
-    # Who to call and when, then the boxes to fill in, on the left, with people's headers.
+    # Who to call and when, then the boxes of every call, on the left, with people's
+    # headers; the printed columns; then the boxes filled now and then (a plan, who pays).
+    printed_entries = [c for c in ENTRY_COLUMNS if c not in SCREEN_ENTRY_COLUMNS]
+    k = len(printed_entries)
     assert shown[:4] == ["#", "Customer", "Phone", "Best time to call"]
-    assert shown[4 : 4 + len(ENTRY_COLUMNS)] == [excel_header(c) for c in ENTRY_COLUMNS]
-    assert shown[4:17] == [
+    assert shown[4 : 4 + k] == [
         "Called at (date time)",
         "Outcome",
         "New promise: pay by",
         "New promise: amount",
+        "Call back at (date time)",
+        "Notes",
+    ]
+    assert shown[4 + k : 7 + k] == ["Overdue balance", "Days past due (oldest)", "Action"]
+    assert shown[7 + k : 7 + len(ENTRY_COLUMNS)] == [
         "Plan: instalments",
         "Plan: first instalment",
         "Plan: frequency",
         "Plan: total",
         "Plan: schedule",
-        "Call back at (date time)",
         "Payments contact",
         "Payments contact's title",
-        "Notes",
     ]
     header = _column_names(shown)
-    assert header[4 : 4 + len(ENTRY_COLUMNS)] == list(ENTRY_COLUMNS)
+    assert header[4 : 4 + k] == printed_entries
+    assert header[7 + k : 7 + len(ENTRY_COLUMNS)] == list(SCREEN_ENTRY_COLUMNS)
     assert sorted(header) == sorted([*CALL_COLUMNS, *ENTRY_COLUMNS])
     col = {name: header.index(name) + 1 for name in ENTRY_COLUMNS}
     letter = {n: openpyxl.utils.get_column_letter(j) for n, j in col.items()}
@@ -346,18 +353,11 @@ def test_xlsx_entry_columns_are_validated_and_unlocked(tmp_path, listed):
             assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
     assert ws.cell(row=2, column=1).protection.locked is True
     assert ws.cell(row=2, column=1).fill.fill_type is None
-    # Frozen: the header row and the columns up to the last entry column.
-    last_entry = openpyxl.utils.get_column_letter(4 + len(ENTRY_COLUMNS))
-    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(5 + len(ENTRY_COLUMNS))}2"
+    # Frozen: the header row and the columns up to the last printed entry column.
+    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(5 + k)}2"
     # Printed: landscape, one page wide, header on every page, up to the Action column.
-    assert shown[4 + len(ENTRY_COLUMNS) : 7 + len(ENTRY_COLUMNS)] == [
-        "Overdue balance",
-        "Days past due (oldest)",
-        "Action",
-    ]
-    printed = openpyxl.utils.get_column_letter(7 + len(ENTRY_COLUMNS))
+    printed = openpyxl.utils.get_column_letter(7 + k)
     assert ws.print_area == f"'Call list'!$A$1:${printed}$4"
-    assert last_entry < printed
     assert ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape"
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)

@@ -121,6 +121,7 @@ def write_workbook(
     headers: Mapping[str, str] | None = None,
     entry_at: Mapping[str, int] | None = None,
     printed_columns: Mapping[str, int] | None = None,
+    more_entry_columns: Mapping[str, Sequence[EntryColumn]] | None = None,
 ) -> Path:
     """Write DataFrames as the sheets of one .xlsx workbook, atomically.
 
@@ -160,6 +161,10 @@ def write_workbook(
     printed_columns : mapping of str to int, optional
         Sheet name -> how many of the table's first columns (plus its entry columns)
         are printed (default: all).
+    more_entry_columns : mapping of str to sequence of EntryColumn, optional
+        Sheet name -> entry columns used now and then (a payment plan's terms, who
+        pays), marked and validated as the others but placed right after the printed
+        columns: on screen, not on paper, so that a printed list stays readable.
 
     Every table sheet prints landscape, fitted to the page width, with narrow margins,
     its header row repeated on every page and the print area set to the table. A layout
@@ -206,6 +211,7 @@ def write_workbook(
             formats=formats,
             headers=shown,
             entries=entries,
+            more=tuple((more_entry_columns or {}).get(name, ())),
             at=len(frame.columns) if at is None else min(max(int(at), 0), len(frame.columns)),
             freeze_entries=at is not None,
             printed=(printed_columns or {}).get(name),
@@ -270,17 +276,29 @@ def _add_table_sheet(
     at: int,
     freeze_entries: bool,
     printed: int | None = None,
+    more: Sequence[EntryColumn] = (),
 ) -> None:
-    """One table with its entry columns (at position ``at``), written in one pass."""
+    """One table with its entry columns (at position ``at``, and ``more`` of them after
+    the printed columns), written in one pass."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    n, k = len(frame), len(entries)
+    n, k, k2 = len(frame), len(entries), len(more)
     names = [str(c) for c in frame.columns]
-    # Sheet column (1-based) of each table column: the entry columns sit at ``at``.
-    position = [j + 1 if j < at else j + 1 + k for j in range(len(names))]
+    # The second block goes after the printed columns (the table's end without them).
+    at2 = len(names) if printed is None else min(max(printed, at), len(names))
+    # Sheet column (1-based) of each table column: the entry blocks sit at ``at``, ``at2``.
+    position = [j + 1 + (k if j >= at else 0) + (k2 if j >= at2 else 0) for j in range(len(names))]
     head = [headers.get(c, c) for c in names]
-    row1 = head[:at] + [headers.get(e.name, e.name) for e in entries] + head[at:]
+
+    def spliced(values, first, second):
+        return values[:at] + first + values[at:at2] + second + values[at2:]
+
+    row1 = spliced(
+        head,
+        [headers.get(e.name, e.name) for e in entries],
+        [headers.get(e.name, e.name) for e in more],
+    )
     ws.append([_storable_text(h) for h in row1])
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
@@ -289,9 +307,9 @@ def _add_table_sheet(
         cell.font = bold
         cell.alignment = wrapped
     ws.row_dimensions[1].height = LINE_HEIGHT * HEADER_LINES + 2
-    gap = [None] * k
+    gap, gap2 = [None] * k, [None] * k2
     for row in _python_rows(frame):
-        ws.append(row[:at] + gap + row[at:] if k else row)
+        ws.append(spliced(row, gap, gap2) if k or k2 else row)
     for j, col in zip(position, frame.columns, strict=True):
         letter = get_column_letter(j)
         number_format = formats.get(col)
@@ -308,7 +326,9 @@ def _add_table_sheet(
         ws.column_dimensions[letter].width = _width(frame[col], headers.get(col, str(col)))
     if k:
         _add_entry_columns(ws, entries, first=at + 1, rows=n, headers=headers)
-    width = len(names) + k
+    if k2:
+        _add_entry_columns(ws, more, first=at2 + k + 1, rows=n, headers=headers)
+    width = len(names) + k + k2
     frozen = at + k if (k and freeze_entries) else 0
     ws.freeze_panes = f"{get_column_letter(frozen + 1)}2"
     if width:

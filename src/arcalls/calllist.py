@@ -197,7 +197,8 @@ EXCEL_LEFT_COLUMNS: tuple[str, ...] = (
     "best_time_to_call",
 )
 #: The columns right after the entry columns, the last ones printed: a printed list
-#: holds who to call, the boxes to write in and what to chase; the rest is on screen.
+#: holds who to call, the boxes to write in and what to chase; the rest is on screen,
+#: starting with the entry columns of ``arcalls.worksheet.SCREEN_ENTRY_COLUMNS``.
 EXCEL_PRINTED_COLUMNS: tuple[str, ...] = ("overdue_balance", "oldest_days_past_due", "action")
 
 #: The headers a person reads in the Excel workbook, by column name: the one place they
@@ -706,6 +707,10 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         entries = worksheet._entry_columns(result.as_of)
         headers = {c: excel_header(c) for c in [*calls.columns, *result.excluded.columns]}
         headers.update({e.name: excel_header(e.name) for e in entries})
+        # The boxes of every call on the left, printed; a plan's terms and who pays,
+        # needed now and then, after the printed columns, so that a page stays legible.
+        more = [e for e in entries if e.name in worksheet.SCREEN_ENTRY_COLUMNS]
+        entries = [e for e in entries if e.name not in worksheet.SCREEN_ENTRY_COLUMNS]
         write_workbook(
             {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
             path,
@@ -716,6 +721,7 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
             printed_columns={worksheet.LIST_SHEET: len(printed)},
             # An empty list has no row to fill in: its sheet keeps the plain header.
             entry_columns={worksheet.LIST_SHEET: entries} if len(calls) else None,
+            more_entry_columns={worksheet.LIST_SHEET: more} if len(calls) else None,
             layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
             properties=worksheet._list_properties(result),
         )

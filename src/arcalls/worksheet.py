@@ -136,6 +136,13 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "payments_contact_title",
     "notes",
 )
+#: Entry columns filled now and then (a plan's terms, who pays): in the Excel list they
+#: sit after the printed columns, so that a printed list keeps a legible size.
+SCREEN_ENTRY_COLUMNS: tuple[str, ...] = (
+    *PLAN_ENTRY_COLUMNS,
+    "payments_contact",
+    "payments_contact_title",
+)
 #: Entry columns a list written before they existed lacks: read as empty when absent.
 CALLBACK_ENTRY_COLUMNS: tuple[str, ...] = (
     "callback_at",
