@@ -114,6 +114,8 @@ README_REASONS = {
     "called within cool-down": "called within the cool-down",
     "do not call": "do not call",
     "pending promise": "pending promise",
+    "payment plan on track": "payment plan on track",
+    "callback asked for": "awaiting the callback they asked for",
 }
 
 
