@@ -145,8 +145,8 @@ def test_who_gets_a_confirmation(done):
     ]
     assert done.letter_only.values.tolist() == [["B", "Beta Ltd", NO_EMAIL]]
     assert done.describe() == (
-        "2 confirmation(s) of the calls from 2026-11-02 to 2026-11-06: 1 by email, "
-        "1 no email: letter only (B Beta Ltd); 1 customer(s) called but not reached: "
+        "2 confirmations of the calls from 2026-11-02 to 2026-11-06: 1 by email, "
+        "1 no email: letter only (B Beta Ltd); 1 customer called but not reached: "
         "no confirmation."
     )
 
@@ -289,7 +289,7 @@ def test_the_command_writes_the_files(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert code == 0
     assert "1 no email: letter only (B Beta Ltd)" in printed
-    assert f"Wrote 1 email draft(s) in {out / EML_FOLDER}" in printed
+    assert f"Wrote 1 email draft in {out / EML_FOLDER}" in printed
     message = email.message_from_bytes(
         (out / EML_FOLDER / "A.eml").read_bytes(), policy=email.policy.default
     )
@@ -327,7 +327,7 @@ def test_the_readme_commands_run_on_the_sample(tmp_path, monkeypatch, capsys):
 
     assert main(shlex.split(follow)[1:]) == 0
     printed = capsys.readouterr().out
-    assert "confirmation(s) of the calls from 2026-10-26 to 2026-10-30" in printed
+    assert "confirmations of the calls from 2026-10-26 to 2026-10-30" in printed
     page = (tmp_path / "follow_ups" / "follow_ups.html").read_text(encoding="utf-8")
     assert "How to pay: ACH to account 12345678" in page
     assert main(shlex.split(sheets)[1:]) == 0

@@ -80,3 +80,16 @@ def markup_text(text: str) -> str:
     'Acme Corp\\tok'
     """
     return MARKUP_CONTROL.sub("", text)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and the noun in the right number.
+
+    Examples
+    --------
+    >>> plural(1, "account"), plural(2, "account"), plural(0, "row")
+    ('1 account', '2 accounts', '0 rows')
+    >>> plural(0, "was set aside", "were set aside")
+    '0 were set aside'
+    """
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"

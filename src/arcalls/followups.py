@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._checks import check_columns
 from ._export import atomic_paths, check_outputs, neutralize_formulas
+from ._text import plural
 from .errors import InputError, OutputError
 from .schema import RIGHT_PARTY_OUTCOMES, dtype_of, round_money
 
@@ -153,9 +154,9 @@ class FollowUps:
         """One line: confirmations, by email and by letter only, and the customers not reached."""
         emails = int((self.letters["letter_only"] == "").sum())
         text = (
-            f"{len(self.letters)} confirmation(s) of the calls from {self.since:%Y-%m-%d} to "
-            f"{self.as_of:%Y-%m-%d}: {emails} by email, {len(self.letters) - emails} "
-            f"{NO_EMAIL}"
+            f"{plural(len(self.letters), 'confirmation')} of the calls from "
+            f"{self.since:%Y-%m-%d} to {self.as_of:%Y-%m-%d}: {emails} by email, "
+            f"{len(self.letters) - emails} {NO_EMAIL}"
         )
         only = self.letter_only
         if len(only):
@@ -170,7 +171,8 @@ class FollowUps:
             )
         if len(self.not_confirmed):
             text += (
-                f"; {len(self.not_confirmed)} customer(s) called but not reached: no confirmation"
+                f"; {plural(len(self.not_confirmed), 'customer')} called but not reached: "
+                "no confirmation"
             )
         return text + "."
 

@@ -23,6 +23,7 @@ from ._common import (
     output_dir,
     resolve_as_of,
 )
+from ._terminal import plural
 
 NAME = "follow-ups"
 HELP = (
@@ -132,5 +133,5 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"Wrote {paths[1]} (printable letters, one customer a page)\n")
     drafts = len(paths) - 2
     if drafts:
-        out.write(f"Wrote {drafts} email draft(s) in {folder / EML_FOLDER}\n")
+        out.write(f"Wrote {plural(drafts, 'email draft')} in {folder / EML_FOLDER}\n")
     return 0

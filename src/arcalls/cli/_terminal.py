@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
+from .._text import plural  # noqa: F401 - the CLI's commands import it from here
+
 #: Narrower than this, wrapping makes text harder to read, not easier.
 MIN_WIDTH = 60
 
@@ -33,19 +35,6 @@ def _isatty(stream) -> bool:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``count`` and the noun in the right number.
-
-    Examples
-    --------
-    >>> plural(1, "account"), plural(2, "account"), plural(0, "row")
-    ('1 account', '2 accounts', '0 rows')
-    >>> plural(0, "was set aside", "were set aside")
-    '0 were set aside'
-    """
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def wrap_line(line: str, width: int | None) -> str:
