@@ -40,6 +40,11 @@ def hostile(tmp_path_factory):
     n = len(customers)
     customers["customer_name"] = [f"{HOSTILE[i % len(HOSTILE)]} {i}" for i in range(n)]
     customers["contact_name"] = [HOSTILE[(i + 3) % len(HOSTILE)] for i in range(n)]
+    # The two accounts heading the list (which every output shows) carry the markup.
+    heads = call_list(*sample, as_of=arcalls.SAMPLE_AS_OF, top=2).calls["customer_id"]
+    for k, customer_id in enumerate(heads):
+        at = customers["customer_id"] == customer_id
+        customers.loc[at, "customer_name"] = f"{HOSTILE[5 + k]} {k}"
     frames = {
         "invoices": sample.invoices.drop(columns=["customer_name"]),
         "payments": sample.payments,
@@ -214,7 +219,8 @@ def _list_named(names):
         sample.calls,
         customers,
         as_of="2026-10-31",
-        top=10,
+        # The whole list, so that every hostile name is on it.
+        top=None,
     )
 
 
