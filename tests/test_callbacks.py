@@ -410,3 +410,26 @@ def test_calls_logged_in_the_same_second_the_one_further_down_the_file_is_the_la
     second_asks = first_asks.iloc[::-1].reset_index(drop=True)
     week = listed(second_asks, "2026-12-08", cooldown_days=0)
     assert week.excluded["reason"].tolist() == ["callback asked for Thu 2026-12-10 14:00"]
+
+
+def test_a_call_log_with_a_callback_before_its_call_is_refused_naming_the_row(tmp_path):
+    """The log's own rows follow the Excel list's rule: a callback is not before its call;
+    a date alone means that day, so the call's own day is accepted."""
+    import arcalls
+
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "call_id,customer_id,called_at,outcome,callback_at\n"
+        "K1,C1,2026-11-02 10:00,callback,2026-11-02 09:00\n"
+        "K2,C1,2026-11-02 10:00,callback,2026-11-02\n"
+        "K3,C2,2026-11-02 10:00,contact,2026-11-05 14:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(arcalls.ArcallsError) as caught:
+        arcalls.load_calls(log)
+    message = str(caught.value)
+    assert "calls.csv, row 2, column 'callback_at': value '2026-11-02 09:00'" in message
+    assert "row 3" not in message and "row 4" not in message
+    with pytest.warns(arcalls.RowsSetAsideWarning):
+        kept = arcalls.load_calls(log, on_bad_rows="skip")
+    assert kept["call_id"].tolist() == ["K2", "K3"]

@@ -1110,6 +1110,20 @@ def _check_rows(
             "promise date before the call",
             _INTEGRITY_TAG,
         )
+    if table is CALLS and "callback_at" in frame:
+        # A date alone (midnight) means "that day": compared by day, as the Excel list does.
+        called = frame["called_at"]
+        back = frame["callback_at"]
+        day_only = back == back.dt.normalize()
+        early = back.notna() & ((back < called) & ~day_only | (back < called.dt.normalize()))
+        problems.add(
+            early,
+            header("callback_at"),
+            cells("callback_at"),
+            "callback before the call itself (called_at): enter when they asked to be called "
+            "back, e.g. 2026-11-05 14:00",
+            _INTEGRITY_TAG,
+        )
     if table is CALLS:
         _check_plan_rows(frame, header, cells, problems)
 
