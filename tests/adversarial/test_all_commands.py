@@ -7,10 +7,11 @@ exit 3 ("unexpected error") or print a traceback.
 
 A corpus file is one table. An invoice file is given alone; any other table joins the
 bundled sample cut to a few customers (its ids rarely match, so those runs also exercise
-the orphan checks). Commands run
-in-process through :func:`arcalls.cli.main`, so the whole corpus stays fast enough for
-every CI run. Two economies keep the code paths and cut the time: a file that ``check``
-finds clean is run once (strict and lenient read the same rows), and the bootstraps run
+the orphan checks). ``log-calls`` reads a filled-in workbook, not an export: its own
+corpus is ``log_calls_cases.py``. Commands run in-process through
+:func:`arcalls.cli.main`, so the whole corpus stays fast enough for every CI run. Two
+economies keep the code paths and cut the time: a file that ``check`` finds clean is
+run once (strict and lenient read the same rows), and the bootstraps run
 10 resamples instead of 200 (the band is computed the same way, from fewer draws).
 """
 
@@ -95,7 +96,21 @@ def _commands(out) -> dict[str, list[str]]:
         "call-list.html": ["call-list", "--out", str(out / "sheets.html")],
         "statements": ["statements", "--out", str(out / "statements")],
         "report": ["report", "--out", str(out / "report"), "--backtest-weeks", "2"],
+        "follow-ups": ["follow-ups", "--out", str(out / "follow_ups")],
     }
+
+
+def test_every_command_is_run_over_the_corpus(tmp_path):
+    """A command added later is added here too (``check`` runs first on every file;
+    ``log-calls`` has its own corpus)."""
+    import argparse
+
+    from arcalls.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    run_here = {argv[0] for argv in _commands(tmp_path).values()}
+    assert run_here | {"check", "log-calls"} == set(sub.choices)
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str]:
