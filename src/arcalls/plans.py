@@ -72,7 +72,7 @@ from .promises import (
     _datetimes,
     _days,
     _Running,
-    _wilson,
+    _status_rates,
 )
 from .schema import dtype_of, round_money
 
@@ -911,26 +911,19 @@ def instalment_rates(
     check_columns(instalments, ["status", "amount", "received", *keys], what="instalments")
     status = instalments["status"].astype("string")
     resolved = status.isin(list(RESOLVED_INSTALMENT_STATUSES)).to_numpy(bool)
-    parts = pd.DataFrame(
-        {s: status.eq(s).fillna(False).to_numpy(bool).astype(np.int64) for s in INSTALMENT_STATUSES}
-        | {
+    table = _status_rates(
+        instalments,
+        keys,
+        INSTALMENT_STATUSES,
+        total="instalments",
+        sums={
             "due": np.where(resolved, instalments["amount"], 0.0),
             "received": np.where(resolved, instalments["received"], 0.0),
         },
-        index=instalments.index,
+        confidence=confidence,
     )
-    if keys:
-        parts = pd.concat([instalments[keys], parts], axis=1)
-        table = parts.groupby(keys, observed=True, sort=True, dropna=False).sum().reset_index()
-    else:
-        table = parts.sum().to_frame().T
     counts = list(INSTALMENT_STATUSES)
-    table[counts] = table[counts].astype("int64")
-    table.insert(len(keys), "instalments", table[counts].sum(axis=1))
-    table["resolved"] = table["kept"] + table["partial"] + table["broken"]
-    failed = table["partial"] + table["broken"]
-    rate, low, high = _wilson(failed.to_numpy(), table["resolved"].to_numpy(), confidence)
-    table = table.assign(broken_rate=rate, kept_rate=1.0 - rate, ci_low=low, ci_high=high)
+    table = table.assign(kept_rate=1.0 - table["broken_rate"])
     for col in ("due", "received"):
         table[col] = round_money(table[col].astype("float64"))
     return table[

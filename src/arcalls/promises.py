@@ -395,29 +395,21 @@ def broken_promise_rate(
         frame = frame[frame["counted"].astype(bool)]
     status = frame["status"].astype("string")
     resolved = status.isin(list(RESOLVED_STATUSES)).to_numpy()
-    parts = pd.DataFrame(
-        {s: status.eq(s).fillna(False).to_numpy(bool).astype(np.int64) for s in PROMISE_STATUSES}
-        | {
+    table = _status_rates(
+        frame,
+        keys,
+        PROMISE_STATUSES,
+        total="promises",
+        sums={
             "promised": np.where(resolved, frame["promised_amount"], 0.0),
             "received": np.where(resolved, frame["received"], 0.0),
             "pending_promised": np.where(
                 status.eq("pending").fillna(False).to_numpy(bool), frame["promised_amount"], 0.0
             ),
         },
-        index=frame.index,
+        confidence=confidence,
     )
-    if keys:
-        parts = pd.concat([frame[keys], parts], axis=1)
-        table = parts.groupby(keys, observed=True, sort=True, dropna=False).sum().reset_index()
-    else:
-        table = parts.sum().to_frame().T
     counts = list(PROMISE_STATUSES)
-    table[counts] = table[counts].astype("int64")
-    table.insert(len(keys), "promises", table[counts].sum(axis=1))
-    table["resolved"] = table["kept"] + table["partial"] + table["broken"]
-    failed = table["partial"] + table["broken"]
-    rate, low, high = _wilson(failed.to_numpy(), table["resolved"].to_numpy(), confidence)
-    table = table.assign(broken_rate=rate, ci_low=low, ci_high=high)
     for col in ("promised", "received", "pending_promised"):
         table[col] = np.round(table[col].astype("float64"), 2)
     return table[
@@ -434,6 +426,38 @@ def broken_promise_rate(
             "pending_promised",
         ]
     ]
+
+
+def _status_rates(
+    frame: pd.DataFrame,
+    keys: list[str],
+    statuses,
+    *,
+    total: str,
+    sums: dict[str, np.ndarray],
+    confidence: float,
+) -> pd.DataFrame:
+    """Per group of ``keys`` (one row without keys): how many rows have each of
+    ``statuses`` (int64), their ``total``, the ``sums``, ``resolved`` (kept + partial +
+    broken) and the Wilson ``broken_rate`` with ``ci_low``/``ci_high``. Shared by the
+    promises' and the plan instalments' rates."""
+    status = frame["status"].astype("string")
+    parts = pd.DataFrame(
+        {s: status.eq(s).fillna(False).to_numpy(bool).astype(np.int64) for s in statuses} | sums,
+        index=frame.index,
+    )
+    if keys:
+        parts = pd.concat([frame[keys], parts], axis=1)
+        table = parts.groupby(keys, observed=True, sort=True, dropna=False).sum().reset_index()
+    else:
+        table = parts.sum().to_frame().T
+    counts = list(statuses)
+    table[counts] = table[counts].astype("int64")
+    table.insert(len(keys), total, table[counts].sum(axis=1))
+    table["resolved"] = table["kept"] + table["partial"] + table["broken"]
+    failed = table["partial"] + table["broken"]
+    rate, low, high = _wilson(failed.to_numpy(), table["resolved"].to_numpy(), confidence)
+    return table.assign(broken_rate=rate, ci_low=low, ci_high=high)
 
 
 def outcome_funnel(calls: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
