@@ -13,6 +13,8 @@ import re
 import sys
 from collections.abc import Iterator
 
+import pandas as pd
+
 # ESC sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (up to BEL or ESC \),
 # and two-character escapes; an ESC at the very end alone.
 _ESCAPE_SEQUENCE = re.compile(
@@ -80,6 +82,21 @@ def markup_text(text: str) -> str:
     'Acme Corp\\tok'
     """
     return MARKUP_CONTROL.sub("", text)
+
+
+def markup_cells(values: pd.Series) -> pd.Series:
+    """HTML-escaped text of each value ('' for missing), without the control characters
+    of :data:`MARKUP_CONTROL`; vectorised (the call sheets' and the letters' cells)."""
+    text = values.astype("string").fillna("").str.replace(MARKUP_CONTROL, "", regex=True)
+    for raw, safe in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
+        text = text.str.replace(raw, safe, regex=False)
+    return text.astype(str)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

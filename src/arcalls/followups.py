@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._checks import check_columns
 from ._export import atomic_paths, check_outputs, neutralize_formulas
-from ._text import plural
+from ._text import markup_cells, plural
 from .errors import InputError, OutputError
 from .schema import RIGHT_PARTY_OUTCOMES, dtype_of, round_money
 
@@ -670,19 +670,6 @@ p { margin: .5em 0; white-space: pre-line; }
 """
 
 
-def _escape(values: pd.Series) -> pd.Series:
-    text = values.astype("string").fillna("").str.replace(_CONTROL, "", regex=True)
-    for raw, safe in (
-        ("&", "&amp;"),
-        ("<", "&lt;"),
-        (">", "&gt;"),
-        ('"', "&quot;"),
-        ("'", "&#x27;"),
-    ):
-        text = text.str.replace(raw, safe, regex=False)
-    return text.astype(str)
-
-
 def _html(result: FollowUps) -> str:
     """One ``<section class="letter">`` per customer, each on its own printed page."""
     letters = result.letters
@@ -697,11 +684,11 @@ def _html(result: FollowUps) -> str:
             + '</h1><p class="meta">'
             + date
             + "<br>"
-            + _escape(letters["customer_name"])
+            + markup_cells(letters["customer_name"])
             + " ("
-            + _escape(letters["customer_id"])
+            + markup_cells(letters["customer_id"])
             + ")</p><p>"
-            + _escape(letters["body"]).str.replace("\n\n", "</p><p>", regex=False)
+            + markup_cells(letters["body"]).str.replace("\n\n", "</p><p>", regex=False)
             + "</p></section>"
         )
         body = "\n".join(page.tolist())

@@ -64,7 +64,7 @@ import pandas as pd
 from ._excel import EntryColumn, read_properties
 from ._export import atomic_path, locking, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
-from ._text import MARKUP_CONTROL, markup_text
+from ._text import markup_cells, markup_text
 from .calllist import CALL_COLUMNS, EXCEL_HEADERS, CallList, excel_header
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
@@ -1031,37 +1031,37 @@ def _html(sheets: CallSheets) -> str:
             '<section class="sheet"><h1>#'
             + acc["rank"].astype(str)
             + " "
-            + _esc(acc["customer_name"])
+            + markup_cells(acc["customer_name"])
             + " <small>("
-            + _esc(ids)
+            + markup_cells(ids)
             + ")</small></h1>"
             + '<p class="action"><b>Action:</b> '
-            + _esc(acc["action"])
+            + markup_cells(acc["action"])
             + " &middot; "
-            + _esc(acc["action_reason"])
+            + markup_cells(acc["action_reason"])
             + "</p>"
             + '<p class="meta">Contact: '
-            + _esc(acc["contact_name"])
+            + markup_cells(acc["contact_name"])
             + " &middot; Phone: "
-            + _esc(acc["phone"])
+            + markup_cells(acc["phone"])
             + " &middot; Best time: "
-            + _esc(acc["best_time_to_call"])
-            + ("<br>" + _esc(acc["payments_line"])).where(acc["payments_line"].notna(), "")
+            + markup_cells(acc["best_time_to_call"])
+            + ("<br>" + markup_cells(acc["payments_line"])).where(acc["payments_line"].notna(), "")
             + "<br>Overdue: "
             + _money_text(acc["overdue_balance"])
             + " &middot; Open: "
             + _money_text(acc["open_balance"])
             + " &middot; Terms: "
-            + _esc(acc["terms"])
+            + markup_cells(acc["terms"])
             + _html_plan(acc)
             + '</p><p class="say"><b>Say:</b> '
-            + _esc(acc["opening_line"])
+            + markup_cells(acc["opening_line"])
             + '</p><p class="voicemail"><b>Voicemail:</b> '
-            + _esc(acc["voicemail_script"])
+            + markup_cells(acc["voicemail_script"])
             + '</p><p class="third"><b>Third party:</b> '
-            + _esc(acc["third_party_line"])
+            + markup_cells(acc["third_party_line"])
             + "<br>"
-            + _esc(acc["third_party_script"])
+            + markup_cells(acc["third_party_script"])
             + "</p>"
         )
         for key, title in titles.items():
@@ -1087,9 +1087,9 @@ def _html_plan(acc: pd.DataFrame) -> pd.Series:
     offer = acc["plan_offer"]
     return (
         pd.Series(np.where(plan.notna(), "<br>Payment plan: ", ""), index=acc.index)
-        + _esc(plan).where(plan.notna(), "")
+        + markup_cells(plan).where(plan.notna(), "")
         + pd.Series(np.where(offer.notna(), "<br>", ""), index=acc.index)
-        + _esc(offer).where(offer.notna(), "")
+        + markup_cells(offer).where(offer.notna(), "")
     )
 
 
@@ -1097,20 +1097,6 @@ def _html_escape(text: str) -> str:
     import html
 
     return html.escape(markup_text(text), quote=True)
-
-
-def _esc(values: pd.Series) -> pd.Series:
-    """HTML-escaped text of each value ('' for missing), vectorised."""
-    text = values.astype("string").fillna("").str.replace(MARKUP_CONTROL, "", regex=True)
-    for raw, safe in (
-        ("&", "&amp;"),
-        ("<", "&lt;"),
-        (">", "&gt;"),
-        ('"', "&quot;"),
-        ("'", "&#x27;"),
-    ):
-        text = text.str.replace(raw, safe, regex=False)
-    return text.astype(str)
 
 
 def _html_table(table: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
@@ -1132,7 +1118,7 @@ def _html_table(table: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
             text = s.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d").fillna("")
             numeric.append(False)
         else:
-            text = _esc(s)
+            text = markup_cells(s)
             numeric.append(False)
         cls = ' class="num"' if numeric[-1] else ""
         cells.append(f"<td{cls}>" + text.astype(str) + "</td>")
