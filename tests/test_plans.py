@@ -15,6 +15,7 @@ from arcalls.plans import (
     INSTALMENT_STATUSES,
     PLAN_STATUSES,
     instalment_rates,
+    latest_plans,
     plan_instalments,
     plan_schedule,
     plan_status,
@@ -801,3 +802,29 @@ def test_a_list_written_before_plans_still_reads(tmp_path, sample_workbook):
     calls = arcalls.read_filled_list(path, now=NOW)
     assert calls["outcome"].tolist() == ["voicemail"]
     assert calls["plan_amount"].isna().all()
+
+
+def test_latest_plans_keeps_the_latest_plans_own_row():
+    """P's 6,000 plan (k1) is superseded on Nov 10 by a 300 plan (k2), paid in full on
+    Nov 12: the latest is k2, completed, with no next instalment (k1's next 2,000 due
+    Dec 5 is not carried over into it)."""
+    calls = _calls(
+        [
+            THREE_MONTHLY,
+            _plan_call(
+                call_id="k2",
+                called_at="2026-11-10 10:00",
+                plan_amount=300.0,
+                plan_instalments=1,
+                plan_first_date="2026-11-12",
+                plan_frequency="monthly",
+            ),
+        ]
+    )
+    pays = _payments([("P1", "2026-11-05", 2000.0), ("P1", "2026-11-12", 300.0)])
+    status = plan_status(calls, pays, _invoices(), as_of="2026-11-20")
+    assert status.set_index("plan_id").loc["k1", "next_due_amount"] == 2000.0
+    latest = latest_plans(status)
+    assert latest["plan_id"].tolist() == ["k2"]
+    assert latest["status"].tolist() == ["completed"]
+    assert latest["next_due_amount"].isna().all() and latest["next_due_date"].isna().all()

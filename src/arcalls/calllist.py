@@ -1310,11 +1310,11 @@ def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
     }
     if calls is None or not (calls["outcome"] == "plan").any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    from .plans import plan_status
+    from .plans import latest_plans, plan_status
 
-    plans = plan_status(calls, payments, invoices, as_of=as_of)
-    latest = plans.sort_values(["customer_id", "called_at", "plan_id"], kind="mergesort")
-    latest = latest.groupby("customer_id", sort=True, observed=True).last().reset_index()
+    # The latest plan's own row: a column it leaves empty is not filled from an older plan.
+    latest = latest_plans(plan_status(calls, payments, invoices, as_of=as_of))
+    latest = latest.reset_index(drop=True)
     prefix = "$" if currency is None else f"{currency} "
     due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
     next_amount = prefix + pd.Series(_money_text(latest["next_due_amount"])).str.lstrip("$")

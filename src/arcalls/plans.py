@@ -708,6 +708,13 @@ def plan_instalments(
     return out.take(order).reset_index(drop=True)
 
 
+def latest_plans(status: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's latest plan of :func:`plan_status`: its whole row, the last by call
+    time, then plan id (what the call list and the call sheets act on)."""
+    ordered = status.sort_values(["customer_id", "called_at", "plan_id"], kind="mergesort")
+    return ordered.groupby("customer_id", observed=True, sort=False).tail(1)
+
+
 def plan_status(
     calls: pd.DataFrame,
     payments: pd.DataFrame | None,

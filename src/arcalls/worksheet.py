@@ -678,7 +678,7 @@ def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
 
 def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict[str, pd.Series]:
     """The sheet's plan lines: the account's latest plan, and the plan to offer."""
-    from .plans import plan_schedule, plan_status, propose_payment_plan
+    from .plans import latest_plans, plan_schedule, plan_status, propose_payment_plan
 
     ids = accounts["customer_id"]
     prefix = "$" if currency is None else f"{currency} "
@@ -692,10 +692,7 @@ def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict
     known = _known_calls(calls, as_of=as_of)
     if len(known) and (known["outcome"] == "plan").any():
         plans = plan_status(known, payments, invoices, as_of=as_of)
-        plans = plans[plans["customer_id"].isin(ids)].sort_values(
-            ["customer_id", "called_at", "plan_id"], kind="mergesort"
-        )
-        latest = plans.groupby("customer_id", observed=True, sort=False).tail(1)
+        latest = latest_plans(plans[plans["customer_id"].isin(ids)])
         rows = plan_schedule(known[(known["outcome"] == "plan").to_numpy(dtype=bool)])
         rows = rows[rows["plan_id"].isin(latest["plan_id"])]
         pairs = rows.assign(
