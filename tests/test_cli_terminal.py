@@ -124,9 +124,11 @@ def test_recovery_and_statements_write_under_report_like_promises(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     assert main(["recovery"]) == 0
     assert main(["statements"]) == 0
+    assert main(["follow-ups"]) == 0
     capsys.readouterr()
     assert (tmp_path / "report" / "recovery" / "recovery_curve.csv").is_file()
     assert (tmp_path / "report" / "statements" / "statements.html").is_file()
+    assert (tmp_path / "report" / "follow-ups" / "follow_ups.html").is_file()
     assert not list(tmp_path.glob("*.csv"))
 
 

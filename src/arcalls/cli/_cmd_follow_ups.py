@@ -31,6 +31,10 @@ HELP = (
     "printable letters, a mail-merge CSV): what was agreed, what is owed, how to pay"
 )
 
+#: Where the confirmations go without --out (as every command's folder of outputs:
+#: under report/).
+DEFAULT_OUT = "report/follow-ups"
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the command's options to its parser."""
@@ -47,10 +51,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("."),
+        default=Path(DEFAULT_OUT),
         metavar="DIR",
         help="folder for follow_ups.csv, follow_ups.html and follow_ups_eml/ "
-        "(created if missing; default: the current folder)",
+        f"(created if missing; default {DEFAULT_OUT})",
     )
     parser.add_argument(
         "--late-charges",
