@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, SchemaError
@@ -111,3 +112,19 @@ def format_amount(value: float, currency: str | None = None, *, decimals: int = 
     text = f"{abs(value):,.{decimals}f}"
     sign = "-" if value < 0 and text.strip("0.,") else ""
     return f"{sign}${text}" if currency is None else f"{currency} {sign}{text}"
+
+
+def format_amounts(values: pd.Series, currency: str | None = None) -> pd.Series:
+    """:func:`format_amount` of each value (two decimals), vectorised; '' where missing.
+
+    Examples
+    --------
+    >>> format_amounts(pd.Series([-1234.5, 0.001, None]), "EUR").tolist()
+    ['EUR -1,234.50', 'EUR 0.00', '']
+    """
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    plain = pd.Series(np.char.mod("%.2f", np.abs(np.nan_to_num(v))), index=values.index)
+    plain = plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
+    sign = np.where((v < 0) & (plain != "0.00"), "-", "")
+    text = (sign + "$" + plain) if currency is None else (currency + " " + sign + plain)
+    return pd.Series(text, index=values.index).where(~np.isnan(v), "")

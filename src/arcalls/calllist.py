@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from ._calls import NO_EVIDENCE
-from ._checks import check_one_currency, format_amount
+from ._checks import check_one_currency, format_amount, format_amounts
 from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
@@ -1315,9 +1315,8 @@ def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
     # The latest plan's own row: a column it leaves empty is not filled from an older plan.
     latest = latest_plans(plan_status(calls, payments, invoices, as_of=as_of))
     latest = latest.reset_index(drop=True)
-    prefix = "$" if currency is None else f"{currency} "
     due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
-    next_amount = prefix + pd.Series(_money_text(latest["next_due_amount"])).str.lstrip("$")
+    next_amount = format_amounts(latest["next_due_amount"], currency)
     status = latest["status"].astype("string")
     call = np.select(
         [(status == "missed_instalment").to_numpy(bool), (status == "defaulted").to_numpy(bool)],
@@ -1328,8 +1327,7 @@ def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
             + due.to_numpy(dtype=object)
             + "): call first; ",
             "payment plan defaulted ("
-            + prefix
-            + pd.Series(_money_text(latest["remaining"])).str.lstrip("$").to_numpy(dtype=object)
+            + format_amounts(latest["remaining"], currency).to_numpy(dtype=object)
             + " left of it): call first; ",
         ],
         default="",

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_columns
+from ._checks import check_columns, format_amounts
 from ._export import atomic_paths, check_outputs, neutralize_formulas
 from ._text import markup_cells, plural
 from .errors import InputError, OutputError
@@ -370,16 +370,6 @@ def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     return pd.Series(pd.NA if dtype == "string" else np.nan, index=range(len(frame)), dtype=dtype)
 
 
-def _money(values: pd.Series, currency: str | None) -> pd.Series:
-    """Amounts as the outputs show them ($1,234.56 or USD 1,234.56), vectorised."""
-    v = values.to_numpy(dtype="float64")
-    plain = pd.Series(np.char.mod("%.2f", np.abs(np.nan_to_num(v))), index=values.index)
-    plain = plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
-    sign = np.where((v < 0) & (plain != "0.00"), "-", "")
-    text = (sign + "$" + plain) if currency is None else (currency + " " + sign + plain)
-    return pd.Series(text, index=values.index).where(~np.isnan(v), "")
-
-
 def _long_date(dates: pd.Series) -> pd.Series:
     """'Monday, November 2, 2026'."""
     d = pd.to_datetime(dates)
@@ -457,7 +447,7 @@ def _letters(
     )
     promise_text = (
         "You agreed to pay "
-        + _money(promise_amount, cur).where(promise_amount.notna(), "the overdue balance")
+        + format_amounts(promise_amount, cur).where(promise_amount.notna(), "the overdue balance")
         + " by "
         + _long_date(promise_date)
         + "."
@@ -484,13 +474,13 @@ def _letters(
     schedule = _schedule_block(confirmed, ids, cur, join=_join_per_group)
 
     invoices_text = _items_text(items, ids, cur, as_of=as_of, join=_join_per_group)
-    total_text = "Total due on " + f"{as_of:%Y-%m-%d}: " + _money(total_due, cur)
+    total_text = "Total due on " + f"{as_of:%Y-%m-%d}: " + format_amounts(total_due, cur)
     if with_charges:
         late_text = pd.Series(
             np.where(
                 charges.to_numpy() > 0,
                 "Late charges that may apply under our terms: "
-                + _money(charges, cur)
+                + format_amounts(charges, cur)
                 + " (not included in the total due).",
                 "",
             ),
@@ -598,7 +588,7 @@ def _schedule_block(confirmed: pd.DataFrame, ids: pd.Series, currency, *, join) 
         line="- instalment "
         + rows["instalment"].astype(str)
         + ": "
-        + _money(rows["amount"], currency)
+        + format_amounts(rows["amount"], currency)
         + " by "
         + _long_date(rows["due_date"]),
         customer_id=rows["plan_id"],
@@ -609,7 +599,7 @@ def _schedule_block(confirmed: pd.DataFrame, ids: pd.Series, currency, *, join) 
         "The plan: "
         + totals["size"].astype(str)
         + " instalments, "
-        + _money(round_money(totals["sum"]), currency)
+        + format_amounts(round_money(totals["sum"]), currency)
         + " in all:\n"
     )
     text = (head + per_plan.reindex(totals.index)).astype("string")
@@ -637,7 +627,7 @@ def _items_text(items, ids, currency, *, as_of, join) -> pd.Series:
         + ", due "
         + shown["due_date"].dt.strftime("%Y-%m-%d")
         + ": "
-        + _money(shown["open_amount"], currency)
+        + format_amounts(shown["open_amount"], currency)
         + " open"
         + np.where(late, " (" + shown["days_past_due"].astype(str) + " days past due)", "")
         + np.where(shown["disputed"].to_numpy(dtype=bool), " (disputed)", "")

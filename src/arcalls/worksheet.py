@@ -61,6 +61,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import format_amounts
 from ._excel import EntryColumn, read_properties
 from ._export import atomic_path, locking, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
@@ -681,10 +682,9 @@ def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict
     from .plans import latest_plans, plan_schedule, plan_status, propose_payment_plan
 
     ids = accounts["customer_id"]
-    prefix = "$" if currency is None else f"{currency} "
 
     def money(values: pd.Series) -> pd.Series:
-        return prefix + _money_text(values.astype("float64")).str.lstrip("$")
+        return format_amounts(values.astype("float64"), currency)
 
     offers = propose_payment_plan(invoices, payments, as_of=as_of)
     offer = ("Plan to offer: " + offers["offer"]).set_axis(offers["customer_id"].to_numpy())
