@@ -79,5 +79,5 @@ def test_a_peer_makes_the_same_weekly_list(script, history, arcalls_list, tmp_pa
     assert dnc and _do_not_call(excluded) == dnc
     # The models differ (the peer's is a handful of features): reported, loosely checked.
     top = set(arcalls_list[0]["customer_id"].head(20)) & set(listed["customer_id"].head(20))
-    print(f"{script}: top-20 overlap with arcalls {len(top)}/20")
+    sys.stdout.write(f"{script}: top-20 overlap with arcalls {len(top)}/20\n")
     assert len(top) > 0
