@@ -15,7 +15,10 @@ customers; ``benchmarks/generate.py``) is generated once and cached under
    (monotone: the peak so far, as ``getrusage`` reports it);
 2. the whole weekly ``arcalls call-list FOLDER --out FILE`` as a user runs it (its own
    peak RSS, from ``wait4``);
-3. the floor: a bare ``pyarrow.csv.read_csv`` of the same four files.
+3. the floor: a bare ``pyarrow.csv.read_csv`` of the same four files;
+4. the peers (``benchmarks/peers/``): the same weekly list as a plain-pandas and a
+   polars script an analyst would write, each in its own process on the same folder and
+   as-of date, timed and measured as the weekly run (skipped with ``--no-peers``).
 
 Each child runs ``--repeat`` times (3 by default) and the table keeps each stage's
 fastest time, the others carrying the machine's noise, and the largest peak RSS. It
@@ -57,6 +60,8 @@ STAGES = (
 #: The separate-process rows of the table.
 WEEKLY = "weekly call-list (process)"
 FLOOR = "floor: pyarrow read_csv"
+#: The peer rows (benchmarks/peers/): table label -> script.
+PEERS = {"peer: plain pandas": "pandas_weekly.py", "peer: polars": "polars_weekly.py"}
 KINDS = ("invoices", "payments", "calls", "customers")
 
 
@@ -234,6 +239,19 @@ def measure(n_invoices: int, args) -> dict:
                 seconds, peak, _ = _run_child(command)
                 weeks.append({"seconds": seconds, "rss_mb": peak})
             result["weekly"] = _best_of(weeks)
+        if not args.no_peers:
+            result["peers"] = {}
+            for name, script in PEERS.items():
+                print(f"[{label}] {name}, x{args.repeat} ...", flush=True)
+                command = [sys.executable, str(HERE / "peers" / script), str(folder)]
+                command += ["--out", str(Path(tmp) / f"peer-{script}.csv")]
+                if "as_of" in result:  # the as-of date of the stages, else the peer's own
+                    command += ["--as-of", result["as_of"]]
+                peer = []
+                for _ in range(args.repeat):
+                    seconds, peak, _ = _run_child(command)
+                    peer.append({"seconds": seconds, "rss_mb": peak})
+                result["peers"][name] = _best_of(peer)
         print(f"[{label}] floor: pyarrow read_csv, x{args.repeat} ...", flush=True)
         floors = []
         for _ in range(args.repeat):
@@ -264,6 +282,7 @@ def table(results: list[dict]) -> str:
     names = [s for s in STAGES if any(s in r.get("stages", {}) for r in results)]
     if any("weekly" in r for r in results):
         names.append(WEEKLY)
+    names += [p for p in PEERS if any(p in r.get("peers", {}) for r in results)]
     names.append(FLOOR)
 
     def cell(r: dict, name: str) -> dict | None:
@@ -271,6 +290,8 @@ def table(results: list[dict]) -> str:
             return r.get("weekly")
         if name == FLOOR:
             return r.get("floor")
+        if name in PEERS:
+            return r.get("peers", {}).get(name)
         return r.get("stages", {}).get(name)
 
     header = ["stage"]
@@ -303,6 +324,10 @@ def table(results: list[dict]) -> str:
                 f"; weekly run / floor = {ratio:.1f}x "
                 f"({by_process:.1f}x against the floor's whole process)"
             )
+        for name, peer in r.get("peers", {}).items():
+            if "weekly" in r and peer["seconds"] > 0:
+                note += f"; arcalls / {name.removeprefix('peer: ')} = "
+                note += f"{r['weekly']['seconds'] / peer['seconds']:.2f}x"
         notes.append(note)
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
 
@@ -323,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         "choose from: " + ", ".join(STAGES),
     )
     parser.add_argument("--no-weekly", action="store_true", help="skip the weekly process run")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peer scripts' rows")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="history folder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(

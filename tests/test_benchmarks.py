@@ -50,9 +50,12 @@ def test_a_small_run_prints_every_stage(tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    for name in (*run.STAGES, run.WEEKLY, run.FLOOR):
+    for name in (*run.STAGES, run.WEEKLY, *run.PEERS, run.FLOOR):
         assert f"| {name} |" in done.stdout
     assert "weekly run / floor" in done.stdout
+    # The ratios arcalls / peer, one per peer row.
+    assert "arcalls / plain pandas = " in done.stdout
+    assert "arcalls / polars = " in done.stdout
 
 
 def test_the_primitives_yardstick_prints_every_primitive():
