@@ -236,8 +236,9 @@ def measure(n_invoices: int, args) -> dict:
             command += ["--out", str(Path(tmp) / "weekly.csv")]
             weeks = []
             for _ in range(args.repeat):
+                before = _children_cpu()
                 seconds, peak, _ = _run_child(command)
-                weeks.append({"seconds": seconds, "rss_mb": peak})
+                weeks.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
             result["weekly"] = _best_of(weeks)
         if not args.no_peers:
             result["peers"] = {}
@@ -249,8 +250,10 @@ def measure(n_invoices: int, args) -> dict:
                     command += ["--as-of", result["as_of"]]
                 peer = []
                 for _ in range(args.repeat):
+                    before = _children_cpu()
                     seconds, peak, _ = _run_child(command)
-                    peer.append({"seconds": seconds, "rss_mb": peak})
+                    cpu = _children_cpu() - before
+                    peer.append({"seconds": seconds, "rss_mb": peak, "cpu": cpu})
                 result["peers"][name] = _best_of(peer)
         print(f"[{label}] floor: pyarrow read_csv, x{args.repeat} ...", flush=True)
         floors = []
@@ -261,6 +264,13 @@ def measure(n_invoices: int, args) -> dict:
         result["floor"] = _best_of(floors)
         result.setdefault("rows", floor["rows"])
     return result
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the waited-for children so far (a shared machine's
+    wall time counts the other processes' turns too)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _last_json(out: str) -> dict:
@@ -274,6 +284,8 @@ def _best_of(runs: list[dict]) -> dict:
     best["rss_mb"] = max(r["rss_mb"] for r in runs)
     if "wall" in best:
         best["wall"] = min(r["wall"] for r in runs)
+    if "cpu" in best:
+        best["cpu"] = min(r["cpu"] for r in runs)
     return best
 
 
@@ -328,6 +340,8 @@ def table(results: list[dict]) -> str:
             if "weekly" in r and peer["seconds"] > 0:
                 note += f"; arcalls / {name.removeprefix('peer: ')} = "
                 note += f"{r['weekly']['seconds'] / peer['seconds']:.2f}x"
+                if peer.get("cpu") and r["weekly"].get("cpu"):
+                    note += f" (CPU {r['weekly']['cpu'] / peer['cpu']:.2f}x)"
         notes.append(note)
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
 

@@ -36,26 +36,34 @@ FEATURES = [
 ]
 
 
+def _scan(path: Path, dates: list[str], **types) -> pl.LazyFrame:
+    """A CSV with its date columns parsed as ``YYYY-MM-DD`` (an empty one stays null)."""
+    frame = pl.scan_csv(path, schema_overrides={**dict.fromkeys(dates, pl.String), **types})
+    return frame.with_columns(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d") for c in dates)
+
+
 def scan(folder: Path):
-    inv = pl.scan_csv(folder / "invoices.csv", try_parse_dates=True).with_columns(
-        pl.col("disputed").fill_null(False).cast(pl.Boolean),
-        pl.col("written_off_date").cast(pl.Date),
-    )
-    pay = pl.scan_csv(folder / "payments.csv", try_parse_dates=True).join(
+    inv = _scan(
+        folder / "invoices.csv",
+        ["invoice_date", "due_date", "written_off_date"],
+        disputed=pl.Boolean,
+        amount=pl.Float64,
+    ).with_columns(pl.col("disputed").fill_null(False))
+    pay = _scan(folder / "payments.csv", ["payment_date"], amount=pl.Float64).join(
         inv.select("invoice_id", "customer_id"), on="invoice_id", how="left"
     )
-    calls = pl.scan_csv(folder / "calls.csv", try_parse_dates=True).select(
+    calls = _scan(
+        folder / "calls.csv", ["promise_date"], called_at=pl.String, promise_amount=pl.Float64
+    ).select(
         "customer_id",
-        pl.col("called_at").cast(pl.Datetime("us")),
-        pl.col("called_at").cast(pl.Date).alias("day"),
+        pl.col("called_at").str.slice(0, 10).str.to_date("%Y-%m-%d").alias("day"),
         "outcome",
-        pl.col("promise_date").cast(pl.Date),
-        pl.col("promise_amount").cast(pl.Float64),
+        "promise_date",
+        "promise_amount",
     )
-    cust = pl.scan_csv(folder / "customers.csv", try_parse_dates=True).select(
-        "customer_id",
-        pl.col("do_not_call").fill_null(False).cast(pl.Boolean),
-        pl.col("placed_with_agency_date").cast(pl.Date),
+    cust = _scan(folder / "customers.csv", ["placed_with_agency_date"], do_not_call=pl.Boolean)
+    cust = cust.select(
+        "customer_id", pl.col("do_not_call").fill_null(False), "placed_with_agency_date"
     )
     return inv, pay, calls, cust.unique("customer_id", keep="last", maintain_order=True)
 
