@@ -25,11 +25,13 @@ Examples
 >>> import arcalls
 >>> from arcalls.partitioned import partition_by_customer, partitioned_call_list
 >>> s = arcalls.load_sample()
->>> book = partition_by_customer(*s, npartitions=3)
->>> book.npartitions
-3
->>> parted = partitioned_call_list(book, as_of="2025-06-30", top=10)
->>> whole = arcalls.call_list(*s, as_of="2025-06-30", top=10)
+>>> book = partition_by_customer(*s, npartitions=2)
+>>> book.npartitions, book.invoices.index.name
+(2, 'book_customer')
+>>> # A model fitted on 4 weeks keeps the example short; without one, both fit their own.
+>>> model = arcalls.fit_call_priority_model(*s, as_of="2025-06-30", weeks=4)
+>>> parted = partitioned_call_list(book, as_of="2025-06-30", top=10, model=model)
+>>> whole = arcalls.call_list(*s, as_of="2025-06-30", top=10, model=model)
 >>> parted.calls.equals(whole.calls), parted.excluded.equals(whole.excluded)
 (True, True)
 """
