@@ -158,3 +158,17 @@ def test_npartitions_is_checked(book):
     invoiced = tables.invoices["customer_id"].nunique()
     with pytest.raises(arcalls.InputError, match=f"from 1 to {invoiced} "):
         partition_by_customer(*tables, npartitions=invoiced + 1)
+
+
+def test_the_test_extra_installs_the_dask_extra():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    extras = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert extras["dask"] == ["dask[dataframe,distributed]>=2024.8"]
+    assert set(extras["dask"]) <= set(extras["test"])
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert not [d for d in dependencies if d.startswith(("dask", "distributed"))]
