@@ -172,3 +172,37 @@ def test_the_test_extra_installs_the_dask_extra():
     assert set(extras["dask"]) <= set(extras["test"])
     dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
     assert not [d for d in dependencies if d.startswith(("dask", "distributed"))]
+
+
+def test_customers_without_invoices_stay_whole(book):
+    tables, _ = book
+    calls = tables.calls
+    # One id sorts before every invoiced customer, one after: the first and last
+    # partitions hold them, and the divisions stretch to say so.
+    strays = calls.iloc[:4].assign(
+        call_id=["X1", "X2", "X3", "X4"], customer_id=["!first", "!first", "~last", "~last"]
+    )
+    calls = pd.concat([calls, strays], ignore_index=True).astype(calls.dtypes.to_dict())
+    parted = partition_by_customer(
+        tables.invoices, tables.payments, calls, tables.customers, npartitions=NPARTITIONS
+    )
+    assert parted.calls.divisions[0] == "!first" and parted.calls.divisions[-1] == "~last"
+    assert parted.invoices.divisions == parted.calls.divisions
+    parts = [p.compute() for p in parted.calls.to_delayed()]
+    assert list(parts[0].index).count("!first") == 2
+    assert list(parts[-1].index).count("~last") == 2
+    assert sum(len(p) for p in parts) == len(calls)
+
+
+def test_too_little_history_falls_back_as_in_process(book):
+    tables, _ = book
+    # Five weeks into the history no training week has a label yet.
+    as_of = (tables.invoices["invoice_date"].min() + pd.Timedelta(days=35)).normalize()
+    whole = arcalls.call_list(*tables, as_of=as_of)
+    assert whole.ranking_note.startswith("Ranked by largest overdue balance: Cannot train")
+    assert len(whole.calls) > 0
+    parted = partitioned_call_list(partition_by_customer(*tables, npartitions=2), as_of=as_of)
+    assert parted.ranking_note == whole.ranking_note
+    pd.testing.assert_frame_equal(parted.calls, whole.calls, check_exact=True)
+    pd.testing.assert_frame_equal(parted.excluded, whole.excluded, check_exact=True)
+    assert parted.describe() == whole.describe()

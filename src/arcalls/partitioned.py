@@ -131,9 +131,11 @@ def partition_by_customer(
     The invoices' customer ids, sorted, are cut into ``npartitions`` runs of about the
     same number of customers; those runs are the ``divisions`` of every table. A payment
     goes with the customer of its invoice; a payment of an invoice that is not in the
-    invoices goes to the first partition (in process it pays no customer's invoice
-    either). Within a partition, rows keep the order they had in the tables given (the
-    call list reads the order of calls logged in the same second).
+    invoices goes to the first partition, where the list refuses it as it does in
+    process (``IntegrityError``). Rows of customers with no invoice (in calls or
+    customers) go with the partition their id sorts into. Within a partition, rows keep
+    the order they had in the tables given (the call list reads the order of calls
+    logged in the same second).
 
     Parameters
     ----------
