@@ -140,9 +140,9 @@ def test_top_cuts_the_combined_list(book, client, lists):
     whole, _ = lists
     top = 10
     # A model given (fitted on fewer weeks) is used as it is, in both runs.
-    model = arcalls.fit_call_priority_model(*tables, as_of=as_of, weeks=8)
+    model = arcalls.fit_call_priority_model(*tables, as_of=as_of, weeks=4)
     parted = partitioned_call_list(
-        partition_by_customer(*tables, npartitions=3), as_of=as_of, top=top, model=model
+        partition_by_customer(*tables, npartitions=2), as_of=as_of, top=top, model=model
     )
     expected = arcalls.call_list(*tables, as_of=as_of, top=top, model=model)
     pd.testing.assert_frame_equal(parted.calls, expected.calls, check_exact=True)
