@@ -135,20 +135,25 @@ def test_listed_accounts_come_from_every_partition(book, lists):
     assert set(at.tolist()) == set(range(NPARTITIONS))
 
 
-def test_top_cuts_the_combined_list(book, client, lists):
+def test_top_and_the_other_options_pass_through(book, client, lists):
     tables, as_of = book
     whole, _ = lists
     top = 10
-    # A model given (fitted on fewer weeks) is used as it is, in both runs.
+    # A model given (fitted on fewer weeks) is used as it is, in both runs; consumer
+    # rules and a longer cool-down change who may be called, in both alike.
     model = arcalls.fit_call_priority_model(*tables, as_of=as_of, weeks=4)
-    parted = partitioned_call_list(
-        partition_by_customer(*tables, npartitions=2), as_of=as_of, top=top, model=model
-    )
-    expected = arcalls.call_list(*tables, as_of=as_of, top=top, model=model)
+    options = {"as_of": as_of, "top": top, "model": model, "consumer": True, "cooldown_days": 5}
+    parted = partitioned_call_list(partition_by_customer(*tables, npartitions=2), **options)
+    expected = arcalls.call_list(*tables, **options)
     pd.testing.assert_frame_equal(parted.calls, expected.calls, check_exact=True)
+    pd.testing.assert_frame_equal(parted.excluded, expected.excluded, check_exact=True)
     pd.testing.assert_series_equal(parted.overdue_totals, expected.overdue_totals, check_exact=True)
+    assert parted.describe() == expected.describe()
     assert parted.overdue_totals["beyond_top"] > 0
-    assert parted.callable_accounts == whole.callable_accounts > top
+    assert parted.callable_accounts == expected.callable_accounts > top
+    # The options did change the list.
+    assert expected.callable_accounts < whole.callable_accounts
+    assert len(expected.excluded) > len(whole.excluded)
 
 
 def test_npartitions_is_checked(book):
