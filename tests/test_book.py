@@ -1,0 +1,106 @@
+"""The coded book: day numbers and the events engine, checked on cases worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from arcalls.book import (
+    DAY_ORIGIN,
+    DAY_SPAN,
+    EPOCH_DAY,
+    NO_DAY,
+    Events,
+    ceil_days,
+    dates_of,
+    day_numbers,
+    first_settled_day,
+)
+
+
+def test_day_numbers_count_from_1800_and_round_trip():
+    dates = pd.Series(pd.to_datetime(["1800-01-01", "1800-01-02", "1970-01-01", "2025-03-31"]))
+    days = day_numbers(dates)
+    # 1800-01-01 .. 1970-01-01: 170 years with 41 leap days (1800 and 1900 are not leap).
+    assert days.tolist() == [0, 1, 170 * 365 + 41, EPOCH_DAY + 20178]
+    assert EPOCH_DAY == 62_091
+    assert (dates_of(days) == dates.to_numpy()).all()
+    assert DAY_ORIGIN + int(days[3]) == np.datetime64("2025-03-31")
+
+
+def test_missing_dates_are_no_day_and_never_come_before_a_day():
+    days = day_numbers(pd.Series(pd.to_datetime(["2025-01-05", None])))
+    assert days[1] == NO_DAY
+    assert days[0] < DAY_SPAN < NO_DAY
+    # Adding days to NO_DAY cannot wrap around into a real day.
+    assert NO_DAY + 10 * DAY_SPAN > DAY_SPAN
+    back = dates_of(days)
+    assert back[0] == np.datetime64("2025-01-05") and np.isnat(back[1])
+
+
+def test_a_time_of_day_belongs_to_its_day_and_counts_from_the_next_midnight():
+    at = pd.Series(pd.to_datetime(["2025-01-05 00:00", "2025-01-05 14:30", None]))
+    day = day_numbers(at)
+    assert day[0] == day[1]
+    assert ceil_days(at).tolist() == [day[0], day[0] + 1, NO_DAY]
+
+
+# Seven events of three groups, in no order. Group 2 has one undated event (left out)
+# and group -1 is no group (left out).
+GROUP = np.array([1, 0, 1, 2, 0, 1, 2, -1])
+DAY = np.array([10, 5, 3, 7, 5, 10, NO_DAY, 4])  # two events of group 1 on day 10
+VALUE = np.array([1.5, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0])
+CENTS = np.array([150, 200, 400, 800, 1600, 3200, 6400, 12800])
+
+
+def test_events_sort_once_and_leave_out_undated_and_ungrouped():
+    ev = Events(GROUP, DAY, VALUE)
+    # Sorted by (group, day), equal keys in the order given: rows 1, 4 (group 0 day 5),
+    # 2 (group 1 day 3), 0, 5 (group 1 day 10), 3 (group 2 day 7).
+    assert ev.order.tolist() == [1, 4, 2, 0, 5, 3]
+    assert ev.day.tolist() == [5, 5, 3, 10, 10, 7]
+    assert ev.cum.tolist() == [0.0, 2.0, 18.0, 22.0, 23.5, 55.5, 63.5]
+
+
+def test_events_up_to_a_day_by_hand():
+    ev = Events(GROUP, DAY, VALUE, totals=[CENTS, 2 * CENTS])
+    group = np.array([0, 0, 1, 1, 1, 2, 2, -1, 3])
+    day = np.array([4, 5, 2, 9, 10, 7, NO_DAY, 100, 100])
+    assert ev.count_upto(group, day).tolist() == [0, 2, 0, 1, 3, 1, 1, 0, 0]
+    assert ev.sum_upto(group, day).tolist() == [0.0, 18.0, 0.0, 4.0, 37.5, 8.0, 8.0, 0.0, 0.0]
+    cents, double = ev.totals_upto(group, day)
+    assert cents.dtype == np.int64
+    assert cents.tolist() == [0, 1800, 0, 400, 3750, 800, 800, 0, 0]
+    assert (double == 2 * cents).all()
+    # Unsorted queries give the same answers, in the order asked.
+    flip = np.arange(len(group))[::-1]
+    assert (ev.totals_upto(group[flip], day[flip])[0] == cents[flip]).all()
+    # The last event on or before the day, and the days since it.
+    assert ev.last_upto(group, day).tolist() == [-1, 1, -1, 2, 4, 5, 5, -1, -1]
+    since = ev.days_since(group, day)
+    assert np.isnan(since[[0, 2, 7, 8]]).all()
+    assert since[[1, 3, 4, 5]].tolist() == [0.0, 6.0, 0.0, 0.0]
+
+
+def test_events_with_nothing_dated_answer_zero():
+    ev = Events(np.array([-1, 0]), np.array([3, NO_DAY]), np.array([1.0, 2.0]), totals=[[1, 2]])
+    assert len(ev.order) == 0
+    assert ev.count_upto(np.array([0, -1]), np.array([5, 5])).tolist() == [0, 0]
+    assert ev.totals_upto(np.array([0, -1]), np.array([5, 5]))[0].tolist() == [0, 0]
+    assert np.isnan(ev.days_since(np.array([0]), np.array([5]))).all()
+
+
+def test_first_settled_day_by_hand():
+    # Invoice 0 ($100) paid 60 on day 3 and 40 on day 8: settled day 8. Invoice 1 ($50)
+    # paid 20: never. Invoice 2 (a -$30 credit) refunded -30 on day 4: settled day 4.
+    pay_inv = np.array([0, 1, 0, 2])
+    pay_day = np.array([8, 2, 3, 4])
+    amount = np.array([100.0, 50.0, -30.0])
+    ev = Events(pay_inv, pay_day, np.array([40.0, 20.0, 60.0, -30.0]))
+    assert first_settled_day(ev, pay_inv, amount).tolist() == [8, NO_DAY, 4]
+
+
+def test_a_day_past_the_span_is_not_an_event():
+    ev = Events(np.array([0, 0, 1]), np.array([1, DAY_SPAN, 0]), np.array([1.0, 2.0, 4.0]))
+    assert ev.order.tolist() == [0, 2]
+    assert ev.sum_upto(np.array([0, 1]), np.array([NO_DAY, NO_DAY])).tolist() == [1.0, 4.0]
