@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from arcalls import InputError, invoice_balances, load_invoices, load_sample
 from arcalls.book import (
     DAY_ORIGIN,
     DAY_SPAN,
     EPOCH_DAY,
     NO_DAY,
     Events,
+    book_for,
+    book_of,
     ceil_days,
     dates_of,
     day_numbers,
@@ -104,3 +108,60 @@ def test_a_day_past_the_span_is_not_an_event():
     ev = Events(np.array([0, 0, 1]), np.array([1, DAY_SPAN, 0]), np.array([1.0, 2.0, 4.0]))
     assert ev.order.tolist() == [0, 2]
     assert ev.sum_upto(np.array([0, 1]), np.array([NO_DAY, NO_DAY])).tolist() == [1.0, 4.0]
+
+
+def _four_dates(invoices) -> list[pd.Timestamp]:
+    """Four dates spread over the ledger's life: early, middle, late, past its end."""
+    first, last = invoices["invoice_date"].min(), invoices["invoice_date"].max()
+    span = last - first
+    return [first + span * q for q in (0.1, 0.5, 0.9)] + [last + pd.Timedelta(days=400)]
+
+
+def _assert_same_balances(invoices, payments):
+    book = book_of(invoices, payments)
+    for as_of in _four_dates(invoices):
+        as_of = as_of.normalize()
+        expected = invoice_balances(invoices, payments, as_of=as_of)
+        got = book.invoice_balances(as_of)
+        pd.testing.assert_frame_equal(got, expected)
+        # To the cent, and something is open on the early dates (not a vacuous match).
+        open_now = book.open_amounts(as_of)
+        issued = book.balances(as_of).issued
+        assert (open_now[issued] == expected["open_amount"].to_numpy()).all()
+        assert (open_now[~issued] == 0).all()
+    assert (book.open_amounts(_four_dates(invoices)[0].normalize()) != 0).any()
+
+
+def test_book_balances_equal_invoice_balances_on_the_sample():
+    s = load_sample()
+    _assert_same_balances(s.invoices, s.payments)
+    # Without a payments table the invoices' own settlements are the payments.
+    _assert_same_balances(s.invoices, None)
+
+
+def test_book_balances_equal_invoice_balances_on_the_ibm_data(ibm_ar_path):
+    invoices = load_invoices(ibm_ar_path, preset="ibm_ar")
+    _assert_same_balances(invoices, None)
+
+
+def test_a_payment_without_a_date_never_counts():
+    s = load_sample()
+    pays = s.payments.copy()
+    pays.loc[pays.index[:5], "payment_date"] = pd.NaT
+    as_of = pays["payment_date"].max()
+    book = book_of(s.invoices, pays)
+    bal = book.invoice_balances(as_of)
+    pd.testing.assert_frame_equal(bal, invoice_balances(s.invoices, pays, as_of=as_of))
+    hit = bal["invoice_id"].isin(pays["invoice_id"].iloc[:5])
+    full = invoice_balances(s.invoices, s.payments, as_of=as_of)
+    lost = pays["amount"].iloc[:5].sum()
+    gained = bal.loc[hit, "open_amount"].sum() - full.loc[hit, "open_amount"].sum()
+    assert lost > 0 and abs(gained - lost) < 0.005
+
+
+def test_a_book_of_other_tables_is_refused():
+    s = load_sample()
+    book = book_of(s.invoices, s.payments)
+    assert book_for(book, s.invoices, s.payments) is book
+    with pytest.raises(InputError, match="same invoices, payments and calls"):
+        book_for(book, s.invoices.copy(), s.payments)

@@ -9,17 +9,26 @@ sorts once and answers every query by binary search.
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
-from ._keys import sort_stable
+from ._keys import shared_codes, sort_stable
+from .errors import InputError
+from .ledger import known_by, open_rule, paid_sums, resolve_payments
 
 __all__ = [
     "DAY_ORIGIN",
     "DAY_SPAN",
     "EPOCH_DAY",
     "NO_DAY",
+    "Balances",
+    "Book",
     "Events",
+    "book_for",
+    "book_of",
     "ceil_days",
     "dates_of",
     "day_numbers",
@@ -201,3 +210,165 @@ def first_settled_day(by_invoice: Events, pay_inv: np.ndarray, amount: np.ndarra
 
 def _is_sorted(values: np.ndarray) -> bool:
     return bool(np.all(values[1:] >= values[:-1]))
+
+
+class Balances(NamedTuple):
+    """Every invoice row's state on one date (arrays in the invoices' order)."""
+
+    issued: np.ndarray  # bool: issued on or before the date
+    paid_to_date: np.ndarray  # dollars of the payments known on the date
+    open_amount: np.ndarray  # to the cent; 0 once written off
+    written_off: np.ndarray  # bool
+
+
+class Book:
+    """The four canonical tables, coded once for every analysis of one run.
+
+    Build it with :func:`book_of`. The ids are hashed, the dates turned into day numbers
+    and the payments matched to their invoices the first time an analysis asks, and then
+    kept; results that depend only on the tables and their options (promise outcomes,
+    balances on a date) are kept too. A book is read only: build a new one when a table
+    changes.
+    """
+
+    def __init__(self, invoices, payments=None, calls=None, customers=None):
+        self.invoices = invoices
+        #: The payments as given (None: the invoices' own settlements are the payments).
+        self.given_payments = payments
+        self.payments = resolve_payments(invoices, payments)
+        self.calls = calls
+        self.customers = customers
+        self._memo: dict = {}
+
+    def is_of(self, invoices, payments=None, calls=None) -> bool:
+        """Whether these tables are the ones the book was built from (the same objects)."""
+        return (
+            invoices is self.invoices
+            and (payments is self.given_payments or payments is self.payments)
+            and (calls is None or calls is self.calls)
+        )
+
+    def memo(self, key, compute):
+        """``compute()``, worked out once per ``key`` for this book."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    # The coded columns, each computed on first use.
+    @cached_property
+    def invoice_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Shared integer codes of the invoice ids of the invoices and of the payments
+        (-1: missing, or a payment of no listed invoice). A repeated invoice id shares
+        one code, as :func:`arcalls.invoice_balances` sums it."""
+        inv, pay = shared_codes(self.invoices["invoice_id"], self.payments["invoice_id"])
+        return inv, pay
+
+    @cached_property
+    def issued_at(self) -> np.ndarray:
+        return stamps(self.invoices["invoice_date"])
+
+    @cached_property
+    def written_off_at(self) -> np.ndarray:
+        if "written_off_date" not in self.invoices:
+            return np.full(len(self.invoices), np.datetime64("NaT"), dtype="datetime64[ns]")
+        return stamps(self.invoices["written_off_date"])
+
+    @cached_property
+    def pay_at(self) -> np.ndarray:
+        return stamps(self.payments["payment_date"])
+
+    @cached_property
+    def pay_amount(self) -> np.ndarray:
+        return self.payments["amount"].to_numpy(dtype="float64", na_value=np.nan)
+
+    @cached_property
+    def issued(self) -> np.ndarray:
+        """Day number of each invoice's date."""
+        return day_numbers(self.issued_at)
+
+    @cached_property
+    def due(self) -> np.ndarray:
+        return day_numbers(self.invoices["due_date"])
+
+    @cached_property
+    def written_off(self) -> np.ndarray:
+        """Day number of each write-off (NO_DAY: none)."""
+        return day_numbers(self.written_off_at)
+
+    @cached_property
+    def pay_day(self) -> np.ndarray:
+        """Day number of each payment (NO_DAY: no date, so never counted)."""
+        return day_numbers(self.pay_at)
+
+    def balances(self, as_of) -> Balances:
+        """Each invoice's state on ``as_of``: the rule of :func:`arcalls.invoice_balances`
+        (``ledger.known_by``, ``ledger.paid_sums``, ``ledger.open_rule``), for every row."""
+        as_of = pd.Timestamp(as_of)
+
+        def compute() -> Balances:
+            inv_code, pay_code = self.invoice_codes
+            paid = paid_sums(inv_code, pay_code, self.pay_amount, known_by(self.pay_at, as_of))
+            written_off = known_by(self.written_off_at, as_of)
+            amount = self.invoices["amount"].to_numpy()
+            return Balances(
+                issued=known_by(self.issued_at, as_of),
+                paid_to_date=paid,
+                open_amount=open_rule(amount, paid, written_off),
+                written_off=written_off,
+            )
+
+        return self.memo(("balances", as_of), compute)
+
+    def open_amounts(self, as_of) -> np.ndarray:
+        """Each invoice row's open amount on ``as_of`` (0 if not yet issued)."""
+        b = self.balances(as_of)
+        return np.where(b.issued, b.open_amount, 0.0)
+
+    def invoice_balances(self, as_of) -> pd.DataFrame:
+        """What :func:`arcalls.invoice_balances` returns for the book's tables on ``as_of``."""
+        as_of = pd.Timestamp(as_of)
+        b = self.balances(as_of)
+        inv = self.invoices if b.issued.all() else self.invoices[b.issued]
+        rows = slice(None) if b.issued.all() else b.issued
+        out = inv.assign(
+            paid_to_date=b.paid_to_date[rows],
+            open_amount=b.open_amount[rows],
+            written_off=b.written_off[rows],
+            days_past_due=(as_of - inv["due_date"]).dt.days.astype("int64"),
+            is_open=b.open_amount[rows] != 0,
+        )
+        out.index = pd.RangeIndex(len(out))
+        return out
+
+
+def book_of(invoices, payments=None, calls=None, customers=None) -> Book:
+    """The coded book of one run's tables (see :class:`Book`).
+
+    Examples
+    --------
+    >>> import arcalls
+    >>> s = arcalls.load_sample()
+    >>> book = book_of(s.invoices, s.payments, s.calls, s.customers)
+    >>> bal = arcalls.invoice_balances(s.invoices, s.payments, as_of="2025-06-30")
+    >>> mine = book.invoice_balances("2025-06-30")
+    >>> bool((mine["open_amount"].to_numpy() == bal["open_amount"].to_numpy()).all())
+    True
+    """
+    return Book(invoices, payments, calls, customers)
+
+
+def book_for(book: Book | None, invoices, payments=None, calls=None, customers=None) -> Book:
+    """``book`` when it was built from these tables, a new book of them when None.
+
+    Raises InputError when ``book`` was built from other tables: its codes and memos
+    would answer for the wrong data.
+    """
+    if book is None:
+        return Book(invoices, payments, calls, customers)
+    if not isinstance(book, Book) or not book.is_of(invoices, payments, calls):
+        raise InputError(
+            "book= must be built from the same invoices, payments and calls tables as "
+            "the ones passed (the same DataFrame objects); build it with "
+            "arcalls.book.book_of(invoices, payments, calls, customers), or leave book= out."
+        )
+    return book
