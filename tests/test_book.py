@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arcalls import InputError, invoice_balances, load_invoices, load_sample
+from arcalls import (
+    InputError,
+    account_snapshots,
+    invoice_balances,
+    load_invoices,
+    load_sample,
+    promise_outcomes,
+)
 from arcalls.book import (
     DAY_ORIGIN,
     DAY_SPAN,
@@ -163,5 +170,70 @@ def test_a_book_of_other_tables_is_refused():
     s = load_sample()
     book = book_of(s.invoices, s.payments)
     assert book_for(book, s.invoices, s.payments) is book
-    with pytest.raises(InputError, match="same invoices, payments and calls"):
+    with pytest.raises(InputError, match="same invoices, payments, calls and customers"):
         book_for(book, s.invoices.copy(), s.payments)
+
+
+def test_promise_outcomes_are_judged_once_per_book():
+    s = load_sample()
+    book = book_of(s.invoices, s.payments, s.calls, s.customers)
+    as_of = "2026-06-30"
+    plain = promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of)
+    first = promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
+    pd.testing.assert_frame_equal(first, plain)
+    assert len(book._memo) == 1
+    # A caller that changes its copy does not change what the next caller gets.
+    first["status"] = "broken"
+    again = promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
+    pd.testing.assert_frame_equal(again, plain)
+    assert len(book._memo) == 1
+    # Other options are another judgement.
+    strict = promise_outcomes(
+        s.calls, s.payments, s.invoices, as_of=as_of, renegotiated="strict", book=book
+    )
+    pd.testing.assert_frame_equal(
+        strict,
+        promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of, renegotiated="strict"),
+    )
+    assert len(book._memo) == 2
+    with pytest.raises(InputError, match="book= must be built"):
+        promise_outcomes(s.calls.copy(), s.payments, s.invoices, as_of=as_of, book=book)
+
+
+def test_account_snapshots_from_a_book_are_the_same():
+    s = load_sample()
+    dates = pd.date_range("2025-09-07", periods=4, freq="W")
+    book = book_of(*s)
+    plain = account_snapshots(*s, as_of_dates=dates)
+    assert len(plain) > 0
+    pd.testing.assert_frame_equal(account_snapshots(*s, as_of_dates=dates, book=book), plain)
+    # The codes were kept for the next analysis.
+    assert "customer_codes" in vars(book) and "pay_positions" in vars(book)
+
+
+def test_a_payment_without_a_date_is_not_in_the_balance_at_a_promise():
+    s = load_sample()
+    as_of = "2026-06-30"
+    out = promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of)
+    # A promise whose customer paid before the call, none of whose invoices is dated on
+    # the call day (the promise sees the balance at the start of its call day).
+    day = out[["customer_id", "called_at"]].assign(day=out["called_at"].dt.normalize())
+    paid = s.payments.merge(s.invoices[["invoice_id", "customer_id"]], on="invoice_id")
+    both = day.reset_index().merge(paid, on="customer_id")
+    had = both.loc[both["payment_date"] < both["day"], "index"]
+    same_day = day.reset_index().merge(s.invoices, on="customer_id")
+    new = same_day.loc[same_day["invoice_date"] == same_day["day"], "index"]
+    pick = sorted(set(had) - set(new))[0]
+    who, call_day = day.loc[pick, "customer_id"], day.loc[pick, "day"]
+    theirs = s.invoices.loc[s.invoices["customer_id"] == who, "invoice_id"]
+    pays = s.payments.copy()
+    undated = pays["invoice_id"].isin(theirs) & (pays["payment_date"] < call_day)
+    pays.loc[undated, "payment_date"] = pd.NaT
+    got = promise_outcomes(s.calls, pays, s.invoices, as_of=as_of).loc[pick]
+    assert got["call_id"] == out.loc[pick, "call_id"]
+    bal = invoice_balances(s.invoices, pays, as_of=call_day - pd.Timedelta(days=1))
+    expected = bal.loc[bal["customer_id"] == who, "open_amount"].sum()
+    before = out.loc[pick, "open_at_call"]
+    # The undated payments no longer reduce the balance at the call.
+    assert abs(got["open_at_call"] - expected) < 0.005
+    assert got["open_at_call"] - before > 0.005

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._keys import shared_codes, sort_stable
+from ._keys import factorize, invoice_positions, shared_codes, sort_stable
 from .errors import InputError
 from .ledger import known_by, open_rule, paid_sums, resolve_payments
 
@@ -240,12 +240,14 @@ class Book:
         self.customers = customers
         self._memo: dict = {}
 
-    def is_of(self, invoices, payments=None, calls=None) -> bool:
-        """Whether these tables are the ones the book was built from (the same objects)."""
+    def is_of(self, invoices, payments=None, calls=None, customers=None) -> bool:
+        """Whether these tables are the ones the book was built from (the same objects;
+        calls and customers of None are not asked about)."""
         return (
             invoices is self.invoices
             and (payments is self.given_payments or payments is self.payments)
             and (calls is None or calls is self.calls)
+            and (customers is None or customers is self.customers)
         )
 
     def memo(self, key, compute):
@@ -262,6 +264,18 @@ class Book:
         one code, as :func:`arcalls.invoice_balances` sums it."""
         inv, pay = shared_codes(self.invoices["invoice_id"], self.payments["invoice_id"])
         return inv, pay
+
+    @cached_property
+    def customer_codes(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """Each invoice's customer code (-1: none) and the customer ids, sorted."""
+        return factorize(self.invoices["customer_id"], sort=True)
+
+    @cached_property
+    def pay_positions(self) -> np.ndarray:
+        """Each payment's invoice position (-1: not a listed invoice). Raises
+        IntegrityError when an invoice id repeats."""
+        (found,) = invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"])
+        return found
 
     @cached_property
     def issued_at(self) -> np.ndarray:
@@ -365,9 +379,9 @@ def book_for(book: Book | None, invoices, payments=None, calls=None, customers=N
     """
     if book is None:
         return Book(invoices, payments, calls, customers)
-    if not isinstance(book, Book) or not book.is_of(invoices, payments, calls):
+    if not isinstance(book, Book) or not book.is_of(invoices, payments, calls, customers):
         raise InputError(
-            "book= must be built from the same invoices, payments and calls tables as "
+            "book= must be built from the same invoices, payments, calls and customers tables as "
             "the ones passed (the same DataFrame objects); build it with "
             "arcalls.book.book_of(invoices, payments, calls, customers), or leave book= out."
         )

@@ -25,9 +25,18 @@ import pandas as pd
 
 from ._checks import check_one_currency
 from ._keys import factorize, invoice_positions, positions, sort_stable, stable_order
-from .book import DAY_SPAN, NO_DAY, Events, ceil_days, day_numbers, first_settled_day, stamps
+from .book import (
+    DAY_SPAN,
+    NO_DAY,
+    Book,
+    Events,
+    book_for,
+    ceil_days,
+    day_numbers,
+    first_settled_day,
+    stamps,
+)
 from .errors import InputError, SchemaError
-from .ledger import resolve_payments
 from .promises import (
     DEFAULT_PROMISE_DAYS,
     PROMISE_STATUSES,
@@ -103,6 +112,7 @@ def account_snapshots(
     label: bool = True,
     data_end=None,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """One row per customer with an open balance on each as-of date, built point in time.
 
@@ -131,6 +141,9 @@ def account_snapshots(
         payment, settlement, write-off and call dates).
     grace_days : int, default 3
         Passed to :func:`arcalls.promise_outcomes` for the promise features.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`), whose
+        integer codes and day numbers are reused rather than computed again.
 
     Returns
     -------
@@ -171,7 +184,8 @@ def account_snapshots(
     SchemaError
         When a table lacks a required column.
     InputError
-        When ``as_of_dates`` is empty or ``horizon_days`` is not a positive integer.
+        When ``as_of_dates`` is empty or ``horizon_days`` is not a positive integer, or
+        ``book`` was built from other tables.
 
     Examples
     --------
@@ -193,11 +207,14 @@ def account_snapshots(
         _check_table(customers, CUSTOMERS, "customers")
     horizon_days = _check_positive_int(horizon_days, "horizon_days")
     dates = _check_dates(as_of_dates)
-    payments = resolve_payments(invoices, payments)
+    # The codes and day numbers of the tables come from the run's book (built here when
+    # none is given), so that every analysis of one run hashes the ids once.
+    book = book_for(book, invoices, payments, calls, customers)
+    payments = book.payments
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
     # Every id is hashed once, into integer codes; all below works on integer arrays.
-    cust_codes, cust_ids = factorize(invoices["customer_id"], sort=True)
+    cust_codes, cust_ids = book.customer_codes
     ncust = len(cust_ids)
     date_day = day_numbers(dates)
     log = _call_log(calls, cust_ids)
@@ -212,25 +229,23 @@ def account_snapshots(
         if log is not None and "invoice_id" in calls
         else ()
     )
-    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv = book.pay_positions
+    named = invoice_positions(invoices["invoice_id"], *named_ids) if named_ids else []
     pay_rows = np.flatnonzero(pay_inv >= 0)
+    coded = book
     book = _Accounts(
         cust=cust_codes,
-        issued=day_numbers(invoices["invoice_date"]),
-        issued_at=stamps(invoices["invoice_date"]),
-        due=day_numbers(invoices["due_date"]),
-        written_off=(
-            day_numbers(invoices["written_off_date"])
-            if "written_off_date" in invoices
-            else np.full(len(invoices), NO_DAY)
-        ),
+        issued=coded.issued,
+        issued_at=coded.issued_at,
+        due=coded.due,
+        written_off=coded.written_off,
         amount=invoices["amount"].to_numpy("float64"),
         pay_inv=pay_inv[pay_rows],
-        pay_day=day_numbers(payments["payment_date"])[pay_rows],
-        pay_at=stamps(payments["payment_date"])[pay_rows],
+        pay_day=coded.pay_day[pay_rows],
+        pay_at=coded.pay_at[pay_rows],
         pay_amt=payments["amount"].to_numpy("float64")[pay_rows],
     )
-    del pay_inv, pay_rows
+    del pay_inv, pay_rows, coded
 
     # Payments, grouped by invoice position, as running totals.
     by_invoice = Events(book.pay_inv, book.pay_day, book.pay_amt)

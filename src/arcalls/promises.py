@@ -80,7 +80,7 @@ from ._calls import (
 # The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
 from ._checks import check_one_currency
 from ._keys import equals, factorize, invoice_positions, positions, take_text
-from .book import DAY_SPAN, EPOCH_DAY, NO_DAY, Events, dates_of, day_numbers
+from .book import DAY_SPAN, EPOCH_DAY, NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
 from .ledger import resolve_payments
 from .schema import RIGHT_PARTY_OUTCOMES
@@ -132,6 +132,7 @@ def promise_outcomes(
     tolerance: float = 0.0,
     default_promise_days: int = DEFAULT_PROMISE_DAYS,
     renegotiated: str = "rescheduled",
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """One row per promise to pay, judged on the payments known on ``as_of``.
 
@@ -160,6 +161,9 @@ def promise_outcomes(
         A promise replaced by a new one before its deadline, and not kept by then:
         ``"rescheduled"`` gives it that status (left out of the broken-promise rate);
         ``"strict"`` judges it on what had arrived by the new call (partial or broken).
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): the
+        outcomes are judged once per book and options, and every later call gets a copy.
 
     Returns
     -------
@@ -184,6 +188,8 @@ def promise_outcomes(
     ArcallsError
         ``grace_days``, ``default_promise_days`` or ``tolerance`` is negative, or
         ``renegotiated`` is not one of :data:`RENEGOTIATED_RULES`.
+    InputError
+        ``book`` was built from other tables.
 
     Examples
     --------
@@ -225,6 +231,23 @@ def promise_outcomes(
         invoices, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount"], "invoices"
     )
     check_one_currency(invoices)
+    if book is not None:
+        book = book_for(book, invoices, payments, calls)
+        key = ("promise_outcomes", as_of, grace_days, tolerance, default_promise_days, renegotiated)
+        judged = book.memo(
+            key,
+            lambda: promise_outcomes(
+                calls,
+                book.payments,
+                invoices,
+                as_of=as_of,
+                grace_days=grace_days,
+                tolerance=tolerance,
+                default_promise_days=default_promise_days,
+                renegotiated=renegotiated,
+            ),
+        )
+        return judged.copy()
     payments = resolve_payments(invoices, payments)
     _check_columns(payments, ["invoice_id", "payment_date", "amount"], "payments")
     as_of_day = day_numbers(np.array([as_of.to_datetime64()])).item()
