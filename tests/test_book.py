@@ -9,6 +9,8 @@ import pytest
 from arcalls import (
     InputError,
     account_snapshots,
+    aging,
+    ar_metrics,
     invoice_balances,
     load_invoices,
     load_sample,
@@ -237,3 +239,20 @@ def test_a_payment_without_a_date_is_not_in_the_balance_at_a_promise():
     # The undated payments no longer reduce the balance at the call.
     assert abs(got["open_at_call"] - expected) < 0.005
     assert got["open_at_call"] - before > 0.005
+
+
+def test_aging_and_ar_metrics_from_a_book_are_the_same():
+    s = load_sample()
+    book = book_of(s.invoices, s.payments)
+    for as_of in ("2025-12-31", "2026-06-30"):
+        for by in ("customer_id", None):
+            pd.testing.assert_frame_equal(
+                aging(s.invoices, s.payments, as_of=as_of, by=by, book=book),
+                aging(s.invoices, s.payments, as_of=as_of, by=by),
+            )
+        pd.testing.assert_frame_equal(
+            ar_metrics(s.invoices, s.payments, as_of=as_of, book=book),
+            ar_metrics(s.invoices, s.payments, as_of=as_of),
+        )
+    # Each date's balances were worked out once: 2 as-of dates and 2 period starts.
+    assert sum(key[0] == "balances" for key in book._memo) == 4

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._keys import factorize, invoice_positions, shared_codes, sort_stable
+from ._keys import factorize, invoice_positions, positions, shared_codes, sort_stable
 from .errors import InputError
 from .ledger import known_by, open_rule, paid_sums, resolve_payments
 
@@ -274,7 +274,15 @@ class Book:
     def pay_positions(self) -> np.ndarray:
         """Each payment's invoice position (-1: not a listed invoice). Raises
         IntegrityError when an invoice id repeats."""
-        (found,) = invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"])
+        return self.invoice_positions()[0]
+
+    def invoice_positions(self, *ids) -> list[np.ndarray]:
+        """:attr:`pay_positions`, then the invoice position of each of ``ids`` (-1: not
+        a listed invoice); one hash pass over the invoice ids on first use."""
+        if "pay_positions" in vars(self):
+            return [self.pay_positions, *(positions(i, self.invoices["invoice_id"]) for i in ids)]
+        found = invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"], *ids)
+        self.__dict__["pay_positions"] = found[0]
         return found
 
     @cached_property

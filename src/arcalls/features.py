@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency
-from ._keys import factorize, invoice_positions, positions, sort_stable, stable_order
+from ._keys import factorize, positions, sort_stable, stable_order
 from .book import (
     DAY_SPAN,
     NO_DAY,
@@ -229,8 +229,7 @@ def account_snapshots(
         if log is not None and "invoice_id" in calls
         else ()
     )
-    pay_inv = book.pay_positions
-    named = invoice_positions(invoices["invoice_id"], *named_ids) if named_ids else []
+    pay_inv, *named = book.invoice_positions(*named_ids)
     pay_rows = np.flatnonzero(pay_inv >= 0)
     coded = book
     book = _Accounts(
