@@ -79,10 +79,10 @@ from ._calls import (
 
 # The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
 from ._checks import check_one_currency
-from ._keys import equals, factorize, invoice_positions, positions, take_text
+from ._keys import equals, factorize, positions, take_text
 from .book import DAY_SPAN, EPOCH_DAY, NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
-from .ledger import resolve_payments
+from .ledger import known_by
 from .schema import RIGHT_PARTY_OUTCOMES
 
 __all__ = [
@@ -231,25 +231,22 @@ def promise_outcomes(
         invoices, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount"], "invoices"
     )
     check_one_currency(invoices)
-    if book is not None:
-        book = book_for(book, invoices, payments, calls)
-        key = ("promise_outcomes", as_of, grace_days, tolerance, default_promise_days, renegotiated)
-        judged = book.memo(
-            key,
-            lambda: promise_outcomes(
-                calls,
-                book.payments,
-                invoices,
-                as_of=as_of,
-                grace_days=grace_days,
-                tolerance=tolerance,
-                default_promise_days=default_promise_days,
-                renegotiated=renegotiated,
-            ),
-        )
-        return judged.copy()
-    payments = resolve_payments(invoices, payments)
-    _check_columns(payments, ["invoice_id", "payment_date", "amount"], "payments")
+    shared = book is not None
+    book = book_for(book, invoices, payments, calls)
+    _check_columns(book.payments, ["invoice_id", "payment_date", "amount"], "payments")
+    options = (grace_days, tolerance, default_promise_days, renegotiated)
+    if not shared:
+        return _outcomes(calls, invoices, book, as_of, *options)
+    # Judged once per book and options; each caller gets its own copy.
+    key = ("promise_outcomes", as_of, *options)
+    return book.memo(key, lambda: _outcomes(calls, invoices, book, as_of, *options)).copy()
+
+
+def _outcomes(
+    calls, invoices, book: Book, as_of, grace_days, tolerance, default_promise_days, renegotiated
+) -> pd.DataFrame:
+    """:func:`promise_outcomes` of checked tables, from the book's codes and day numbers."""
+    payments = book.payments
     as_of_day = day_numbers(np.array([as_of.to_datetime64()])).item()
 
     # Only the promise rows are worked on; everything else is integer codes, day numbers
@@ -257,7 +254,7 @@ def promise_outcomes(
     rows = _promise_rows(calls, as_of=as_of)
     stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
     named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
-    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv, *named = book.invoice_positions(*named_ids)
     if (pay_inv < 0).any():
         unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
         raise IntegrityError(
@@ -276,16 +273,16 @@ def promise_outcomes(
     order = _order([stamp.view(np.int64)], [calls["call_id"], calls["customer_id"]], rows)
     by_group = order[np.argsort(group[order], kind="stable")]
     promise_day, given_date = _optional_days(calls, "promise_date", rows)
-    book = _Book(
+    coded = _Book(
         inv_cust=inv_cust,
-        issued=day_numbers(invoices["invoice_date"]),
-        due=day_numbers(invoices["due_date"]),
-        written_off=_optional_days(invoices, "written_off_date")[0],
+        issued=book.issued,
+        due=book.due,
+        written_off=book.written_off,
         amount=_cents(invoices["amount"]),
         pay_inv=pay_inv,
-        pay_day=day_numbers(payments["payment_date"]),
+        pay_day=book.pay_day,
         pay_cents=_cents(payments["amount"]),
-        pay_known=(payments["payment_date"] <= as_of).to_numpy(dtype=bool, na_value=False),
+        pay_known=known_by(book.pay_at, as_of),
     )
     given_cents = _promised_cents(calls, rows)
     judged = _judge(
@@ -298,12 +295,12 @@ def promise_outcomes(
             given_cents=given_cents[by_group],
             named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
         ),
-        book,
+        coded,
         as_of_day=as_of_day,
         grace_days=grace_days,
         default_promise_days=default_promise_days,
         tolerance_cents=int(round(tolerance * 100)),
-        due_weights=book.due - EPOCH_DAY,
+        due_weights=coded.due - EPOCH_DAY,
         renegotiated=renegotiated,
     )
 
