@@ -795,8 +795,3 @@ def _check_dates(as_of_dates) -> pd.DatetimeIndex:
             "e.g. pd.date_range('2025-01-05', '2025-06-29', freq='W')."
         )
     return dates.unique().sort_values()
-
-
-# The day convention and the events engine moved to arcalls.book; these names stay for
-# code and tests that import them from here.
-_NO_DAY, _days, _Events = NO_DAY, day_numbers, Events
