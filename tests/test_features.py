@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import arcalls
+from arcalls.book import NO_DAY as _NO_DAY
+from arcalls.book import Events as _Events
+from arcalls.book import day_numbers as _days
 from arcalls.errors import ArcallsError, InputError, SchemaError
-from arcalls.features import _NO_DAY, SNAPSHOT_FEATURES, _days, _Events, account_snapshots
+from arcalls.features import SNAPSHOT_FEATURES, account_snapshots
 from arcalls.ledger import invoice_balances
 
 LABELS = ["dollars_within_horizon", "paid_within_horizon"]

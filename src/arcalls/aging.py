@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._checks import check_columns, check_one_currency
 from ._keys import shared_codes
+from .book import Book, book_for
 from .errors import InputError, SchemaError
 from .ledger import invoice_balances, resolve_payments
 from .schema import round_money
@@ -147,16 +148,7 @@ def _prepare(
     type, and matching integers is several times faster than matching text, which
     counts when :func:`ar_trend` takes a few dozen snapshots of a large ledger.
     """
-    _check_columns(
-        invoices,
-        (*_INVOICE_COLUMNS, *needs),
-        table="invoices",
-        dates=("invoice_date", "due_date", "written_off_date"),
-    )
-    if one_currency:
-        check_one_currency(invoices)
-    if payments is not None:
-        _check_columns(payments, _PAYMENT_COLUMNS, table="payments", dates=("payment_date",))
+    _check_tables(invoices, payments, needs=needs, one_currency=one_currency)
     payments = resolve_payments(invoices, payments)
     columns = dict.fromkeys((*_INVOICE_COLUMNS, "disputed", "written_off_date", *keep))
     lean = invoices[[c for c in columns if c in invoices.columns]]
@@ -171,6 +163,20 @@ def _prepare(
         }
     )
     return lean.assign(invoice_id=codes), lean_payments
+
+
+def _check_tables(invoices, payments, *, needs: Sequence[str] = (), one_currency: bool = True):
+    """Both tables checked, as every analysis of this module checks them."""
+    _check_columns(
+        invoices,
+        (*_INVOICE_COLUMNS, *needs),
+        table="invoices",
+        dates=("invoice_date", "due_date", "written_off_date"),
+    )
+    if one_currency:
+        check_one_currency(invoices)
+    if payments is not None:
+        _check_columns(payments, _PAYMENT_COLUMNS, table="payments", dates=("payment_date",))
 
 
 # ---------------------------------------------------------------------- buckets
@@ -245,9 +251,13 @@ def days_past_due(invoices: pd.DataFrame, *, as_of) -> pd.Series:
     return (stamp - invoices["due_date"]).dt.days.astype("int64").rename("days_past_due")
 
 
-def _open_items(invoices, payments, as_of, edges):
-    """The invoices open on ``as_of`` with their open amount and bucket code."""
-    bal = invoice_balances(invoices, payments, as_of=as_of)
+def _open_items(invoices, payments, as_of, edges, book: Book | None = None):
+    """The invoices open on ``as_of`` with their open amount and bucket code (from the
+    ``book``'s balances when given: the same figures, hashed and summed once a run)."""
+    if book is None:
+        bal = invoice_balances(invoices, payments, as_of=as_of)
+    else:
+        bal = book.invoice_balances(as_of)
     bal = bal[bal["is_open"].to_numpy()]
     disputed = (
         bal["disputed"].fillna(False).astype(bool).to_numpy()
@@ -271,6 +281,7 @@ def aging(
     as_of,
     buckets: Sequence[int] = DEFAULT_BUCKETS,
     by: str | None = "customer_id",
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """Open receivables on ``as_of`` by aging bucket, per customer or in total.
 
@@ -295,6 +306,9 @@ def aging(
     by : str or None, default ``"customer_id"``
         Column to group by (``"customer_id"``, ``"currency"``, ...); ``None`` gives one
         row, ``"total"``, for the whole ledger.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): its
+        balances on the date are used (the same figures, worked out once per run).
 
     Returns
     -------
@@ -349,16 +363,20 @@ def aging(
     needs = ("customer_id",) if by == "customer_id" else ()
     keep = (by, "customer_name") if by == "customer_id" else (by,) if by is not None else ()
     # Grouped by currency, every row is one currency's own total: nothing is mixed.
-    prepared, payments = _prepare(
-        invoices, payments, needs=needs, keep=keep, one_currency=by != "currency"
-    )
+    if book is None:
+        prepared, payments = _prepare(
+            invoices, payments, needs=needs, keep=keep, one_currency=by != "currency"
+        )
+    else:
+        book = book_for(book, invoices, payments)
+        _check_tables(invoices, payments, needs=needs, one_currency=by != "currency")
+        prepared = None
     if by is not None and by not in invoices.columns:
         raise InputError(
             f"by must be an invoices column or None, got {by!r}; "
             f"the invoices have {list(invoices.columns)}."
         )
-    invoices = prepared
-    items = _open_items(invoices, payments, stamp, edges)
+    items = _open_items(prepared, payments, stamp, edges, book)
     if by is None:
         key, groups = np.zeros(len(items), dtype="int64"), pd.Index(["total"])
     else:
@@ -453,9 +471,9 @@ def _cei(begin_ar: float, sales: float, end_ar: float, end_current: float) -> fl
     return float((begin_ar + sales - end_ar) / denominator * 100.0)
 
 
-def _state(invoices, payments, as_of, edges) -> dict[str, float]:
+def _state(invoices, payments, as_of, edges, book=None) -> dict[str, float]:
     """Open totals on ``as_of``: total, current, overdue, disputed and per bucket."""
-    items = _open_items(invoices, payments, as_of, edges)
+    items = _open_items(invoices, payments, as_of, edges, book)
     amount = items["open_amount"].to_numpy()
     overdue = items["is_overdue"].to_numpy()
     per_bucket = np.bincount(items["bucket"].to_numpy(), weights=amount, minlength=len(edges) + 1)
@@ -468,10 +486,10 @@ def _state(invoices, payments, as_of, edges) -> dict[str, float]:
     return state | dict(zip(bucket_labels(edges), round_money(per_bucket).tolist(), strict=True))
 
 
-def _metrics_row(invoices, payments, sales: _Sales, as_of, period_days, edges) -> dict:
+def _metrics_row(invoices, payments, sales: _Sales, as_of, period_days, edges, book=None) -> dict:
     start = as_of - pd.Timedelta(days=period_days)
-    end_state = _state(invoices, payments, as_of, edges)
-    begin_total = _state(invoices, payments, start, edges)["ar_total"]
+    end_state = _state(invoices, payments, as_of, edges, book)
+    begin_total = _state(invoices, payments, start, edges, book)["ar_total"]
     credit_sales = float(sales.between(start, as_of))
     dso_standard = _ratio_days(end_state["ar_total"], credit_sales, period_days)
     bpdso = _ratio_days(end_state["ar_current"], credit_sales, period_days)
@@ -705,6 +723,7 @@ def ar_metrics(
     as_of,
     period_days: int = DEFAULT_PERIOD_DAYS,
     buckets: Sequence[int] = DEFAULT_BUCKETS,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """The headline receivables figures on ``as_of``, as one row.
 
@@ -721,6 +740,9 @@ def ar_metrics(
         period_days``, ``as_of``].
     buckets : tuple of int, default :data:`DEFAULT_BUCKETS`
         Aging bucket edges, for the bucket columns.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): its
+        balances on the date are used (the same figures, worked out once per run).
 
     Returns
     -------
@@ -753,9 +775,13 @@ def ar_metrics(
     """
     period_days = _check_period_days(period_days)
     edges = _check_buckets(buckets)
-    invoices, payments = _prepare(invoices, payments)
+    if book is None:
+        invoices, payments = _prepare(invoices, payments)
+    else:
+        book = book_for(book, invoices, payments)
+        _check_tables(invoices, payments)
     stamp = _check_as_of(as_of)
-    row = _metrics_row(invoices, payments, _Sales(invoices), stamp, period_days, edges)
+    row = _metrics_row(invoices, payments, _Sales(invoices), stamp, period_days, edges, book)
     return _metrics_frame([row], [stamp])
 
 

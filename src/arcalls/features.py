@@ -24,9 +24,19 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency
-from ._keys import factorize, invoice_positions, positions, sort_stable, stable_order
+from ._keys import factorize, positions, sort_stable, stable_order
+from .book import (
+    DAY_SPAN,
+    NO_DAY,
+    Book,
+    Events,
+    book_for,
+    ceil_days,
+    day_numbers,
+    first_settled_day,
+    stamps,
+)
 from .errors import InputError, SchemaError
-from .ledger import resolve_payments
 from .promises import (
     DEFAULT_PROMISE_DAYS,
     PROMISE_STATUSES,
@@ -90,12 +100,6 @@ SNAPSHOT_FEATURES: tuple[str, ...] = (
 #: the model learns from the whole past-due balance, disputed dollars included.
 CHASE_COLUMNS: tuple[str, ...] = ("chased_balance", "chased_days_past_due", "chased_invoices")
 
-# Days are counted from this origin so that every day number is positive, and groups are
-# packed as group * _DAY_SPAN + day into one sortable int64 key (about 2,870 years).
-_DAY_ORIGIN = np.datetime64("1800-01-01", "D")
-_DAY_SPAN = 1 << 20
-_NO_DAY = np.iinfo(np.int64).max // 4
-
 
 def account_snapshots(
     invoices: pd.DataFrame,
@@ -108,6 +112,7 @@ def account_snapshots(
     label: bool = True,
     data_end=None,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """One row per customer with an open balance on each as-of date, built point in time.
 
@@ -136,6 +141,9 @@ def account_snapshots(
         payment, settlement, write-off and call dates).
     grace_days : int, default 3
         Passed to :func:`arcalls.promise_outcomes` for the promise features.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`), whose
+        integer codes and day numbers are reused rather than computed again.
 
     Returns
     -------
@@ -176,7 +184,8 @@ def account_snapshots(
     SchemaError
         When a table lacks a required column.
     InputError
-        When ``as_of_dates`` is empty or ``horizon_days`` is not a positive integer.
+        When ``as_of_dates`` is empty or ``horizon_days`` is not a positive integer, or
+        ``book`` was built from other tables.
 
     Examples
     --------
@@ -198,13 +207,16 @@ def account_snapshots(
         _check_table(customers, CUSTOMERS, "customers")
     horizon_days = _check_positive_int(horizon_days, "horizon_days")
     dates = _check_dates(as_of_dates)
-    payments = resolve_payments(invoices, payments)
+    # The codes and day numbers of the tables come from the run's book (built here when
+    # none is given), so that every analysis of one run hashes the ids once.
+    book = book_for(book, invoices, payments, calls, customers)
+    payments = book.payments
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
     # Every id is hashed once, into integer codes; all below works on integer arrays.
-    cust_codes, cust_ids = factorize(invoices["customer_id"], sort=True)
+    cust_codes, cust_ids = book.customer_codes
     ncust = len(cust_ids)
-    date_day = _days(dates)
+    date_day = day_numbers(dates)
     log = _call_log(calls, cust_ids)
     # The promises the promise features judge: those made by the last date.
     promised = (
@@ -217,31 +229,28 @@ def account_snapshots(
         if log is not None and "invoice_id" in calls
         else ()
     )
-    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv, *named = book.invoice_positions(*named_ids)
     pay_rows = np.flatnonzero(pay_inv >= 0)
+    coded = book
     book = _Accounts(
         cust=cust_codes,
-        issued=_days(invoices["invoice_date"]),
-        issued_at=_stamps(invoices["invoice_date"]),
-        due=_days(invoices["due_date"]),
-        written_off=(
-            _days(invoices["written_off_date"])
-            if "written_off_date" in invoices
-            else np.full(len(invoices), _NO_DAY)
-        ),
+        issued=coded.issued,
+        issued_at=coded.issued_at,
+        due=coded.due,
+        written_off=coded.written_off,
         amount=invoices["amount"].to_numpy("float64"),
         pay_inv=pay_inv[pay_rows],
-        pay_day=_days(payments["payment_date"])[pay_rows],
-        pay_at=_stamps(payments["payment_date"])[pay_rows],
+        pay_day=coded.pay_day[pay_rows],
+        pay_at=coded.pay_at[pay_rows],
         pay_amt=payments["amount"].to_numpy("float64")[pay_rows],
     )
-    del pay_inv, pay_rows
+    del pay_inv, pay_rows, coded
 
     # Payments, grouped by invoice position, as running totals.
-    by_invoice = _Events(book.pay_inv, book.pay_day, book.pay_amt)
+    by_invoice = Events(book.pay_inv, book.pay_day, book.pay_amt)
     # For the payment history an invoice counts as settled from the first day its
     # payments reached the amount: a later payment must not change what was known then.
-    settle_day = _first_settled_day(by_invoice, book.pay_inv, book.amount)
+    settle_day = first_settled_day(by_invoice, book.pay_inv, book.amount)
     disputed = (
         invoices["disputed"].fillna(False).to_numpy(bool)
         if "disputed" in invoices
@@ -279,7 +288,7 @@ def account_snapshots(
     qd = q_day if by_cust is None else q_day[by_cust]
     wanted = np.zeros(ncust + 1, dtype=bool)  # + 1: code -1 (no customer) is not wanted
     wanted[a_cust] = True
-    first_invoice = np.full(ncust, _NO_DAY)
+    first_invoice = np.full(ncust, NO_DAY)
     np.minimum.at(first_invoice, cust_codes, book.issued)
     wanted_code = np.where(wanted[cust_codes], cust_codes, -1)
     if log is not None:
@@ -336,9 +345,9 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
     last_pay = np.full(n_inv, -1, dtype=np.int64)
     np.maximum.at(last_pay, pay_inv, book.pay_day)
     settles = (np.abs(amount - total_paid) < 0.005) & (last_pay >= 0)
-    close_day = np.minimum(np.where(settles, last_pay, _NO_DAY), book.written_off)
+    close_day = np.minimum(np.where(settles, last_pay, NO_DAY), book.written_off)
     first = np.searchsorted(date_day, book.issued, side="left")
-    stop = np.searchsorted(date_day, np.minimum(close_day, _DAY_SPAN - 1), side="left")
+    stop = np.searchsorted(date_day, np.minimum(close_day, DAY_SPAN - 1), side="left")
     n_dates = np.clip(stop - first, 0, None)
     inv_pos = np.repeat(np.arange(n_inv), n_dates)
     offsets = np.arange(len(inv_pos)) - np.repeat(np.cumsum(n_dates) - n_dates, n_dates)
@@ -390,95 +399,10 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
     return pair_key[new], acc
 
 
-class _Events:
-    """Dated events per group, sorted once, answering "up to day d" by binary search.
-
-    Queries are fastest sorted by group, then day (each search then walks the sorted
-    events once). Events without a day (``_NO_DAY``) or a group (< 0) are left out.
-    """
-
-    def __init__(
-        self,
-        group: np.ndarray,
-        day: np.ndarray,
-        value: np.ndarray | None = None,
-    ):
-        group = np.asarray(group, dtype=np.int64)
-        day = np.asarray(day, dtype=np.int64)
-        dated = (day < _DAY_SPAN) & (group >= 0)
-        rows = None if dated.all() else np.flatnonzero(dated)
-        if rows is not None:
-            group, day = group[rows], day[rows]
-        # Stable: equal (group, day) events keep their order, so sums of dollars add up
-        # in the same order whatever the dates asked.
-        order, self.key = sort_stable(group * _DAY_SPAN + day)
-        self.order = order if rows is None else rows[order]
-        self.day = self.key & (_DAY_SPAN - 1)
-        self._starts = np.zeros(0, dtype=np.int64)
-        if value is not None:
-            self.cum = self.cumsum(value)
-
-    def cumsum(self, value: np.ndarray) -> np.ndarray:
-        """Running totals of ``value`` (one per event, in the order given) in sorted
-        order, with a leading 0: the sum over sorted positions [lo, hi) is
-        ``cum[hi] - cum[lo]``."""
-        return np.concatenate([[0.0], np.cumsum(np.asarray(value, dtype="float64")[self.order])])
-
-    def bounds(self, group, day) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted positions [lo, hi) of each query's group's events on or before day."""
-        group = np.asarray(group, dtype=np.int64)
-        base = group * _DAY_SPAN
-        hi = np.searchsorted(self.key, base + np.minimum(day, _DAY_SPAN - 1), side="right")
-        # Where each group starts, looked up once per group rather than once per query.
-        top = int(group.max(initial=-1)) + 1
-        if len(self._starts) < top:
-            self._starts = np.searchsorted(self.key, np.arange(top, dtype=np.int64) * _DAY_SPAN)
-        lo = self._starts[np.maximum(group, 0)]
-        unknown = group < 0
-        if unknown.any():
-            lo[unknown] = hi[unknown] = 0
-        return lo, hi
-
-    def count_upto(self, group, day) -> np.ndarray:
-        lo, hi = self.bounds(group, day)
-        return hi - lo
-
-    def sum_upto(self, group, day, cum: np.ndarray | None = None) -> np.ndarray:
-        lo, hi = self.bounds(group, day)
-        cum = self.cum if cum is None else cum
-        return cum[hi] - cum[lo]
-
-    def days_since(self, group, day) -> np.ndarray:
-        """Days from the group's last event on or before day to day; NaN if none."""
-        at = self.last_upto(group, day)
-        if len(self.day) == 0:
-            return np.full(len(at), np.nan)
-        return np.where(at >= 0, day - self.day[np.maximum(at, 0)], np.nan).astype("float64")
-
-    def last_upto(self, group, day) -> np.ndarray:
-        """Position (in sorted order) of the group's last event on or before day; -1 if none."""
-        lo, hi = self.bounds(group, day)
-        return np.where(hi > lo, hi - 1, -1)
-
-
-def _first_settled_day(by_invoice: _Events, pay_inv, amount) -> np.ndarray:
-    """Per invoice, the first day its running payments reach its amount (to the cent)."""
-    day = np.full(len(amount), _NO_DAY)
-    if len(by_invoice.order) == 0:
-        return day
-    group = pay_inv[by_invoice.order]
-    running = by_invoice.cum[1:] - by_invoice.cum[np.searchsorted(group, group, side="left")]
-    target = amount[group]
-    # Credit notes run negative: "reached" is measured in the amount's own direction.
-    reached = np.sign(target) * (target - running) <= 0.005
-    np.minimum.at(day, group[reached], by_invoice.day[reached])
-    return day
-
-
 def _history_features(cust_codes, due_day, settle_day, qc, qd) -> dict:
-    done = settle_day != _NO_DAY
+    done = settle_day != NO_DAY
     days_late = np.clip(settle_day[done] - due_day[done], 0, None).astype("float64")
-    ev = _Events(cust_codes[done], settle_day[done], (days_late > 0).astype("float64"))
+    ev = Events(cust_codes[done], settle_day[done], (days_late > 0).astype("float64"))
     lo, hi = ev.bounds(qc, qd)
     n = hi - lo
     late_days = ev.cumsum(days_late)
@@ -493,7 +417,7 @@ def _history_features(cust_codes, due_day, settle_day, qc, qd) -> dict:
 
 
 def _payment_features(pay_cust, pay_day, pay_amt, qc, qd) -> dict:
-    ev = _Events(pay_cust, pay_day, pay_amt)
+    ev = Events(pay_cust, pay_day, pay_amt)
     since = ev.days_since(qc, qd)
     recent = ev.sum_upto(qc, qd) - ev.sum_upto(qc, qd - LONG_WINDOW_DAYS)
     return {
@@ -522,11 +446,11 @@ def _call_log(calls, cust_ids) -> _CallLog | None:
     if calls is None or len(calls) == 0:
         return None
     outcome, outcomes = factorize(calls["outcome"])
-    stamp = _stamps(calls["called_at"])
+    stamp = stamps(calls["called_at"])
     return _CallLog(
         cust=positions(calls["customer_id"], cust_ids),
         # A call on the as-of day is known that day, whatever its hour.
-        day=_days(stamp),
+        day=day_numbers(stamp),
         stamp=stamp.view(np.int64),
         outcome=outcome,
         outcomes=outcomes,
@@ -550,7 +474,7 @@ def _call_features(log: _CallLog | None, qc, qd) -> dict:
     if len(mine) == 0:
         return _call_features(None, qc, qd)
     rpc = log.outcome_is(RIGHT_PARTY_OUTCOMES)[mine]
-    ev = _Events(log.cust[mine], log.day[mine], rpc)
+    ev = Events(log.cust[mine], log.day[mine], rpc)
     if len(ev.order) == 0:
         return _call_features(None, qc, qd)
     lo, hi = ev.bounds(qc, qd)
@@ -632,7 +556,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     if log is None or len(rows) == 0:
         return result
     last = dates[-1].to_datetime64()
-    date_day = _days(dates)
+    date_day = day_numbers(dates)
     # Judged as promise_outcomes(as_of=last) judges them: on the invoices issued by then
     # of the customers who promised, and those invoices' payments dated by then.
     has_promise = np.zeros(int(book.cust.max(initial=-1)) + 2, dtype=bool)  # + 2: code -1
@@ -646,9 +570,9 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     code = log.cust[rows]
     made = log.day[rows]
     if "promise_date" in calls:
-        promise_day = _days(_stamps(calls["promise_date"])[rows])
+        promise_day = day_numbers(stamps(calls["promise_date"])[rows])
     else:
-        promise_day = np.full(len(rows), _NO_DAY)
+        promise_day = np.full(len(rows), NO_DAY)
     named = np.full(len(rows), -1, dtype=np.int64) if named is None else named[order]
     given = _promised_cents(calls, rows)
     judged = _judge(
@@ -657,7 +581,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
             cust=code,
             call_day=made,
             promise_day=promise_day,
-            given_date=promise_day != _NO_DAY,
+            given_date=promise_day != NO_DAY,
             given_cents=given,
             named=np.where((named >= 0) & inv_ok[named], named, -1),
         ),
@@ -665,7 +589,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
             inv_cust=np.where(inv_ok, book.cust, -1),
             issued=book.issued,
             due=book.due,
-            written_off=np.where(book.written_off == _NO_DAY, -1, book.written_off),
+            written_off=book.written_off,
             amount=_cents(book.amount),
             pay_inv=book.pay_inv[pays],
             pay_day=book.pay_day[pays],
@@ -679,10 +603,10 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     )
     closed = judged["window_end"]
     status = judged["status"]
-    result["promises_made"] = _Events(code, made).count_upto(qc, qd).astype(np.int64)
+    result["promises_made"] = Events(code, made).count_upto(qc, qd).astype(np.int64)
     for name in ("kept", "partial", "broken"):
         done = status == PROMISE_STATUSES.index(name)
-        events = _Events(code[done], closed[done])
+        events = Events(code[done], closed[done])
         result[f"promises_{name}"] = events.count_upto(qc, qd).astype(np.int64)
         if name == "broken":
             result["days_since_broken_promise"] = events.days_since(qc, qd)
@@ -705,7 +629,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     p_code, p_made, p_day = code[pos], made[pos], date_day[date_pos]
     pay_inv = book.pay_inv[pays]
     # Known from the first midnight on or after the payment and its invoice.
-    known = np.maximum(_ceil_days(book.pay_at[pays]), _ceil_days(book.issued_at)[pay_inv])
+    known = np.maximum(ceil_days(book.pay_at[pays]), ceil_days(book.issued_at)[pay_inv])
     received = _cents_known(
         book.cust[pay_inv], book.pay_day[pays], known, pay_cents, p_code, p_made, p_day
     )
@@ -714,7 +638,7 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     kept = owed & (received >= judged["target"][pos])
     q_date = np.searchsorted(date_day, qd)
     for name, hit in (("kept", kept), ("pending", owed & ~kept)):
-        events = _Events(p_code[hit], date_pos[hit])
+        events = Events(p_code[hit], date_pos[hit])
         extra = events.count_upto(qc, q_date) - events.count_upto(qc, q_date - 1)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
     return result
@@ -741,11 +665,11 @@ def _plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_
     known = payments[payments["invoice_id"].isin(invoices["invoice_id"])]
     inst = plan_instalments(calls, known, invoices, as_of=dates[-1], grace_days=grace_days)
     code = positions(inst["customer_id"], cust_ids)
-    deadline = _days(inst["deadline"])
+    deadline = day_numbers(inst["deadline"])
     status = inst["status"].astype("string")
     for name, states in (("kept", ["kept"]), ("missed", ["partial", "broken"])):
         rows = status.isin(states).to_numpy(dtype=bool, na_value=False)
-        events = _Events(code[rows], deadline[rows])
+        events = Events(code[rows], deadline[rows])
         result[f"plan_instalments_{name}"] = events.count_upto(qc, qd).astype(np.int64)
     return result
 
@@ -754,9 +678,9 @@ def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
     """Per (promise, date) pair: the customer's payments in cents dated on or after the
     promise's call day and known on the date, as :func:`arcalls.promise_outcomes` on that
     date sees them (payment and its invoice both dated on or before the date)."""
-    ok = (cust >= 0) & (day != _NO_DAY)
+    ok = (cust >= 0) & (day != NO_DAY)
     same = ok & (known == day)
-    events = _Events(cust[same], day[same], cents[same].astype("float64"))
+    events = Events(cust[same], day[same], cents[same].astype("float64"))
     total = events.sum_upto(p_code, p_day) - events.sum_upto(p_code, p_made - 1)
     received = np.round(total).astype(np.int64)
     late = ok & (known != day)
@@ -772,12 +696,6 @@ def _cents_known(cust, day, known, cents, p_code, p_made, p_day) -> np.ndarray:
     return received
 
 
-def _ceil_days(stamps: np.ndarray) -> np.ndarray:
-    """Day number of the first midnight on or after each stamp; _NO_DAY when missing."""
-    floor = stamps.astype("datetime64[D]")
-    return _days(stamps) + (floor != stamps).astype(np.int64)
-
-
 def _customer_flags(customers, cust_ids, a_cust, q_day) -> dict:
     n = len(a_cust)
     if customers is None or len(customers) == 0:
@@ -791,10 +709,10 @@ def _customer_flags(customers, cust_ids, a_cust, q_day) -> dict:
     if "do_not_call" in table:
         flag = table["do_not_call"].astype("boolean").fillna(False).to_numpy(bool)
         dnc[listed] = flag[at[listed]]
-    placed = np.full(len(cust_ids), _NO_DAY)
+    placed = np.full(len(cust_ids), NO_DAY)
     if "placed_with_agency_date" in table:
         # Placed on the as-of date at the latest, to the second.
-        when = _ceil_days(_stamps(table["placed_with_agency_date"]))
+        when = ceil_days(stamps(table["placed_with_agency_date"]))
         placed[listed] = when[at[listed]]
     return {"do_not_call": dnc[a_cust], "placed_with_agency": placed[a_cust] <= q_day}
 
@@ -815,7 +733,7 @@ class _Accounts(NamedTuple):
     invoice left out)."""
 
     cust: np.ndarray  # customer code of each invoice
-    issued: np.ndarray  # day numbers (_NO_DAY: none)
+    issued: np.ndarray  # day numbers (NO_DAY: none)
     issued_at: np.ndarray  # datetime64[ns]
     due: np.ndarray
     written_off: np.ndarray
@@ -824,20 +742,6 @@ class _Accounts(NamedTuple):
     pay_day: np.ndarray
     pay_at: np.ndarray
     pay_amt: np.ndarray
-
-
-def _stamps(values) -> np.ndarray:
-    """Date-likes as a datetime64[ns] array."""
-    if isinstance(values, pd.Series | pd.Index) and values.dtype == "datetime64[ns]":
-        return values.to_numpy()
-    return np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
-
-
-def _days(values) -> np.ndarray:
-    """Day numbers since _DAY_ORIGIN; a missing date becomes _NO_DAY (never)."""
-    raw = (values if isinstance(values, np.ndarray) else _stamps(values)).astype("datetime64[D]")
-    days = (raw - _DAY_ORIGIN).astype(np.int64)
-    return np.where(np.isnat(raw), _NO_DAY, days)
 
 
 def _data_end(invoices, payments, calls) -> pd.Timestamp:

@@ -79,9 +79,10 @@ from ._calls import (
 
 # The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
 from ._checks import check_one_currency
-from ._keys import equals, factorize, invoice_positions, positions, sort_stable, take_text
+from ._keys import equals, factorize, positions, take_text
+from .book import DAY_SPAN, EPOCH_DAY, NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
-from .ledger import resolve_payments
+from .ledger import known_by
 from .schema import RIGHT_PARTY_OUTCOMES
 
 __all__ = [
@@ -120,11 +121,6 @@ SIZE_BAND_LABELS = ("<$500", "$500-2k", "$2k-10k", "$10k+")
 #: Where a promise's amount comes from, coded 0, 1, 2 by ``_judge``.
 _AMOUNT_SOURCES = ("given", "invoice_balance", "overdue_balance")
 
-# Keys are (group code, day number) packed into one int64 so that one sorted array and
-# one binary search answer "total of this group up to this day" for every query at once.
-_DAY_OFFSET = 1_000_000  # days since 1970 shifted positive (covers years ~-770..4700)
-_KEY_STRIDE = 4_000_000
-
 
 def promise_outcomes(
     calls: pd.DataFrame,
@@ -136,6 +132,7 @@ def promise_outcomes(
     tolerance: float = 0.0,
     default_promise_days: int = DEFAULT_PROMISE_DAYS,
     renegotiated: str = "rescheduled",
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """One row per promise to pay, judged on the payments known on ``as_of``.
 
@@ -164,6 +161,9 @@ def promise_outcomes(
         A promise replaced by a new one before its deadline, and not kept by then:
         ``"rescheduled"`` gives it that status (left out of the broken-promise rate);
         ``"strict"`` judges it on what had arrived by the new call (partial or broken).
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): the
+        outcomes are judged once per book and options, and every later call gets a copy.
 
     Returns
     -------
@@ -188,6 +188,8 @@ def promise_outcomes(
     ArcallsError
         ``grace_days``, ``default_promise_days`` or ``tolerance`` is negative, or
         ``renegotiated`` is not one of :data:`RENEGOTIATED_RULES`.
+    InputError
+        ``book`` was built from other tables.
 
     Examples
     --------
@@ -229,16 +231,30 @@ def promise_outcomes(
         invoices, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount"], "invoices"
     )
     check_one_currency(invoices)
-    payments = resolve_payments(invoices, payments)
-    _check_columns(payments, ["invoice_id", "payment_date", "amount"], "payments")
-    as_of_day = _days(np.array([as_of.to_datetime64()])).item()
+    shared = book is not None
+    book = book_for(book, invoices, payments, calls)
+    _check_columns(book.payments, ["invoice_id", "payment_date", "amount"], "payments")
+    options = (grace_days, tolerance, default_promise_days, renegotiated)
+    if not shared:
+        return _outcomes(calls, invoices, book, as_of, *options)
+    # Judged once per book and options; each caller gets its own copy.
+    key = ("promise_outcomes", as_of, *options)
+    return book.memo(key, lambda: _outcomes(calls, invoices, book, as_of, *options)).copy()
+
+
+def _outcomes(
+    calls, invoices, book: Book, as_of, grace_days, tolerance, default_promise_days, renegotiated
+) -> pd.DataFrame:
+    """:func:`promise_outcomes` of checked tables, from the book's codes and day numbers."""
+    payments = book.payments
+    as_of_day = day_numbers(np.array([as_of.to_datetime64()])).item()
 
     # Only the promise rows are worked on; everything else is integer codes, day numbers
     # and cents, so sums over millions of rows stay exact and no string is hashed twice.
     rows = _promise_rows(calls, as_of=as_of)
     stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
     named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
-    pay_inv, *named = invoice_positions(invoices["invoice_id"], payments["invoice_id"], *named_ids)
+    pay_inv, *named = book.invoice_positions(*named_ids)
     if (pay_inv < 0).any():
         unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
         raise IntegrityError(
@@ -257,34 +273,34 @@ def promise_outcomes(
     order = _order([stamp.view(np.int64)], [calls["call_id"], calls["customer_id"]], rows)
     by_group = order[np.argsort(group[order], kind="stable")]
     promise_day, given_date = _optional_days(calls, "promise_date", rows)
-    book = _Book(
+    coded = _Book(
         inv_cust=inv_cust,
-        issued=_days(invoices["invoice_date"]),
-        due=_days(invoices["due_date"]),
-        written_off=_optional_days(invoices, "written_off_date")[0],
+        issued=book.issued,
+        due=book.due,
+        written_off=book.written_off,
         amount=_cents(invoices["amount"]),
         pay_inv=pay_inv,
-        pay_day=_days(payments["payment_date"]),
+        pay_day=book.pay_day,
         pay_cents=_cents(payments["amount"]),
-        pay_known=(payments["payment_date"] <= as_of).to_numpy(dtype=bool, na_value=False),
+        pay_known=known_by(book.pay_at, as_of),
     )
     given_cents = _promised_cents(calls, rows)
     judged = _judge(
         _Promises(
             group=group[by_group],
             cust=cust[by_group],
-            call_day=_days(stamp[by_group]),
+            call_day=day_numbers(stamp[by_group]),
             promise_day=promise_day[by_group],
             given_date=given_date[by_group],
             given_cents=given_cents[by_group],
             named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
         ),
-        book,
+        coded,
         as_of_day=as_of_day,
         grace_days=grace_days,
         default_promise_days=default_promise_days,
         tolerance_cents=int(round(tolerance * 100)),
-        due_weights=book.due - _DAY_OFFSET,
+        due_weights=coded.due - EPOCH_DAY,
         renegotiated=renegotiated,
     )
 
@@ -300,8 +316,8 @@ def promise_outcomes(
     overdue = j["overdue_cents"]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_due = np.where(overdue > 0, j["overdue_due_sum"] / overdue, np.nan)
-    call_day = _days(stamp[order])
-    age = np.where(overdue > 0, np.maximum(call_day - _DAY_OFFSET - mean_due, 1.0), np.nan)
+    call_day = day_numbers(stamp[order])
+    age = np.where(overdue > 0, np.maximum(call_day - EPOCH_DAY - mean_due, 1.0), np.nan)
     age = pd.Series(np.floor(age)).astype("Int64")
     target = j["target"]
     promised = target / 100.0
@@ -312,8 +328,8 @@ def promise_outcomes(
             "invoice_id": _optional_text(calls, "invoice_id", out_rows),
             "collector": _optional_text(calls, "collector", out_rows),
             "called_at": calls["called_at"].array.take(out_rows),
-            "promise_date": _datetimes(j["promise_day"]),
-            "deadline": _datetimes(j["deadline"]),
+            "promise_date": dates_of(j["promise_day"]),
+            "deadline": dates_of(j["deadline"]),
             "promised_amount": promised,
             "received": j["received"] / 100.0,
             "status": _labels(PROMISE_STATUSES, j["status"]),
@@ -321,7 +337,7 @@ def promise_outcomes(
             "amount_source": _labels(_AMOUNT_SOURCES, j["amount_source"]),
             "overdue_at_call": overdue / 100.0,
             "open_at_call": j["open_cents"] / 100.0,
-            "window_end": _datetimes(j["window_end"]),
+            "window_end": dates_of(j["window_end"]),
             "shortfall": np.maximum(target - j["received"], 0) / 100.0,
             "replaced_by": take_text(calls["call_id"], replaced_by),
             "counted": j["counted"],
@@ -573,24 +589,16 @@ def _order(keys: list[np.ndarray], ties: list[pd.Series], rows: np.ndarray) -> n
     return order
 
 
-def _days(dates) -> np.ndarray:
-    """Whole days since 1970, shifted positive (NaT must be handled by the caller)."""
-    if not isinstance(dates, np.ndarray):
-        dates = pd.Series(dates).to_numpy(dtype="datetime64[ns]")
-    values = dates.astype("datetime64[ns]", copy=False).astype("datetime64[D]")
-    return values.astype(np.int64) + _DAY_OFFSET
-
-
 def _optional_days(frame: pd.DataFrame, column: str, rows=None) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers of an optional date column (-1 where missing) and where it is given."""
+    """Day numbers of an optional date column (NO_DAY where missing) and where it is given."""
     n = len(frame) if rows is None else len(rows)
     if column not in frame:
-        return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+        return np.full(n, NO_DAY, dtype=np.int64), np.zeros(n, dtype=bool)
     values = frame[column].to_numpy(dtype="datetime64[ns]")
     if rows is not None:
         values = values[rows]
     given = ~np.isnat(values)
-    return np.where(given, _days(values), -1), given
+    return day_numbers(values), given
 
 
 def _promised_cents(calls: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -603,10 +611,6 @@ def _promised_cents(calls: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 def _cents(amounts) -> np.ndarray:
     values = pd.to_numeric(pd.Series(amounts), errors="coerce").astype("float64").to_numpy()
     return np.round(np.nan_to_num(values, nan=0.0) * 100).astype(np.int64)
-
-
-def _datetimes(days: np.ndarray) -> np.ndarray:
-    return (days - _DAY_OFFSET).astype("datetime64[D]").astype("datetime64[ns]")
 
 
 def _labels(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -627,10 +631,10 @@ class _Book(NamedTuple):
     inv_cust: np.ndarray  # customer code of each invoice; -1: left out
     issued: np.ndarray
     due: np.ndarray
-    written_off: np.ndarray  # -1: never
+    written_off: np.ndarray  # NO_DAY: never
     amount: np.ndarray
     pay_inv: np.ndarray  # position of each payment's invoice
-    pay_day: np.ndarray
+    pay_day: np.ndarray  # NO_DAY: no date (never counts)
     pay_cents: np.ndarray
     pay_known: np.ndarray  # known on the as-of date, so it can count as received
 
@@ -685,7 +689,7 @@ def _judge(
     twin[same_as] = same_as[run_last[np.searchsorted(run_last, np.arange(n))]]
 
     # Replacement: the customer's first promise on a later day, if made by this deadline.
-    day_key = p.group.astype(np.int64) * _KEY_STRIDE + p.call_day
+    day_key = p.group.astype(np.int64) * DAY_SPAN + p.call_day
     later = np.searchsorted(day_key, day_key, side="right")
     has_later = later < n
     later_at = np.minimum(later, max(n - 1, 0))
@@ -717,10 +721,10 @@ def _judge(
         weights=due_weights,
         pay_lag=1,
     )
-    overdue_cents, *due_sum = over.upto(p.cust, p.call_day)
+    overdue_cents, *due_sum = over.totals_upto(p.cust, p.call_day)
     (open_cents,) = _balance_totals(
         book, book.issued, book.inv_cust, inv, pays, as_of_day=as_of_day, pay_lag=1
-    ).upto(p.cust, p.call_day)
+    ).totals_upto(p.cust, p.call_day)
     named_known = p.named >= 0
     named = np.zeros(n_inv, dtype=bool)
     named[p.named[named_known]] = True
@@ -732,7 +736,7 @@ def _judge(
         np.flatnonzero(named[book.pay_inv]),
         as_of_day=as_of_day,
         pay_lag=1,
-    ).upto(p.named, p.call_day)
+    ).totals_upto(p.named, p.call_day)
 
     has_amount = p.given_cents > 0
     target = np.where(
@@ -747,9 +751,9 @@ def _judge(
     pay_cust = book.inv_cust[book.pay_inv]
     paying = book.pay_known & (pay_cust >= 0)
     paying[paying] = of_wanted[book.pay_inv[paying]]
-    paid = _Running(pay_cust[paying], book.pay_day[paying], [book.pay_cents[paying]])
-    (paid_to_end,) = paid.upto(p.cust, np.minimum(window_end, as_of_day))
-    (paid_before,) = paid.upto(p.cust, p.call_day - 1)
+    paid = Events(pay_cust[paying], book.pay_day[paying], totals=[book.pay_cents[paying]])
+    (paid_to_end,) = paid.totals_upto(p.cust, np.minimum(window_end, as_of_day))
+    (paid_before,) = paid.totals_upto(p.cust, p.call_day - 1)
     shared = _share_out(p, counted, window_end, target, paid_to_end - paid_before)
     received = np.where(counted, shared, 0)
 
@@ -790,41 +794,6 @@ def _judge(
     return judged
 
 
-class _Running:
-    """Running totals of values per group over days: one sort, then binary searches.
-
-    Keys are (group, day) packed into one int64, so that one sorted array and one
-    binary search answer "total of this group up to this day" for every query at once.
-    """
-
-    def __init__(self, group: np.ndarray, day: np.ndarray, values: list[np.ndarray]):
-        order, self.key = sort_stable(group.astype(np.int64) * _KEY_STRIDE + day)
-        self.cums = []
-        for v in values:
-            cum = np.zeros(len(order) + 1, dtype=np.int64)
-            np.cumsum(v[order], out=cum[1:])
-            self.cums.append(cum)
-
-    def upto(self, group: np.ndarray, day: np.ndarray) -> list[np.ndarray]:
-        """For each query (group, day): the totals over the group's events dated on or
-        before ``day``. Groups < 0 (unknown) get 0."""
-        known = group >= 0
-        base = np.where(known, group, 0).astype(np.int64) * _KEY_STRIDE
-        query = base + day
-        # Binary searches in query order walk the sorted keys once (cache friendly).
-        order = None if _is_sorted(query) else sort_stable(query)[0]
-        if order is not None:
-            base, query = base[order], query[order]
-        hi = np.searchsorted(self.key, query, side="right")
-        lo = np.searchsorted(self.key, base, side="left")
-        totals = [cum[hi] - cum[lo] for cum in self.cums]
-        if order is not None:
-            back = np.empty_like(order)
-            back[order] = np.arange(len(order))
-            totals = [t[back] for t in totals]
-        return [np.where(known, t, 0) for t in totals]
-
-
 def _share_out(
     p: _Promises, counted: np.ndarray, window_end: np.ndarray, target: np.ndarray, window_paid
 ) -> np.ndarray:
@@ -843,7 +812,7 @@ def _share_out(
         return window_paid
     rows = np.flatnonzero(counted)
     order = rows[np.lexsort([rows, window_end[rows], p.call_day[rows], p.group[rows]])]
-    day = p.group[order].astype(np.int64) * _KEY_STRIDE + p.call_day[order]
+    day = p.group[order].astype(np.int64) * DAY_SPAN + p.call_day[order]
     first = np.r_[True, day[1:] != day[:-1]]
     run = np.cumsum(first) - 1
     paid = window_paid[order]
@@ -864,7 +833,7 @@ def _is_sorted(values: np.ndarray) -> bool:
 
 def _balance_totals(
     book: _Book, start, group_of_invoice, inv, pays, *, as_of_day, weights=None, pay_lag=0
-) -> _Running:
+) -> Events:
     """Running balances of the invoices ``inv`` (positions), summed per group; ``pays``
     are the positions of those invoices' payments.
 
@@ -882,7 +851,7 @@ def _balance_totals(
     pay_cents = book.pay_cents[pays]
     # Write-offs are few: a payment after its invoice's write-off no longer counts, and
     # the write-off cancels what the counted payments left open.
-    wo_inv = inv[book.written_off[inv] >= 0]
+    wo_inv = inv[book.written_off[inv] != NO_DAY]
     wo_day = np.maximum(book.written_off[wo_inv], start[wo_inv])
     if len(wo_inv):
         wo_of_invoice = np.full(len(start), -1, dtype=np.int64)
@@ -909,7 +878,7 @@ def _balance_totals(
     parts = [(w[d <= as_of_day], d[d <= as_of_day], c[d <= as_of_day]) for w, d, c in parts]
     whose, day, cents = (np.concatenate(column) for column in zip(*parts, strict=True))
     values = [cents] if weights is None else [cents, cents * weights[whose]]
-    return _Running(group_of_invoice[whose], day, values)
+    return Events(group_of_invoice[whose], day, totals=values)
 
 
 def _age_bucket(days: pd.Series) -> pd.Series:
@@ -939,3 +908,18 @@ def _wilson(successes: np.ndarray, trials: np.ndarray, confidence: float):
         np.where(empty, np.nan, low),
         np.where(empty, np.nan, high),
     )
+
+
+# The day convention and the events engine are arcalls.book's; plans.py still imports
+# these names from here.
+_days, _datetimes = day_numbers, dates_of
+
+
+class _Running(Events):
+    """``Events`` with int64 totals, under the name and call plans.py uses."""
+
+    def __init__(self, group: np.ndarray, day: np.ndarray, values: list[np.ndarray]):
+        super().__init__(group, day, totals=values)
+
+    def upto(self, group: np.ndarray, day: np.ndarray) -> list[np.ndarray]:
+        return self.totals_upto(group, day)

@@ -47,7 +47,7 @@ import pandas as pd
 from ._checks import check_columns, check_one_currency
 from ._keys import positions
 from .errors import ArcallsError, InputError, SchemaError
-from .ledger import invoice_balances, resolve_payments
+from .ledger import invoice_balances, known_by, resolve_payments
 from .schema import dtype_of, round_money
 
 __all__ = [
@@ -254,9 +254,10 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     if stop is not None:
         stop = np.asarray(stop, dtype="datetime64[ns]")
         cutoff = np.where(~np.isnat(stop) & (stop < cutoff), stop, cutoff)
-    # The invoices' state on the as-of date, as arcalls.invoice_balances defines it;
-    # the payments are matched below, by position, so no balances are needed here.
-    issued = (invoices["invoice_date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    # The invoices' state on the as-of date by the rule of arcalls.invoice_balances
+    # (ledger.known_by: issued, paid and written off from each one's own date on); the
+    # payments are matched below, by position, so no balances are needed here.
+    issued = known_by(invoices["invoice_date"], as_of)
     due_all = invoices["due_date"].to_numpy("datetime64[ns]")
     days_past_due = np.where(
         np.isnat(due_all), -1.0, ((cutoff - due_all) // np.timedelta64(1, "D")).astype(float)
@@ -271,7 +272,7 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     rows = np.flatnonzero(keep)
     if "written_off_date" in invoices:
         wo_at = invoices["written_off_date"].to_numpy("datetime64[ns]")[rows]
-        written_off = ~np.isnat(wo_at) & (wo_at <= cutoff[rows])
+        written_off = known_by(wo_at, cutoff[rows])
     else:
         written_off = np.zeros(len(rows), dtype=bool)
 
@@ -285,7 +286,7 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     due = invoices["due_date"].to_numpy("datetime64[ns]")[rows]
 
     pays = resolve_payments(invoices, payments)
-    pays = pays[(pays["payment_date"] <= as_of) & (pays["amount"] > 0)]
+    pays = pays[known_by(pays["payment_date"], as_of) & (pays["amount"] > 0)]
     # Position among the kept invoices (-1: a payment of any other invoice). The extra
     # last slot answers position -1, a payment of no invoice at all.
     kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
@@ -294,10 +295,7 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     pos = kept_at[at]
     if stop is not None:
         # A payment after its invoice's stop date is unknown to this curve.
-        late = (
-            pays["payment_date"].to_numpy("datetime64[ns]")
-            > np.append(cutoff, as_of.to_datetime64())[at]
-        )
+        late = ~known_by(pays["payment_date"], np.append(cutoff, as_of.to_datetime64())[at])
         pos = np.where(late, -1, pos)
     mine = np.flatnonzero(pos >= 0)
     paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[mine]
