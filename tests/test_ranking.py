@@ -590,6 +590,18 @@ def test_the_ibm_figures_are_recomputed(figures_script, saved_figures, ibm_ar_pa
         assert got[horizon]["model"]["auc"] > got[horizon]["analyst"]["auc"]
 
 
+def test_readme_describes_the_ibm_book(figures_script, ibm_ar_path):
+    """The section's words about the IBM book: about 9 overdue accounts a week, no
+    invoice more than 45 days late."""
+    inv = arcalls.load_invoices(ibm_ar_path, preset="ibm_ar")
+    r = backtest(inv, **figures_script.IBM, horizon_days=7)
+    weekly = r.weekly[r.weekly["strategy"] == "model"]
+    section = " ".join(_readme_section().split())
+    assert f"about {weekly['accounts'].mean():.0f} overdue accounts a week" in section
+    late = (inv["paid_date"] - inv["due_date"]).dt.days.max()
+    assert f"no invoice is more than {late} days late" in section
+
+
 def test_one_simulator_seed_is_recomputed(figures_script, saved_figures):
     """The 10-seed table is too slow for CI; one seed, recomputed, is the saved one."""
     figures, _ = figures_script.seed_figures(1)
