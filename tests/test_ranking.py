@@ -561,6 +561,13 @@ def test_readme_tables_are_the_saved_figures(figures_script, saved_figures):
     for key in ("model_minus_analyst.share", "model_minus_best_rule.share"):
         lift = sim["mean_sd"][key]
         assert f"{lift['mean'] * 100:+.1f} ± {lift['sd'] * 100:.1f} points" in section, key
+    ibm = saved_figures["ibm"]
+    brier = ", ".join(
+        f"{ibm[h]['model']['brier']:.3f} against {ibm[h]['analyst']['brier']:.3f} at {h[:-1]}"
+        for h in ("7d", "14d")
+    )
+    assert f"(Brier {brier.replace(' at 7,', ' at 7 days,')})" in " ".join(section.split())
+    assert all(ibm[h]["model"]["brier"] < ibm[h]["analyst"]["brier"] for h in ("7d", "14d"))
     wins = sum(s["model"]["share"] > s["analyst"]["share"] for s in sim["per_seed"].values())
     assert f"ahead on {wins} of 10 books" in section
     within = sum(abs(g) <= 0.03 for g in sim["deciles"]["gap"])
