@@ -143,3 +143,19 @@ def test_the_report_shows_the_action(tmp_path):
     path = build_report(arcalls.load_sample(), as_of=arcalls.SAMPLE_AS_OF, out_dir=tmp_path)
     page = path.read_text(encoding="utf-8")
     assert "<th>action</th>" in page and "<th>why this action</th>" in page
+    # Row by row, the report's action is the call list's (find-a-number rows included).
+    import html
+    import re
+
+    table = re.search(r'<table[^>]*class="dataframe calls">(.*?)</table>', page, re.S).group(1)
+    header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table.split("</tr>")[0])]
+    rows = [re.findall(r"<td>(.*?)</td>", r, re.S) for r in table.split("</tr>")[1:-1]]
+    shown = [html.unescape(r[header.index("action")]) for r in rows]
+    why = [html.unescape(r[header.index("why this action")]) for r in rows]
+    # The list as `arcalls call-list` makes it (handoff considered from 60 days).
+    week = arcalls.call_list(
+        *arcalls.load_sample(), as_of=arcalls.SAMPLE_AS_OF, handoff_age=60
+    ).calls
+    assert shown == week["action"].head(len(rows)).tolist()
+    assert why == week["action_reason"].head(len(rows)).tolist()
+    assert ACTION_FIND_NUMBER in shown

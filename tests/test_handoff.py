@@ -14,6 +14,7 @@ import arcalls
 from arcalls.errors import ArcallsError, InputError
 from arcalls.recovery import (
     DEFAULT_AGENCY_FACTOR,
+    DEFAULT_MIN_PLACEMENT_AGE,
     AgencyFactor,
     HandoffAnalysis,
     account_handoff_gains,
@@ -307,6 +308,25 @@ def test_recommendation_does_not_flip_between_neighbouring_days(sample):
         answers.add(a.handoff_age)
     # The same age every day, or "no clear age" (None) on the days it is not clear.
     assert len(answers - {None}) <= 1
+
+
+def test_a_clear_age_holds_on_14_neighbouring_days(sample):
+    """Issue 18.2 where there is an age to hold: at $15 a call placing wins beyond doubt
+    late in life, and each of 14 consecutive as-of dates gives that same age (the
+    default costs give "no clear age" on every one of them, which proves less)."""
+    ages = [
+        recommend_handoff(
+            sample.invoices,
+            sample.payments,
+            sample.customers,
+            as_of=arcalls.SAMPLE_AS_OF - pd.Timedelta(days=k),
+            cost_per_call=15.0,
+        ).handoff_age
+        for k in range(14)
+    ]
+    assert None not in ages and len(set(ages)) == 1, ages
+    # An age inside the span, not the first age agencies take.
+    assert ages[0] > DEFAULT_MIN_PLACEMENT_AGE
 
 
 def test_a_fixed_factor_is_used_in_every_resample(sample):
