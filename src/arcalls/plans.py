@@ -62,6 +62,7 @@ import pandas as pd
 from ._calls import month_text
 from ._checks import check_columns, check_one_currency
 from ._keys import factorize, invoice_positions, positions
+from .book import NO_DAY, Events, dates_of, day_numbers
 from .errors import ArcallsError, InputError, IntegrityError
 from .ledger import resolve_payments
 from .promises import (
@@ -69,9 +70,6 @@ from .promises import (
     DEFAULT_GRACE_DAYS,
     _check_non_negative,
     _check_whole_days,
-    _datetimes,
-    _days,
-    _Running,
     _status_rates,
 )
 from .schema import dtype_of, round_money
@@ -130,7 +128,6 @@ _SCHEDULE_HELP = (
     "not a schedule: write due-date=amount pairs separated by ';', e.g. "
     "2026-12-05=2000.00; 2027-01-05=2000.00, each amount above 0 and the dates increasing"
 )
-_FAR = np.iinfo(np.int64).max // 4
 #: Text as the loaders type it (Arrow-backed): no copy for a loaded column.
 _TEXT = "string[pyarrow]"
 
@@ -594,7 +591,7 @@ def plan_instalments(
     check_one_currency(invoices)
     payments = resolve_payments(invoices, payments)
     check_columns(payments, ["invoice_id", "payment_date", "amount"], what="payments table")
-    as_of_day = int(_days(np.array([as_of.to_datetime64()]))[0])
+    as_of_day = int(day_numbers(np.array([as_of.to_datetime64()]))[0])
 
     stamp = pd.to_datetime(calls["called_at"]).to_numpy(dtype="datetime64[ns]")
     known = ~np.isnat(stamp) & (stamp.astype("datetime64[D]") <= as_of.to_datetime64())
@@ -619,8 +616,8 @@ def plan_instalments(
     after_row = next_of[rows]
     superseded = after_row >= 0
     after_row = np.where(superseded, after_row, 0)
-    call_day = _days(stamp[rows])
-    window_end = np.where(superseded, _days(stamp[after_row]) - 1, _FAR)
+    call_day = day_numbers(stamp[rows])
+    window_end = np.where(superseded, day_numbers(stamp[after_row]) - 1, NO_DAY)
 
     # Payments of the plans' customers (any invoice), known on the as-of date.
     cust, customers = factorize(schedule["customer_id"])
@@ -634,7 +631,7 @@ def plan_instalments(
             "invoice. Load the full invoice file or drop those payments."
         )
     pay_cust = inv_cust[pay_inv]
-    pay_day = _days(payments["payment_date"].to_numpy(dtype="datetime64[ns]"))
+    pay_day = day_numbers(payments["payment_date"].to_numpy(dtype="datetime64[ns]"))
     pay_ok = (
         (pay_cust >= 0)
         & (pay_day <= as_of_day)
@@ -643,17 +640,17 @@ def plan_instalments(
     pay_cents = np.round(
         pd.to_numeric(payments["amount"]).to_numpy(dtype="float64", na_value=0.0) * 100
     ).astype(np.int64)
-    paid = _Running(pay_cust[pay_ok], pay_day[pay_ok], [pay_cents[pay_ok]])
+    paid = Events(pay_cust[pay_ok], pay_day[pay_ok], totals=[pay_cents[pay_ok]])
 
-    due_day = _days(schedule["due_date"].to_numpy(dtype="datetime64[ns]"))
+    due_day = day_numbers(schedule["due_date"].to_numpy(dtype="datetime64[ns]"))
     deadline = due_day + grace_days
     cents = np.round(schedule["amount"].to_numpy() * 100).astype(np.int64)
     plan_code = pd.factorize(schedule["plan_id"])[0]
     cum_due = pd.Series(cents).groupby(plan_code).cumsum().to_numpy(dtype=np.int64)
     cum_before = cum_due - cents
-    (before,) = paid.upto(cust, call_day - 1)
-    (to_deadline,) = paid.upto(cust, np.minimum(np.minimum(deadline, window_end), as_of_day))
-    (to_date,) = paid.upto(cust, np.minimum(window_end, as_of_day))
+    (before,) = paid.totals_upto(cust, call_day - 1)
+    (to_deadline,) = paid.totals_upto(cust, np.minimum(np.minimum(deadline, window_end), as_of_day))
+    (to_date,) = paid.totals_upto(cust, np.minimum(window_end, as_of_day))
     by_deadline = to_deadline - before
     so_far = to_date - before
     tol = int(round(tolerance * 100))
@@ -684,7 +681,7 @@ def plan_instalments(
             "instalment": schedule["instalment"].to_numpy(),
             "instalments": count,
             "due_date": schedule["due_date"].to_numpy(),
-            "deadline": _datetimes(deadline),
+            "deadline": dates_of(deadline),
             "amount": cents / 100.0,
             "cumulative_due": cum_due / 100.0,
             "paid_by_deadline": by_deadline / 100.0,

@@ -908,18 +908,3 @@ def _wilson(successes: np.ndarray, trials: np.ndarray, confidence: float):
         np.where(empty, np.nan, low),
         np.where(empty, np.nan, high),
     )
-
-
-# The day convention and the events engine are arcalls.book's; plans.py still imports
-# these names from here.
-_days, _datetimes = day_numbers, dates_of
-
-
-class _Running(Events):
-    """``Events`` with int64 totals, under the name and call plans.py uses."""
-
-    def __init__(self, group: np.ndarray, day: np.ndarray, values: list[np.ndarray]):
-        super().__init__(group, day, totals=values)
-
-    def upto(self, group: np.ndarray, day: np.ndarray) -> list[np.ndarray]:
-        return self.totals_upto(group, day)
