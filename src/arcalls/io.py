@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from . import _parse
 from ._export import restore_text
+from ._keys import contains, equals
 from ._presets import PRESETS, Preset
 from .errors import (
     PROBLEM_COLUMNS,
@@ -1076,8 +1077,8 @@ def _check_rows(
         frame["is_credit"] = (frame["amount"] < 0).fillna(False).astype(bool)
         _check_settlement_rows(frame, header, cells, problems)
     if table is PAYMENTS and invoices is not None:
-        known = invoices["invoice_id"].dropna().astype(dtype_of("id")).unique()
-        unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
+        known = invoices["invoice_id"].dropna().astype(dtype_of("id"))
+        unknown = frame["invoice_id"].notna() & ~contains(frame["invoice_id"], known)
         source = getattr(invoices.attrs.get("load_report"), "source", "<DataFrame>")
         source = "the invoices given" if source == "<DataFrame>" else source
         problems.add(
@@ -1134,9 +1135,22 @@ def _check_plan_rows(frame: pd.DataFrame, header, cells, problems: _Problems) ->
 
     if not any(c in frame for c in PLAN_FIELDS) and not (frame["outcome"] == "plan").any():
         return
-    for mask, column, _values, problem in plan_problems(frame):
+    # The plan rules are row by row, and only a call with outcome plan or a plan field
+    # filled can break one: judge those rows alone (most calls are neither, and the
+    # problem texts are built for every row judged).
+    given = [frame[c].notna().to_numpy(dtype=bool) for c in PLAN_FIELDS if c in frame]
+    rows = np.flatnonzero(np.logical_or.reduce([equals(frame["outcome"], "plan"), *given]))
+    judged = [c for c in ("outcome", "called_at", *PLAN_FIELDS) if c in frame]
+    some = frame[judged].iloc[rows].reset_index(drop=True)
+    for mask, column, _values, problem in plan_problems(some):
+        full = np.zeros(len(frame), dtype=bool)
+        full[rows] = mask
+        if isinstance(problem, pd.Series | np.ndarray):
+            texts = np.full(len(frame), None, dtype=object)
+            texts[rows] = pd.Series(problem).to_numpy()
+            problem = texts
         shown = cells(column) if column in frame else None
-        problems.add(mask, header(column), shown, problem, _INTEGRITY_TAG)
+        problems.add(full, header(column), shown, problem, _INTEGRITY_TAG)
 
 
 def _check_settlement_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:
