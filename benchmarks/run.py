@@ -130,11 +130,14 @@ def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
     state: dict[str, object] = {}
 
     def stage(name, func):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         value = func()
         seconds = time.perf_counter() - t0
         if name in selected:
-            results[name] = {"seconds": seconds, "rss_mb": _peak_rss_mb()}
+            # CPU seconds of all the process's threads: on a shared machine the wall
+            # time carries the other processes' load, the CPU time much less.
+            cpu = time.process_time() - cpu0
+            results[name] = {"seconds": seconds, "rss_mb": _peak_rss_mb(), "cpu": cpu}
         return value
 
     def load():
@@ -336,6 +339,11 @@ def table(results: list[dict]) -> str:
                 f"; weekly run / floor = {ratio:.1f}x "
                 f"({by_process:.1f}x against the floor's whole process)"
             )
+        cpus = [(n, c["cpu"]) for n, c in r.get("stages", {}).items() if "cpu" in c]
+        if cpus:
+            note += "; CPU s: " + ", ".join(f"{n} {c:.2f}" for n, c in cpus)
+            if r.get("weekly", {}).get("cpu"):
+                note += f", {WEEKLY} {r['weekly']['cpu']:.2f}"
         for name, peer in r.get("peers", {}).items():
             if "weekly" in r and peer["seconds"] > 0:
                 note += f"; arcalls / {name.removeprefix('peer: ')} = "

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arcalls._keys import (
+    contains,
     factorize,
     invoice_positions,
     positions,
@@ -35,6 +36,35 @@ def test_positions_of_ids_in_every_storage(storage):
     assert pay.tolist() == [1, -1, -1, 2, 1] and named.tolist() == [2]
     with pytest.raises(IntegrityError, match=r"duplicates \['a'\]"):
         invoice_positions(_ids(["a", "b", "a"], storage), values)
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+@pytest.mark.parametrize("other", STORAGES)
+def test_contains_is_isin_in_every_storage(storage, other):
+    values = _ids(["a", "zz", None, "c", "a", "é"], storage)
+    for universe in (
+        _ids(["c", "a", "c", "é"], other),  # repeats
+        _ids(["c", None], other),  # a missing value matches the missing values
+        _ids([], other),
+        ["a", None],
+        {"zz"},
+    ):
+        found = contains(values, universe)
+        assert found.dtype == bool and len(found) == len(values)
+        want = values.astype("string").isin(list(universe)).to_numpy(dtype=bool)
+        assert found.tolist() == want.tolist(), universe
+    assert contains(values, _ids(["c", "a"], other)).tolist() == [
+        True, False, False, True, True, False
+    ]  # fmt: skip
+    assert contains(values, ["zz", np.nan]).tolist() == [False, True, True, False, False, False]
+
+
+def test_contains_numbers_and_mixed_kinds():
+    assert contains(pd.Series([3, 1, 2]), np.array([2, 3, 3])).tolist() == [True, False, True]
+    assert contains(pd.Series([1.5, np.nan]), [np.nan]).tolist() == [False, True]
+    # Text against numbers: pandas' rules (no match), not an error.
+    assert contains(_ids(["1", "2"], "pyarrow"), [1, 2]).tolist() == [False, False]
+    assert contains(pd.Series([], dtype="string[pyarrow]"), ["a"]).tolist() == []
 
 
 @pytest.mark.parametrize("storage", STORAGES)

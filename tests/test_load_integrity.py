@@ -130,3 +130,35 @@ def test_settlement_columns_beside_a_payments_file_are_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "invoices.csv has paid_date, but the payments file" in err
     assert "the invoices' own settlement columns are not used" in err
+
+
+# --------------------------------------------------------------------------- payment plans
+
+
+def test_plan_problems_are_named_on_their_own_rows_among_other_calls(tmp_path):
+    # The loader judges only the plan rows; each problem must land back on its own row,
+    # with its own text (the schedule's sum differs per row), among ordinary calls.
+    header = "call_id,customer_id,called_at,outcome,plan_amount,plan_schedule,plan_frequency"
+    lines = [header]
+    bad = {}
+    for i in range(30):
+        if i % 7 == 3:
+            total = 100 + i
+            lines.append(f"k{i},c{i},2026-11-02 10:00,plan,{total + 1}.00,2026-11-09={total}.00,")
+            bad[i] = f"does not equal the schedule's sum, {total}.00"
+        elif i % 11 == 5:
+            lines.append(f"k{i},c{i},2026-11-02 10:00,contact,50.00,,")
+            bad[i] = "plan fields are filled but the outcome is not 'plan'"
+        elif i % 13 == 8:
+            lines.append(f"k{i},c{i},2026-11-02 10:00,plan,90.00,2026-11-09=90.00,")
+        else:
+            lines.append(f"k{i},c{i},2026-11-02 10:00,no_answer,,,")
+    path = tmp_path / "calls.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.warns(arcalls.RowsSetAsideWarning):
+        calls = arcalls.load_calls(path, on_bad_rows="skip")
+    aside = arcalls.load_report(calls).set_aside
+    assert sorted(aside["row"].tolist()) == [i + 2 for i in sorted(bad)]
+    for row, problem in zip(aside["row"], aside["problem"], strict=True):
+        assert bad[row - 2] in problem
+    assert len(calls) == 30 - len(bad) and "k8" in set(calls["call_id"])

@@ -9,12 +9,15 @@ arcalls's order is printed (and asserted above zero).
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from arcalls.schema import RIGHT_PARTY_OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "benchmarks" / "peers"
@@ -81,3 +84,18 @@ def test_a_peer_makes_the_same_weekly_list(script, history, arcalls_list, tmp_pa
     top = set(arcalls_list[0]["customer_id"].head(20)) & set(listed["customer_id"].head(20))
     sys.stdout.write(f"{script}: top-20 overlap with arcalls {len(top)}/20\n")
     assert len(top) > 0
+
+
+@pytest.mark.parametrize("script", PEER_SCRIPTS)
+def test_a_peer_counts_the_right_party_outcomes_arcalls_counts(script):
+    # The peers restate the list (they do not import arcalls); read it from the source.
+    tree = ast.parse((PEERS / script).read_text(encoding="utf-8"))
+    (value,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "RIGHT_PARTY" for t in node.targets)
+    ]
+    right_party = ast.literal_eval(value)
+    assert len(right_party) == len(set(right_party))
+    assert set(right_party) == set(RIGHT_PARTY_OUTCOMES)

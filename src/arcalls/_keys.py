@@ -88,6 +88,38 @@ def positions(values, universe) -> np.ndarray:
     return found
 
 
+def contains(values, universe) -> np.ndarray:
+    """``values.isin(universe)`` as a plain bool array, hashed by Arrow for text.
+
+    pandas' ``isin`` on an Arrow string column turns every value of the lookup set into
+    a Python object first (seconds for a million ids); here both sides stay in Arrow
+    when they are text. ``universe`` may repeat values. A missing value is contained
+    when ``universe`` holds a missing value (None, NaN and NA alike), as with the
+    string dtypes' ``isin``. Values that are not text (numbers, dates) use pandas.
+
+    >>> contains(pd.Series(["b", "x", None], dtype="string[pyarrow]"), ["a", "b"]).tolist()
+    [True, False, False]
+    >>> contains(pd.Series(["b", None], dtype="string"), pd.Series(["b", None])).tolist()
+    [True, True]
+    >>> contains(pd.Series([2, 7]), [7, 1]).tolist()
+    [False, True]
+    """
+    if isinstance(universe, set | frozenset | dict):
+        universe = list(universe)
+    needles = arrow_text(values)
+    haystack = arrow_text(universe) if needles is not None else None
+    if needles is not None and haystack is not None:
+        import pyarrow.compute as pc
+
+        found = pc.is_in(needles, value_set=haystack, skip_nulls=False)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+    values, universe = array_of(values), array_of(universe)
+    found = pd.Series(values, copy=False).isin(universe).to_numpy(dtype=bool, na_value=False)
+    # pandas tells None, NaN and NA apart in object columns; a missing value is missing.
+    found[np.asarray(pd.isna(values), dtype=bool)] = bool(np.any(pd.isna(universe)))
+    return found
+
+
 def lookup_ids(universe, *columns) -> list[np.ndarray]:
     """Positions in ``universe`` (unique values) of the values of each column."""
     needles = [arrow_text(c) for c in columns]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._checks import check_columns, currency_counts
+from ._keys import contains
 from .errors import InputError
 from .schema import Tables
 
@@ -94,14 +95,14 @@ def select_currency(
     kept_customers = kept["customer_id"]
 
     def not_other(frame: pd.DataFrame) -> pd.Series:
-        return ~frame["invoice_id"].isin(other_ids)
+        return ~pd.Series(contains(frame["invoice_id"], other_ids), index=frame.index)
 
     if payments is not None:
         check_columns(payments, ("invoice_id",), what="payments")
         payments = payments[not_other(payments).to_numpy(dtype=bool)]
     if calls is not None:
         check_columns(calls, ("customer_id",), what="calls")
-        of_customer = calls["customer_id"].isin(kept_customers)
+        of_customer = pd.Series(contains(calls["customer_id"], kept_customers), index=calls.index)
         if "invoice_id" in calls:
             named = calls["invoice_id"].notna()
             on_kept = named & not_other(calls) | ~named & of_customer
@@ -110,7 +111,7 @@ def select_currency(
         calls = calls[on_kept.to_numpy(dtype=bool)]
     if customers is not None:
         check_columns(customers, ("customer_id",), what="customers")
-        customers = customers[customers["customer_id"].isin(kept_customers).to_numpy(dtype=bool)]
+        customers = customers[contains(customers["customer_id"], kept_customers)]
     return Tables(kept.copy(), _copy(payments), _copy(calls), _copy(customers))
 
 

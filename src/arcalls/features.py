@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency
-from ._keys import factorize, positions, sort_stable, stable_order
+from ._keys import contains, factorize, positions, sort_stable, stable_order
 from .book import (
     DAY_SPAN,
     NO_DAY,
@@ -662,7 +662,7 @@ def _plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_
     from .plans import plan_instalments
 
     # Payments to unknown invoices belong to no customer (as in the other features).
-    known = payments[payments["invoice_id"].isin(invoices["invoice_id"])]
+    known = payments[contains(payments["invoice_id"], invoices["invoice_id"])]
     inst = plan_instalments(calls, known, invoices, as_of=dates[-1], grace_days=grace_days)
     code = positions(inst["customer_id"], cust_ids)
     deadline = day_numbers(inst["deadline"])

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from . import _parse
 from ._export import restore_text
+from ._keys import contains, equals
 from ._presets import PRESETS, Preset
 from .errors import (
     PROBLEM_COLUMNS,
@@ -1076,8 +1077,8 @@ def _check_rows(
         frame["is_credit"] = (frame["amount"] < 0).fillna(False).astype(bool)
         _check_settlement_rows(frame, header, cells, problems)
     if table is PAYMENTS and invoices is not None:
-        known = invoices["invoice_id"].dropna().astype(dtype_of("id")).unique()
-        unknown = frame["invoice_id"].notna() & ~frame["invoice_id"].isin(known)
+        known = invoices["invoice_id"].dropna().astype(dtype_of("id"))
+        unknown = frame["invoice_id"].notna() & ~contains(frame["invoice_id"], known)
         source = getattr(invoices.attrs.get("load_report"), "source", "<DataFrame>")
         source = "the invoices given" if source == "<DataFrame>" else source
         problems.add(
@@ -1089,10 +1090,12 @@ def _check_rows(
             _INTEGRITY_TAG,
         )
     if table is CUSTOMERS and "timezone" in frame:
-        known = _known_time_zones()
         zone = frame["timezone"]
+        known = _known_time_zones(zone.dropna().unique())
         unknown = (
-            (zone.notna() & ~zone.isin(known)) if known else pd.Series(False, index=zone.index)
+            (zone.notna() & ~zone.isin(known))
+            if known is not None
+            else pd.Series(False, index=zone.index)
         )
         problems.add(
             unknown,
@@ -1134,9 +1137,22 @@ def _check_plan_rows(frame: pd.DataFrame, header, cells, problems: _Problems) ->
 
     if not any(c in frame for c in PLAN_FIELDS) and not (frame["outcome"] == "plan").any():
         return
-    for mask, column, _values, problem in plan_problems(frame):
+    # The plan rules are row by row, and only a call with outcome plan or a plan field
+    # filled can break one: judge those rows alone (most calls are neither, and the
+    # problem texts are built for every row judged).
+    given = [frame[c].notna().to_numpy(dtype=bool) for c in PLAN_FIELDS if c in frame]
+    rows = np.flatnonzero(np.logical_or.reduce([equals(frame["outcome"], "plan"), *given]))
+    judged = [c for c in ("outcome", "called_at", *PLAN_FIELDS) if c in frame]
+    some = frame[judged].iloc[rows].reset_index(drop=True)
+    for mask, column, _values, problem in plan_problems(some):
+        full = np.zeros(len(frame), dtype=bool)
+        full[rows] = mask
+        if isinstance(problem, pd.Series | np.ndarray):
+            texts = np.full(len(frame), None, dtype=object)
+            texts[rows] = pd.Series(problem).to_numpy()
+            problem = texts
         shown = cells(column) if column in frame else None
-        problems.add(mask, header(column), shown, problem, _INTEGRITY_TAG)
+        problems.add(full, header(column), shown, problem, _INTEGRITY_TAG)
 
 
 def _check_settlement_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:
@@ -1185,14 +1201,25 @@ def _duplicated(ids: pd.Series) -> np.ndarray:
 NOT_CALL_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
 
+def _known_time_zones(named) -> frozenset[str] | None:
+    """The zones among ``named`` a call can be in; None when the system has no
+    time-zone database (then nothing is checked rather than every zone refused)."""
+    # Only zones pandas can put a call in are kept, so that what loads is what every
+    # command can use; tried one by one for the few zones a file names, not for the
+    # whole database (about 0.5 s).
+    names = _zone_names()
+    if not names:
+        return None
+    named = {z for z in named if isinstance(z, str)} & names
+    return frozenset(z for z in named if _usable_zone(z))
+
+
 @functools.cache
-def _known_time_zones() -> frozenset[str]:
-    # Empty when the system has no time-zone database: then nothing is checked here
-    # rather than every zone refused. Only zones pandas can put a call in are kept, so
-    # that what loads is what every command can use.
-    return frozenset(z for z in zoneinfo.available_timezones() - NOT_CALL_ZONES if _usable_zone(z))
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - NOT_CALL_ZONES)
 
 
+@functools.cache
 def _usable_zone(zone: str) -> bool:
     try:
         pd.Timestamp("2000-01-01").tz_localize(zone)
