@@ -39,7 +39,6 @@ BASE = {
     "arcalls.datasets",
     "arcalls.errors",
     "arcalls.io",
-    "arcalls.listbook",
     "arcalls.schema",
 }
 
@@ -269,3 +268,18 @@ def test_analyses_never_import_cli_report_or_worksheet(graph):
         if target == "arcalls" or target.startswith(ABOVE_ANALYSES)
     ]
     assert not bad, "\n".join(bad)
+
+
+def test_the_call_list_and_its_workbook_point_one_way(graph):
+    # The layout of the list (columns, headers, entry columns, sheets) is below both the
+    # list and the worksheet that reads a filled-in list back: worksheet -> calllist ->
+    # listbook, and worksheet -> listbook.
+    assert "arcalls.listbook" in graph["arcalls.calllist"]
+    assert "arcalls.listbook" in graph["arcalls.worksheet"]
+    assert "arcalls.calllist" in graph["arcalls.worksheet"]
+    assert not {"arcalls.calllist", "arcalls.worksheet"} & set(graph["arcalls.listbook"])
+    assert "arcalls.worksheet" not in graph["arcalls.calllist"]
+    # The plans take the money picture from _accounts, not from the call list.
+    assert "arcalls._accounts" in graph["arcalls.plans"]
+    assert "arcalls.calllist" not in graph["arcalls.plans"]
+    assert graph["arcalls._accounts"].keys() <= BASE | {"arcalls.ledger"}

@@ -67,6 +67,22 @@ from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, 
 from ._export import write_csvs
 from ._keys import positions, take_text
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
+from .listbook import (
+    _DATE_COLUMNS,
+    _MONEY_COLUMNS,
+    CALL_COLUMNS,
+    EXCEL_LEFT_COLUMNS,
+    EXCEL_PRINTED_COLUMNS,
+    LIST_SHEET,
+    SCREEN_ENTRY_COLUMNS,
+    SHEETS_SHEET,
+    _entry_columns,
+    _list_properties,
+    excel_header,
+)
+from .listbook import (
+    EXCEL_HEADERS as EXCEL_HEADERS,
+)
 from .schema import (
     CALLS,
     CUSTOMERS,
@@ -145,33 +161,6 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_PLAN_ON_TRACK,
 )
 
-#: Columns of :attr:`CallList.calls`, in order.
-CALL_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "customer_id",
-    "customer_name",
-    "contact_name",
-    "phone",
-    "best_time_to_call",
-    "overdue_balance",
-    "oldest_days_past_due",
-    "overdue_invoices",
-    "last_call_date",
-    "last_call_outcome",
-    "promise_date",
-    "promise_amount",
-    "promise_status",
-    "callback_due_at",
-    "plan_status",
-    "p_pay",
-    "expected_dollars",
-    "reasons",
-    "handoff_suggested",
-    "handoff_gain",
-    "action",
-    "action_reason",
-)
-
 #: Columns of :attr:`CallList.excluded`, in order.
 EXCLUDED_COLUMNS: tuple[str, ...] = (
     "customer_id",
@@ -188,84 +177,6 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-#: The Excel list's columns left of the entry columns: who to call and when. The entry
-#: columns (``arcalls.worksheet.ENTRY_COLUMNS``) follow, and the panes are frozen after
-#: them; the other columns of :data:`CALL_COLUMNS` come next, in their order.
-EXCEL_LEFT_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "assigned_to",
-    "customer_name",
-    "phone",
-    "best_time_to_call",
-)
-#: The columns right after the entry columns, the last ones printed: a printed list
-#: holds who to call, the boxes to write in and what to chase; the rest is on screen,
-#: starting with the entry columns of ``arcalls.worksheet.SCREEN_ENTRY_COLUMNS``.
-EXCEL_PRINTED_COLUMNS: tuple[str, ...] = ("overdue_balance", "oldest_days_past_due", "action")
-
-#: The headers a person reads in the Excel workbook, by column name: the one place they
-#: are set. CSV files keep the column names. A column missing here is shown as its name
-#: with spaces (:func:`excel_header`); reading a list back maps the headers to names.
-EXCEL_HEADERS: dict[str, str] = {
-    "rank": "#",
-    "customer_id": "Customer id",
-    "customer_name": "Customer",
-    "contact_name": "Contact",
-    "phone": "Phone",
-    "best_time_to_call": "Best time to call",
-    "overdue_balance": "Overdue balance",
-    "open_balance": "Open balance",
-    "disputed_balance": "Disputed balance",
-    "oldest_days_past_due": "Days past due (oldest)",
-    "overdue_invoices": "Overdue invoices",
-    "last_call_date": "Last call",
-    "last_call_outcome": "Last call's outcome",
-    "promise_date": "Last promise: date",
-    "promise_amount": "Last promise: amount",
-    "promise_status": "Last promise: status",
-    "p_pay": "Chance of paying this week",
-    "expected_dollars": "Expected dollars",
-    "reasons": "Why this rank",
-    "handoff_suggested": "Agency handoff suggested",
-    "handoff_gain": "Gain from handoff now",
-    "action": "Action",
-    "action_reason": "Why this action",
-    "assigned_to": "Assigned to",
-    "reason": "Why not to call",
-    # The entry columns the caller fills in.
-    "called_at": "Called at (date time)",
-    "outcome": "Outcome",
-    "new_promise_date": "New promise: pay by",
-    "new_promise_amount": "New promise: amount",
-    "notes": "Notes",
-    "callback_at": "Call back at (date time)",
-    "payments_contact": "Payments contact",
-    "payments_contact_title": "Payments contact's title",
-    "plan_amount": "Plan: total",
-    "plan_instalments": "Plan: instalments",
-    "plan_first_date": "Plan: first instalment",
-    "plan_frequency": "Plan: frequency",
-    "plan_schedule": "Plan: schedule",
-}
-
-
-def excel_header(column: str) -> str:
-    """The header of ``column`` in an Excel workbook (:data:`EXCEL_HEADERS`).
-
-    >>> excel_header("p_pay"), excel_header("some_new_column")
-    ('Chance of paying this week', 'Some new column')
-    """
-    return EXCEL_HEADERS.get(column, column.replace("_", " ").capitalize())
-
-
-_MONEY_COLUMNS = (
-    "overdue_balance",
-    "open_balance",
-    "disputed_balance",
-    "promise_amount",
-    "expected_dollars",
-)
-_DATE_COLUMNS = ("last_call_date", "promise_date")
 _PROMISE_COLUMNS = ("customer_id", "called_at", "promise_date", "status")
 
 
@@ -708,28 +619,26 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         left = [c for c in EXCEL_LEFT_COLUMNS if c in calls]
         printed = [*left, *(c for c in EXCEL_PRINTED_COLUMNS if c in calls)]
         calls = calls.loc[:, [*printed, *(c for c in calls.columns if c not in printed)]]
-        from . import worksheet
-
-        entries = worksheet._entry_columns(result.as_of)
+        entries = _entry_columns(result.as_of)
         headers = {c: excel_header(c) for c in [*calls.columns, *result.excluded.columns]}
         headers.update({e.name: excel_header(e.name) for e in entries})
         # The boxes of every call on the left, printed; a plan's terms and who pays,
         # needed now and then, after the printed columns, so that a page stays legible.
-        more = [e for e in entries if e.name in worksheet.SCREEN_ENTRY_COLUMNS]
-        entries = [e for e in entries if e.name not in worksheet.SCREEN_ENTRY_COLUMNS]
+        more = [e for e in entries if e.name in SCREEN_ENTRY_COLUMNS]
+        entries = [e for e in entries if e.name not in SCREEN_ENTRY_COLUMNS]
         write_workbook(
-            {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
+            {LIST_SHEET: calls, "Excluded": result.excluded},
             path,
             formats=formats,
             timestamp=stamp,
             headers=headers,
-            entry_at={worksheet.LIST_SHEET: len(left)},
-            printed_columns={worksheet.LIST_SHEET: len(printed)},
+            entry_at={LIST_SHEET: len(left)},
+            printed_columns={LIST_SHEET: len(printed)},
             # An empty list has no row to fill in: its sheet keeps the plain header.
-            entry_columns={worksheet.LIST_SHEET: entries} if len(calls) else None,
-            more_entry_columns={worksheet.LIST_SHEET: more} if len(calls) else None,
-            layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
-            properties=worksheet._list_properties(result),
+            entry_columns={LIST_SHEET: entries} if len(calls) else None,
+            more_entry_columns={LIST_SHEET: more} if len(calls) else None,
+            layouts={SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
+            properties=_list_properties(result),
         )
     return [path]
 
