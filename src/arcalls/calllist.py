@@ -205,6 +205,15 @@ class CallList:
     overdue_totals : Series or None
         How the listed accounts' overdue dollars reconcile with the overdue total of
         :func:`arcalls.aging` (see :attr:`overdue_reconciliation`).
+    promises : DataFrame or None
+        The promise outcomes the list was built from (:func:`arcalls.promise_outcomes`
+        as of ``as_of``, or the table passed as ``promises``); None when the calls hold
+        no promise or none were given. :func:`arcalls.worksheet.call_sheets` and the
+        report read them from here instead of judging the promises again.
+    plans : DataFrame or None
+        The payment plans' status the list was built from
+        (:func:`arcalls.plan_status` as of ``as_of``, every plan made by then); None
+        when the calls hold no plan. The call sheets read it from here.
     """
 
     calls: pd.DataFrame
@@ -216,6 +225,8 @@ class CallList:
     ranking_note: str | None = None
     currency: str | None = None
     overdue_totals: pd.Series | None = None
+    promises: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    plans: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def excluded_by_reason(self) -> pd.Series:
@@ -465,8 +476,9 @@ def call_list(
     accounts = accounts.merge(
         _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
+    plans = _plan_table(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(
-        _plan_state(calls, payments, invoices, as_of=as_of, currency=currency),
+        _plan_state(plans, currency=currency),
         on="customer_id",
         how="left",
     )
@@ -544,6 +556,8 @@ def call_list(
         ranking_note=ranking_note,
         currency=currency,
         overdue_totals=overdue_totals,
+        promises=promises,
+        plans=plans,
     )
 
 
@@ -1098,7 +1112,16 @@ def _order(to_call: pd.DataFrame) -> pd.DataFrame:
 PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
 
 
-def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
+def _plan_table(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+    """Every plan's status on ``as_of`` (:func:`arcalls.plan_status`); None without a plan."""
+    if calls is None or not (calls["outcome"] == "plan").any():
+        return None
+    from .plans import plan_status
+
+    return plan_status(calls, payments, invoices, as_of=as_of)
+
+
+def _plan_state(plans: pd.DataFrame | None, *, currency) -> pd.DataFrame:
     """Per customer with a plan: its latest plan's status, the exclusion detail (next
     instalment) and the call-first reason."""
     columns = {
@@ -1107,12 +1130,12 @@ def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
         "plan_next": "string",
         "plan_call": "string",
     }
-    if calls is None or not (calls["outcome"] == "plan").any():
+    if plans is None:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    from .plans import latest_plans, plan_status
+    from .plans import latest_plans
 
     # The latest plan's own row: a column it leaves empty is not filled from an older plan.
-    latest = latest_plans(plan_status(calls, payments, invoices, as_of=as_of))
+    latest = latest_plans(plans)
     latest = latest.reset_index(drop=True)
     due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
     next_amount = format_amounts(latest["next_due_amount"], currency)

@@ -227,7 +227,9 @@ def call_sheets(
     last_payments, last_calls : int, default 3
         How many of the latest payments and calls to show per account.
     promises : DataFrame, optional
-        :func:`arcalls.promise_outcomes` as of the list's date; computed when None.
+        :func:`arcalls.promise_outcomes` as of the list's date; when None, the ones the
+        list was built from (``result.promises``), else computed. The plans' status
+        comes from ``result.plans`` the same way: a run judges each once.
     business_phone : str, optional
         The number the customer should call back, in the voicemail and third-party
         scripts; default :data:`PHONE_PLACEHOLDER`.
@@ -284,8 +286,18 @@ def call_sheets(
         business_phone=(business_phone or PHONE_PLACEHOLDER).strip(),
     )
     accounts = accounts.assign(
-        **_plan_lines(accounts, invoices, payments, calls, as_of=as_of, currency=result.currency)
+        **_plan_lines(
+            accounts,
+            invoices,
+            payments,
+            calls,
+            as_of=as_of,
+            currency=result.currency,
+            judged=result.plans,
+        )
     )
+    if promises is None and calls is not None:
+        promises = result.promises
     return CallSheets(
         accounts=accounts,
         invoices=open_invoices,
@@ -556,8 +568,14 @@ def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
     )
 
 
-def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict[str, pd.Series]:
-    """The sheet's plan lines: the account's latest plan, and the plan to offer."""
+def _plan_lines(
+    accounts, invoices, payments, calls, *, as_of, currency, judged=None
+) -> dict[str, pd.Series]:
+    """The sheet's plan lines: the account's latest plan, and the plan to offer.
+
+    ``judged``: the plans' status the list was built from (``CallList.plans``), used
+    instead of judging the plans again.
+    """
     from .plans import latest_plans, plan_schedule, plan_status, propose_payment_plan
 
     ids = accounts["customer_id"]
@@ -570,7 +588,9 @@ def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict
     plan = pd.Series(pd.NA, index=accounts.index, dtype="string")
     known = _known_calls(calls, as_of=as_of)
     if len(known) and (known["outcome"] == "plan").any():
-        plans = plan_status(known, payments, invoices, as_of=as_of)
+        plans = (
+            judged if judged is not None else plan_status(known, payments, invoices, as_of=as_of)
+        )
         latest = latest_plans(plans[plans["customer_id"].isin(ids)])
         rows = plan_schedule(known[(known["outcome"] == "plan").to_numpy(dtype=bool)])
         rows = rows[rows["plan_id"].isin(latest["plan_id"])]
