@@ -56,13 +56,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._accounts import (
+    _account_balances,
+    _check_as_of,
+    _flag,
+)
 from ._calls import NO_EVIDENCE
 from ._checks import check_one_currency, format_amount, format_amounts
 from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
-from .ledger import invoice_balances
+from .listbook import (
+    _DATE_COLUMNS,
+    _MONEY_COLUMNS,
+    CALL_COLUMNS,
+    EXCEL_LEFT_COLUMNS,
+    EXCEL_PRINTED_COLUMNS,
+    LIST_SHEET,
+    SCREEN_ENTRY_COLUMNS,
+    SHEETS_SHEET,
+    _entry_columns,
+    _list_properties,
+    excel_header,
+)
+from .listbook import (
+    EXCEL_HEADERS as EXCEL_HEADERS,
+)
 from .schema import (
     CALLS,
     CUSTOMERS,
@@ -95,8 +115,6 @@ CONSUMER_QUIET_DAYS_AFTER_CONTACT = 7
 CONSUMER_MAX_ATTEMPTS_7D = 7
 #: Consumer mode: calls only from this hour to this hour, customer's local time.
 CONSUMER_CALL_HOURS = (8, 21)
-#: At most this many invoice ids are written in one cell; the rest are counted.
-MAX_INVOICE_IDS_SHOWN = 10
 #: Decimals of ``p_pay`` in exports (money always has 2).
 P_PAY_DECIMALS = 4
 
@@ -143,33 +161,6 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     REASON_PLAN_ON_TRACK,
 )
 
-#: Columns of :attr:`CallList.calls`, in order.
-CALL_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "customer_id",
-    "customer_name",
-    "contact_name",
-    "phone",
-    "best_time_to_call",
-    "overdue_balance",
-    "oldest_days_past_due",
-    "overdue_invoices",
-    "last_call_date",
-    "last_call_outcome",
-    "promise_date",
-    "promise_amount",
-    "promise_status",
-    "callback_due_at",
-    "plan_status",
-    "p_pay",
-    "expected_dollars",
-    "reasons",
-    "handoff_suggested",
-    "handoff_gain",
-    "action",
-    "action_reason",
-)
-
 #: Columns of :attr:`CallList.excluded`, in order.
 EXCLUDED_COLUMNS: tuple[str, ...] = (
     "customer_id",
@@ -186,84 +177,6 @@ EXCLUDED_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-#: The Excel list's columns left of the entry columns: who to call and when. The entry
-#: columns (``arcalls.worksheet.ENTRY_COLUMNS``) follow, and the panes are frozen after
-#: them; the other columns of :data:`CALL_COLUMNS` come next, in their order.
-EXCEL_LEFT_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "assigned_to",
-    "customer_name",
-    "phone",
-    "best_time_to_call",
-)
-#: The columns right after the entry columns, the last ones printed: a printed list
-#: holds who to call, the boxes to write in and what to chase; the rest is on screen,
-#: starting with the entry columns of ``arcalls.worksheet.SCREEN_ENTRY_COLUMNS``.
-EXCEL_PRINTED_COLUMNS: tuple[str, ...] = ("overdue_balance", "oldest_days_past_due", "action")
-
-#: The headers a person reads in the Excel workbook, by column name: the one place they
-#: are set. CSV files keep the column names. A column missing here is shown as its name
-#: with spaces (:func:`excel_header`); reading a list back maps the headers to names.
-EXCEL_HEADERS: dict[str, str] = {
-    "rank": "#",
-    "customer_id": "Customer id",
-    "customer_name": "Customer",
-    "contact_name": "Contact",
-    "phone": "Phone",
-    "best_time_to_call": "Best time to call",
-    "overdue_balance": "Overdue balance",
-    "open_balance": "Open balance",
-    "disputed_balance": "Disputed balance",
-    "oldest_days_past_due": "Days past due (oldest)",
-    "overdue_invoices": "Overdue invoices",
-    "last_call_date": "Last call",
-    "last_call_outcome": "Last call's outcome",
-    "promise_date": "Last promise: date",
-    "promise_amount": "Last promise: amount",
-    "promise_status": "Last promise: status",
-    "p_pay": "Chance of paying this week",
-    "expected_dollars": "Expected dollars",
-    "reasons": "Why this rank",
-    "handoff_suggested": "Agency handoff suggested",
-    "handoff_gain": "Gain from handoff now",
-    "action": "Action",
-    "action_reason": "Why this action",
-    "assigned_to": "Assigned to",
-    "reason": "Why not to call",
-    # The entry columns the caller fills in.
-    "called_at": "Called at (date time)",
-    "outcome": "Outcome",
-    "new_promise_date": "New promise: pay by",
-    "new_promise_amount": "New promise: amount",
-    "notes": "Notes",
-    "callback_at": "Call back at (date time)",
-    "payments_contact": "Payments contact",
-    "payments_contact_title": "Payments contact's title",
-    "plan_amount": "Plan: total",
-    "plan_instalments": "Plan: instalments",
-    "plan_first_date": "Plan: first instalment",
-    "plan_frequency": "Plan: frequency",
-    "plan_schedule": "Plan: schedule",
-}
-
-
-def excel_header(column: str) -> str:
-    """The header of ``column`` in an Excel workbook (:data:`EXCEL_HEADERS`).
-
-    >>> excel_header("p_pay"), excel_header("some_new_column")
-    ('Chance of paying this week', 'Some new column')
-    """
-    return EXCEL_HEADERS.get(column, column.replace("_", " ").capitalize())
-
-
-_MONEY_COLUMNS = (
-    "overdue_balance",
-    "open_balance",
-    "disputed_balance",
-    "promise_amount",
-    "expected_dollars",
-)
-_DATE_COLUMNS = ("last_call_date", "promise_date")
 _PROMISE_COLUMNS = ("customer_id", "called_at", "promise_date", "status")
 
 
@@ -292,6 +205,15 @@ class CallList:
     overdue_totals : Series or None
         How the listed accounts' overdue dollars reconcile with the overdue total of
         :func:`arcalls.aging` (see :attr:`overdue_reconciliation`).
+    promises : DataFrame or None
+        The promise outcomes the list was built from (:func:`arcalls.promise_outcomes`
+        as of ``as_of``, or the table passed as ``promises``); None when the calls hold
+        no promise or none were given. :func:`arcalls.worksheet.call_sheets` and the
+        report read them from here instead of judging the promises again.
+    plans : DataFrame or None
+        The payment plans' status the list was built from
+        (:func:`arcalls.plan_status` as of ``as_of``, every plan made by then); None
+        when the calls hold no plan. The call sheets read it from here.
     """
 
     calls: pd.DataFrame
@@ -303,6 +225,8 @@ class CallList:
     ranking_note: str | None = None
     currency: str | None = None
     overdue_totals: pd.Series | None = None
+    promises: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    plans: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def excluded_by_reason(self) -> pd.Series:
@@ -552,8 +476,9 @@ def call_list(
     accounts = accounts.merge(
         _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
+    plans = _plan_table(calls, payments, invoices, as_of=as_of)
     accounts = accounts.merge(
-        _plan_state(calls, payments, invoices, as_of=as_of, currency=currency),
+        _plan_state(plans, currency=currency),
         on="customer_id",
         how="left",
     )
@@ -631,6 +556,8 @@ def call_list(
         ranking_note=ranking_note,
         currency=currency,
         overdue_totals=overdue_totals,
+        promises=promises,
+        plans=plans,
     )
 
 
@@ -706,28 +633,26 @@ def write_call_list(result: CallList, path: str | os.PathLike, *, sheets=None) -
         left = [c for c in EXCEL_LEFT_COLUMNS if c in calls]
         printed = [*left, *(c for c in EXCEL_PRINTED_COLUMNS if c in calls)]
         calls = calls.loc[:, [*printed, *(c for c in calls.columns if c not in printed)]]
-        from . import worksheet
-
-        entries = worksheet._entry_columns(result.as_of)
+        entries = _entry_columns(result.as_of)
         headers = {c: excel_header(c) for c in [*calls.columns, *result.excluded.columns]}
         headers.update({e.name: excel_header(e.name) for e in entries})
         # The boxes of every call on the left, printed; a plan's terms and who pays,
         # needed now and then, after the printed columns, so that a page stays legible.
-        more = [e for e in entries if e.name in worksheet.SCREEN_ENTRY_COLUMNS]
-        entries = [e for e in entries if e.name not in worksheet.SCREEN_ENTRY_COLUMNS]
+        more = [e for e in entries if e.name in SCREEN_ENTRY_COLUMNS]
+        entries = [e for e in entries if e.name not in SCREEN_ENTRY_COLUMNS]
         write_workbook(
-            {worksheet.LIST_SHEET: calls, "Excluded": result.excluded},
+            {LIST_SHEET: calls, "Excluded": result.excluded},
             path,
             formats=formats,
             timestamp=stamp,
             headers=headers,
-            entry_at={worksheet.LIST_SHEET: len(left)},
-            printed_columns={worksheet.LIST_SHEET: len(printed)},
+            entry_at={LIST_SHEET: len(left)},
+            printed_columns={LIST_SHEET: len(printed)},
             # An empty list has no row to fill in: its sheet keeps the plain header.
-            entry_columns={worksheet.LIST_SHEET: entries} if len(calls) else None,
-            more_entry_columns={worksheet.LIST_SHEET: more} if len(calls) else None,
-            layouts={worksheet.SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
-            properties=worksheet._list_properties(result),
+            entry_columns={LIST_SHEET: entries} if len(calls) else None,
+            more_entry_columns={LIST_SHEET: more} if len(calls) else None,
+            layouts={SHEETS_SHEET: sheets.layout()} if sheets is not None else None,
+            properties=_list_properties(result),
         )
     return [path]
 
@@ -753,16 +678,6 @@ def check_output_path(path: str | os.PathLike) -> Path:
 
 
 # -- validation ---------------------------------------------------------------------
-
-
-def _check_as_of(as_of) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"as_of must be a date such as '2025-06-30', got {as_of!r}.") from exc
-    if pd.isna(stamp):
-        raise InputError(f"as_of must be a date such as '2025-06-30', got {as_of!r}.")
-    return stamp.normalize()
 
 
 def _check_table(frame, table, name: str) -> None:
@@ -800,66 +715,6 @@ def _check_options(*, top, cooldown_days, max_attempts_7d, handoff_age) -> None:
 # -- the pieces -----------------------------------------------------------------------
 
 
-def _account_balances(
-    invoices: pd.DataFrame, payments: pd.DataFrame | None, *, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """One row per customer with any open invoice on ``as_of``: the money picture."""
-    bal = invoice_balances(invoices, payments, as_of=as_of)
-    bal = bal[bal["is_open"]]
-    disputed = (
-        pd.Series(_flag(bal["disputed"]), index=bal.index)
-        if "disputed" in bal
-        else pd.Series(False, index=bal.index)
-    )
-    amount = bal["open_amount"]
-    positive = amount > 0
-    past_due = bal["days_past_due"] > 0
-    chased = positive & ~disputed & past_due
-    frame = pd.DataFrame(
-        {
-            "customer_id": bal["customer_id"].astype(dtype_of("id")),
-            "open_balance": amount,
-            "chased": amount.where(chased, 0.0),
-            "credit": amount.where(amount < 0, 0.0),
-            "disputed_balance": amount.where(positive & disputed, 0.0),
-            "undisputed_positive": amount.where(positive & ~disputed, 0.0),
-            "chased_days": bal["days_past_due"].where(chased, 0),
-            # As aging counts overdue: every open dollar past due, for the reconciliation.
-            "past_due": amount.where(past_due, 0.0),
-            "disputed_past_due": amount.where(positive & disputed & past_due, 0.0),
-        }
-    )
-    per = frame.groupby("customer_id", sort=True, observed=True).agg(
-        open_balance=("open_balance", "sum"),
-        chased=("chased", "sum"),
-        credit=("credit", "sum"),
-        disputed_balance=("disputed_balance", "sum"),
-        undisputed_positive=("undisputed_positive", "sum"),
-        oldest_days_past_due=("chased_days", "max"),
-        past_due=("past_due", "sum"),
-        disputed_past_due=("disputed_past_due", "sum"),
-    )
-    overdue = round_money((per["chased"] + per["credit"]).clip(lower=0.0)) + 0.0
-    out = pd.DataFrame(
-        {
-            "customer_id": per.index.astype(dtype_of("id")),
-            "open_balance": round_money(per["open_balance"].to_numpy()) + 0.0,
-            "overdue_balance": overdue.to_numpy(),
-            "disputed_balance": round_money(per["disputed_balance"].to_numpy()) + 0.0,
-            "whole_balance_disputed": (
-                (per["disputed_balance"] > 0) & (round_money(per["undisputed_positive"]) == 0)
-            ).to_numpy(),
-            "oldest_days_past_due": per["oldest_days_past_due"].astype("int64").to_numpy(),
-            "past_due": per["past_due"].to_numpy(),
-            "disputed_past_due": per["disputed_past_due"].to_numpy(),
-        }
-    )
-    ids = _invoice_ids(bal[chased])
-    out = out.assign(overdue_invoices=out["customer_id"].map(ids).fillna("").astype("string"))
-    names = _names_from_invoices(invoices, as_of=as_of)
-    return out.assign(customer_name=out["customer_id"].map(names).astype("string"))
-
-
 def _overdue_totals(accounts, to_call, ranked, excluded) -> pd.Series:
     """Aging's overdue total split into listed, cut, excluded, disputed and credits."""
 
@@ -883,43 +738,6 @@ def _overdue_totals(accounts, to_call, ranked, excluded) -> pd.Series:
         "credits": credits,
     }
     return pd.Series({k: float(round_money(v)) + 0.0 for k, v in parts.items()}, name="overdue")
-
-
-def _invoice_ids(chased: pd.DataFrame) -> pd.Series:
-    """Per customer, the chased invoice ids, oldest due first, capped with "(+N more)"."""
-    if chased.empty:
-        return pd.Series(dtype="string")
-    ordered = chased.sort_values(["customer_id", "due_date", "invoice_id"], kind="mergesort")
-    position = ordered.groupby("customer_id", observed=True).cumcount()
-    shown = ordered[position < MAX_INVOICE_IDS_SHOWN]
-    # Each id followed by "; " unless it is its customer's last shown one; a group sum
-    # of object strings concatenates them in order without a Python call per customer.
-    customer = shown["customer_id"].to_numpy()
-    last_in_group = np.append(customer[1:] != customer[:-1], True)
-    pieces = shown["invoice_id"].astype(str).to_numpy(dtype=object) + np.where(
-        last_in_group, "", "; "
-    ).astype(object)
-    ids = pd.Series(pieces, index=shown.index).groupby(customer, sort=True).sum()
-    total = ordered.groupby("customer_id", observed=True).size()
-    more = (total - MAX_INVOICE_IDS_SHOWN).reindex(ids.index)
-    suffix = pd.Series(np.where(more > 0, " (+" + more.astype(str) + " more)", ""), index=ids.index)
-    return (ids + suffix).astype("string")
-
-
-def _names_from_invoices(invoices: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.Series:
-    if "customer_name" not in invoices:
-        return pd.Series(dtype="string")
-    named = invoices[(invoices["invoice_date"] <= as_of) & invoices["customer_name"].notna()]
-    # The most recent invoice's spelling wins: names get corrected over time. Only each
-    # customer's invoices of its latest date compete (by invoice id, then file order),
-    # so the string sort is over about one invoice per customer, not all of them.
-    codes, _ = pd.factorize(named["customer_id"])
-    day = named["invoice_date"].to_numpy("datetime64[ns]").view(np.int64)
-    latest = np.full(codes.max(initial=-1) + 1, np.iinfo(np.int64).min)
-    np.maximum.at(latest, codes[codes >= 0], day[codes >= 0])
-    newest = named[(codes >= 0) & (day == latest[np.maximum(codes, 0)])]
-    newest = newest.sort_values("invoice_id", kind="mergesort")
-    return newest.groupby("customer_id", observed=True)["customer_name"].last()
 
 
 def _add_customer_details(
@@ -1266,11 +1084,6 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
     return text.where(~np.isnan(start), NO_EVIDENCE).astype("string")
 
 
-def _flag(values: pd.Series) -> np.ndarray:
-    """A boolean array from a column that may hold missing values (missing = False)."""
-    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
     """Callbacks due (earliest first), then a missed or defaulted plan, then expected
     dollars, overdue balance, age (all descending), then customer id."""
@@ -1299,7 +1112,16 @@ def _order(to_call: pd.DataFrame) -> pd.DataFrame:
 PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
 
 
-def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
+def _plan_table(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+    """Every plan's status on ``as_of`` (:func:`arcalls.plan_status`); None without a plan."""
+    if calls is None or not (calls["outcome"] == "plan").any():
+        return None
+    from .plans import plan_status
+
+    return plan_status(calls, payments, invoices, as_of=as_of)
+
+
+def _plan_state(plans: pd.DataFrame | None, *, currency) -> pd.DataFrame:
     """Per customer with a plan: its latest plan's status, the exclusion detail (next
     instalment) and the call-first reason."""
     columns = {
@@ -1308,12 +1130,12 @@ def _plan_state(calls, payments, invoices, *, as_of, currency) -> pd.DataFrame:
         "plan_next": "string",
         "plan_call": "string",
     }
-    if calls is None or not (calls["outcome"] == "plan").any():
+    if plans is None:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    from .plans import latest_plans, plan_status
+    from .plans import latest_plans
 
     # The latest plan's own row: a column it leaves empty is not filled from an older plan.
-    latest = latest_plans(plan_status(calls, payments, invoices, as_of=as_of))
+    latest = latest_plans(plans)
     latest = latest.reset_index(drop=True)
     due = pd.to_datetime(latest["next_due_date"]).dt.strftime("%Y-%m-%d").fillna("")
     next_amount = format_amounts(latest["next_due_amount"], currency)

@@ -1025,7 +1025,7 @@ def propose_payment_plan(
     ...          + row["last_instalment_amount"] - row["overdue_balance"]) < 0.005)
     True
     """
-    from .calllist import _account_balances, _check_as_of
+    from ._accounts import _account_balances, _check_as_of
 
     as_of = _check_as_of(as_of)
     if frequency not in PLAN_FREQUENCIES:

@@ -62,14 +62,31 @@ import numpy as np
 import pandas as pd
 
 from ._checks import format_amounts
-from ._excel import EntryColumn, read_properties
+from ._excel import read_properties
 from ._export import atomic_path, locking, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
 from ._text import markup_cells, markup_text
-from .calllist import CALL_COLUMNS, EXCEL_HEADERS, CallList, excel_header
+from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
 from .ledger import invoice_balances, resolve_payments
-from .plans import PLAN_FREQUENCIES, plan_problems
+from .listbook import (
+    CALL_COLUMNS,
+    CALLBACK_ENTRY_COLUMNS,
+    ENTRY_COLUMNS,
+    EXCEL_HEADERS,
+    KIND_CALL_LIST,
+    LIST_SHEET,
+    PLAN_ENTRY_COLUMNS,
+    PROPERTY_ACCOUNTS,
+    PROPERTY_AS_OF,
+    PROPERTY_KIND,
+    excel_header,
+)
+
+# Defined by the list's layout; read here as before by callers of this module.
+from .listbook import SCREEN_ENTRY_COLUMNS as SCREEN_ENTRY_COLUMNS
+from .listbook import SHEETS_SHEET as SHEETS_SHEET
+from .plans import plan_problems
 from .schema import CALLS, OUTCOMES, dtype_of, round_money
 
 __all__ = [
@@ -103,144 +120,6 @@ UNKNOWN_CONTACT = "the account's contact"
 PHONE_PLACEHOLDER = "[your phone number]"
 #: Who the scripts ask for when neither a payments contact nor a contact is known.
 UNKNOWN_PAYER = "the person who handles your payments"
-
-#: Custom document properties that make an Excel list readable back.
-PROPERTY_KIND, KIND_CALL_LIST = "arcalls_workbook", "call list"
-PROPERTY_AS_OF = "arcalls_as_of"
-#: The listed customer ids, as a JSON list cut into numbered properties of at most
-#: :data:`PROPERTY_CHUNK` characters (Excel keeps text properties up to 255).
-PROPERTY_ACCOUNTS = "arcalls_accounts"
-PROPERTY_CHUNK = 250
-#: The sheet holding the list and its entry columns, and the call sheets' sheet.
-LIST_SHEET = "Call list"
-SHEETS_SHEET = "Call sheets"
-
-#: Entry columns of a payment plan (outcome ``plan``), named as the call log's columns.
-PLAN_ENTRY_COLUMNS: tuple[str, ...] = (
-    "plan_instalments",
-    "plan_first_date",
-    "plan_frequency",
-    "plan_amount",
-    "plan_schedule",
-)
-
-#: The empty columns of the Excel list that the caller fills in (the list already has
-#: ``promise_date``/``promise_amount`` for the last promise, hence ``new_``).
-ENTRY_COLUMNS: tuple[str, ...] = (
-    "called_at",
-    "outcome",
-    "new_promise_date",
-    "new_promise_amount",
-    *PLAN_ENTRY_COLUMNS,
-    "callback_at",
-    "payments_contact",
-    "payments_contact_title",
-    "notes",
-)
-#: Entry columns filled now and then (a plan's terms, who pays): in the Excel list they
-#: sit after the printed columns, so that a printed list keeps a legible size.
-SCREEN_ENTRY_COLUMNS: tuple[str, ...] = (
-    *PLAN_ENTRY_COLUMNS,
-    "payments_contact",
-    "payments_contact_title",
-)
-#: Entry columns a list written before they existed lacks: read as empty when absent.
-CALLBACK_ENTRY_COLUMNS: tuple[str, ...] = (
-    "callback_at",
-    "payments_contact",
-    "payments_contact_title",
-)
-
-
-def _entry_columns(as_of: pd.Timestamp) -> tuple[EntryColumn, ...]:
-    """The Excel entry columns of a list made on ``as_of``, with their validation."""
-    first = as_of.date()
-    return (
-        EntryColumn(
-            "called_at",
-            "datetime",
-            prompt="Date and time of the call, e.g. 2026-11-02 14:30",
-            earliest=first,
-        ),
-        EntryColumn("outcome", "choice", prompt="Pick the outcome", choices=OUTCOMES),
-        EntryColumn(
-            "new_promise_date",
-            "date",
-            prompt="Outcome 'promise': the date they will pay by",
-            earliest=first,
-        ),
-        EntryColumn(
-            "new_promise_amount",
-            "money",
-            prompt="Outcome 'promise': the amount (empty = the whole overdue balance)",
-        ),
-        *_plan_entry_columns(first),
-        EntryColumn(
-            "callback_at",
-            "later_datetime",
-            prompt="They asked to be called back: date and time, e.g. 2026-11-05 14:00",
-            earliest=first,
-        ),
-        EntryColumn(
-            "payments_contact",
-            "text",
-            prompt="Who handles payments there (name), if you learnt it",
-        ),
-        EntryColumn(
-            "payments_contact_title",
-            "text",
-            prompt="Their title, e.g. Accounts payable",
-        ),
-        EntryColumn("notes", "text", prompt="What was said"),
-    )
-
-
-def _plan_entry_columns(first) -> tuple[EntryColumn, ...]:
-    """The plan's entry columns: equal instalments, or an explicit schedule."""
-    return (
-        EntryColumn(
-            "plan_instalments",
-            "text",
-            prompt="Outcome 'plan': how many instalments (a whole number, e.g. 3)",
-        ),
-        EntryColumn(
-            "plan_first_date",
-            "date",
-            prompt="Outcome 'plan': the date of the first instalment",
-            earliest=first,
-        ),
-        EntryColumn(
-            "plan_frequency",
-            "choice",
-            prompt="Outcome 'plan': how often an instalment falls",
-            choices=PLAN_FREQUENCIES,
-        ),
-        EntryColumn(
-            "plan_amount",
-            "money",
-            prompt="Outcome 'plan': the total agreed (split equally, the last absorbs cents)",
-        ),
-        EntryColumn(
-            "plan_schedule",
-            "text",
-            prompt="Outcome 'plan', instead of count/date/frequency: "
-            "2026-12-05=2000.00; 2027-01-05=2000.00",
-        ),
-    )
-
-
-def _list_properties(result: CallList) -> dict[str, str]:
-    """The document properties stored in an Excel list: as-of date and listed accounts."""
-    ids = json.dumps(result.calls["customer_id"].astype(str).tolist(), separators=(",", ":"))
-    chunks = [ids[i : i + PROPERTY_CHUNK] for i in range(0, len(ids), PROPERTY_CHUNK)]
-    props = {
-        PROPERTY_KIND: KIND_CALL_LIST,
-        PROPERTY_AS_OF: result.as_of.date().isoformat(),
-        f"{PROPERTY_ACCOUNTS}_parts": str(len(chunks)),
-    }
-    props.update({f"{PROPERTY_ACCOUNTS}_{k}": c for k, c in enumerate(chunks, start=1)})
-    return props
-
 
 # -- call sheets ----------------------------------------------------------------------
 
@@ -348,7 +227,9 @@ def call_sheets(
     last_payments, last_calls : int, default 3
         How many of the latest payments and calls to show per account.
     promises : DataFrame, optional
-        :func:`arcalls.promise_outcomes` as of the list's date; computed when None.
+        :func:`arcalls.promise_outcomes` as of the list's date; when None, the ones the
+        list was built from (``result.promises``), else computed. The plans' status
+        comes from ``result.plans`` the same way: a run judges each once.
     business_phone : str, optional
         The number the customer should call back, in the voicemail and third-party
         scripts; default :data:`PHONE_PLACEHOLDER`.
@@ -405,8 +286,18 @@ def call_sheets(
         business_phone=(business_phone or PHONE_PLACEHOLDER).strip(),
     )
     accounts = accounts.assign(
-        **_plan_lines(accounts, invoices, payments, calls, as_of=as_of, currency=result.currency)
+        **_plan_lines(
+            accounts,
+            invoices,
+            payments,
+            calls,
+            as_of=as_of,
+            currency=result.currency,
+            judged=result.plans,
+        )
     )
+    if promises is None and calls is not None:
+        promises = result.promises
     return CallSheets(
         accounts=accounts,
         invoices=open_invoices,
@@ -677,8 +568,14 @@ def _with_scripts(accounts, *, business_name, business_phone) -> pd.DataFrame:
     )
 
 
-def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict[str, pd.Series]:
-    """The sheet's plan lines: the account's latest plan, and the plan to offer."""
+def _plan_lines(
+    accounts, invoices, payments, calls, *, as_of, currency, judged=None
+) -> dict[str, pd.Series]:
+    """The sheet's plan lines: the account's latest plan, and the plan to offer.
+
+    ``judged``: the plans' status the list was built from (``CallList.plans``), used
+    instead of judging the plans again.
+    """
     from .plans import latest_plans, plan_schedule, plan_status, propose_payment_plan
 
     ids = accounts["customer_id"]
@@ -691,7 +588,9 @@ def _plan_lines(accounts, invoices, payments, calls, *, as_of, currency) -> dict
     plan = pd.Series(pd.NA, index=accounts.index, dtype="string")
     known = _known_calls(calls, as_of=as_of)
     if len(known) and (known["outcome"] == "plan").any():
-        plans = plan_status(known, payments, invoices, as_of=as_of)
+        plans = (
+            judged if judged is not None else plan_status(known, payments, invoices, as_of=as_of)
+        )
         latest = latest_plans(plans[plans["customer_id"].isin(ids)])
         rows = plan_schedule(known[(known["outcome"] == "plan").to_numpy(dtype=bool)])
         rows = rows[rows["plan_id"].isin(latest["plan_id"])]
@@ -1362,7 +1261,7 @@ def _entry_rows(path: Path) -> pd.DataFrame:
 
 def _column_names(header) -> list[str]:
     """The column names of an Excel list's header row: its headers for people
-    (:data:`arcalls.calllist.EXCEL_HEADERS`) mapped back to names; lists written before
+    (:data:`arcalls.listbook.EXCEL_HEADERS`) mapped back to names; lists written before
     the headers were for people carry the names themselves, which are kept."""
     known = {*EXCEL_HEADERS, *CALL_COLUMNS, *ENTRY_COLUMNS}
     names = {excel_header(c): c for c in known}
