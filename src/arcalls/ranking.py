@@ -72,6 +72,18 @@ _SOLVER = "newton-cholesky"
 _CALIBRATION_FOLDS = 5
 #: ... when every block, and the rows fitted to predict it, have at least this many rows.
 _CALIBRATION_MIN_ROWS = 20
+#: Training rows (account-weeks) above which the model fits on a sample of whole
+#: customers (see ``CallPriorityModel(max_train_rows=...)``). Chosen by measurement on
+#: the 1M-invoice benchmark history (``benchmarks/fit_size.py``, 748,463 training rows,
+#: 4 held-out weeks): all rows gave AUC 0.8694 and 0.599 of perfect foresight's dollars
+#: in the top 25, 300,000 rows 0.8693 and 0.605 (100k 0.8688/0.596, 200k 0.8692/0.591,
+#: 400k 0.8692/0.599: the share moves by ~0.01 with the sample, the AUC by < 0.001),
+#: for 6.1 CPU s of fit instead of 19.2. Every
+#: book behind the README's figures trains on far fewer rows (at most customers x 26
+#: weeks: 10,400 for the simulator's 400 customers), so none of them is sampled.
+DEFAULT_MAX_TRAIN_ROWS = 300_000
+#: The seed of that sample: the same book always gives the same customers.
+_SAMPLE_SEED = 0
 #: Reasons given per account (at least two are always given).
 DEFAULT_N_REASONS = 3
 #: Days-since features are capped here; "never" counts as this many days.
@@ -247,6 +259,29 @@ class _SingleClassError(InputError, ValueError):
     """Labels of one class only (a ValueError too, as scikit-learn expects)."""
 
 
+def _customer_sample(customers: np.ndarray, cap) -> tuple[np.ndarray | None, tuple[int, int]]:
+    """Rows of a sample of whole customers holding at most ``cap`` rows.
+
+    ``(mask, (customers sampled, customers))``; the mask is None when every row is kept
+    (``cap`` is None or not exceeded). The customers are put in a random order drawn with
+    :data:`_SAMPLE_SEED` over the sorted customer ids, so the sample depends only on
+    the book, and are taken in that order while their rows fit under ``cap``.
+    """
+    if cap is not None and (
+        isinstance(cap, bool) or not isinstance(cap, int | np.integer) or cap < 1
+    ):
+        raise InputError(f"max_train_rows must be a whole number >= 1 or None, got {cap!r}.")
+    codes, ids = pd.factorize(customers, sort=True)
+    if cap is None or len(customers) <= cap:
+        return None, (len(ids), len(ids))
+    counts = np.bincount(codes, minlength=len(ids))
+    order = np.random.default_rng(_SAMPLE_SEED).permutation(len(ids))
+    taken = order[np.cumsum(counts[order]) <= cap]
+    chosen = np.zeros(len(ids), dtype=bool)
+    chosen[taken] = True
+    return chosen[codes], (len(taken), len(ids))
+
+
 def _is_snapshot(X) -> bool:
     return isinstance(X, pd.DataFrame) and all(c in X.columns for c in MODEL_FEATURES)
 
@@ -275,6 +310,13 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
         Reasons per account: the groups that raise its score most, at least two.
     max_iter : int, default 1000
         Iterations of the solver.
+    max_train_rows : int or None, default :data:`DEFAULT_MAX_TRAIN_ROWS` (300,000)
+        Above this many training rows (account-weeks), fit on a sample of whole
+        customers holding at most this many rows: the customers in a random order drawn
+        with a fixed seed from the sorted customer ids (deterministic given the book),
+        taken while their rows fit. Each row of a plain array counts as its own
+        customer. ``None`` fits on every row. ``n_train_rows_`` and
+        :meth:`describe` say when it sampled.
 
     Attributes
     ----------
@@ -297,6 +339,12 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
         week (``[1, 0]`` when a block is too small).
     n_features_in_ : int
         Columns seen in ``fit``.
+    n_train_rows_ : int
+        Training rows the model was fitted on (fewer than given when sampled).
+    n_rows_given_ : int
+        Training rows given to ``fit`` (with known labels).
+    n_customers_ : tuple of int
+        ``(fitted on, given)``: customers (array input: rows) in the sample and in all.
 
     Examples
     --------
@@ -317,11 +365,13 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
         C: float = DEFAULT_C,
         n_reasons: int = DEFAULT_N_REASONS,
         max_iter: int = 1000,
+        max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
     ):
         self.horizon_days = horizon_days
         self.C = C
         self.n_reasons = n_reasons
         self.max_iter = max_iter
+        self.max_train_rows = max_train_rows
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -403,6 +453,15 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
                 f"The labels hold only one class ({self.classes_.tolist()}): every "
                 "account paid, or none did. Train on more weeks or more accounts."
             )
+        who = X["customer_id"].to_numpy() if self.input_ == "snapshot" else np.arange(len(y))
+        keep, self.n_customers_ = _customer_sample(who, self.max_train_rows)
+        self.n_rows_given_ = len(y)
+        if keep is not None and len(np.unique(y[keep])) == 2:
+            X = X[keep] if self.input_ == "snapshot" else X
+            Z, y = Z[keep], y[keep]
+        else:
+            self.n_customers_ = (self.n_customers_[1], self.n_customers_[1])
+        self.n_train_rows_ = len(y)
         # The rows' order in time: snapshot dates, or the array's own row order.
         groups = (
             X["as_of"].to_numpy("datetime64[ns]").view("int64")
@@ -410,11 +469,17 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             else np.arange(len(y))
         )
         # Before the fit below scales Z in place: the folds' fits need it as it was.
-        self.calibration_ = self._cross_fitted_calibration(Z, y, groups)
-        # In place: the design matrix is this model's own (built from a snapshot, or
-        # copied from an array), and a second copy of it is the largest allocation of
-        # the weekly run (240 MB at 1M invoices).
-        self.pipeline_ = self._pipeline(copy=False).fit(Z, y)
+        # One BLAS thread: the Newton steps' products are of a few dozen columns, where
+        # threads cost more than they give. At 1M invoices (748k account-weeks) the fit
+        # took 7.8 CPU s (11.7 s wall) with two threads on the 2-core machine and 2.4 CPU s
+        # (3.3 s wall) with one, to the same coefficients within 1e-15
+        # (``benchmarks/fit_size.py``); ``backtest`` already fitted this way.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self.calibration_ = self._cross_fitted_calibration(Z, y, groups)
+            # In place: the design matrix is this model's own (built from a snapshot, or
+            # copied from an array), and a second copy of it is the largest allocation of
+            # the weekly run (240 MB at 1M invoices).
+            self.pipeline_ = self._pipeline(copy=False).fit(Z, y)
         self.n_iter_ = self.pipeline_["logit"].n_iter_
         scale = self.pipeline_["scale"]
         varied = scale.var_ > 0
@@ -432,6 +497,34 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             self.informative_ = varied
             self.balance_ref_ = 1.0
         return self
+
+    def describe(self) -> str:
+        """One sentence: what the model was fitted on, and whether it sampled.
+
+        Examples
+        --------
+        >>> import arcalls
+        >>> s = arcalls.load_sample()
+        >>> model = arcalls.fit_call_priority_model(*s, as_of="2025-06-01", weeks=4)
+        >>> model.describe()  # doctest: +ELLIPSIS
+        'Call-priority model fitted on all ... training account-weeks (... customers).'
+        """
+        check_is_fitted(self, "pipeline_")
+        rows, given = getattr(self, "n_train_rows_", None), getattr(self, "n_rows_given_", None)
+        if rows is None or given is None:
+            return "Call-priority model (fitted before training sizes were recorded)."
+        fitted, customers = self.n_customers_
+        unit = "customers" if self.input_ == "snapshot" else "rows"
+        if rows == given:
+            return (
+                f"Call-priority model fitted on all {given:,} training account-weeks "
+                f"({customers:,} {unit})."
+            )
+        return (
+            f"Call-priority model fitted on a sample of {rows:,} of {given:,} training "
+            f"account-weeks: {fitted:,} of {customers:,} {unit}, whole, drawn with a fixed "
+            f"seed (max_train_rows={self.max_train_rows:,})."
+        )
 
     def _pipeline(self, *, copy: bool) -> Pipeline:
         return Pipeline(
