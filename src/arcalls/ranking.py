@@ -436,11 +436,19 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             y = np.asarray(y)
             if len(y) != len(X):
                 raise InputError(f"X has {len(X)} rows but y has {len(y)} labels.")
+            # The sample first: the design matrix is built for its rows only.
+            keep = self._sample(X["customer_id"].to_numpy(), y)
+            if keep is not None:
+                X, y = X[keep], y[keep]
             Z = self._matrix(X, reset=True)
         else:
             Z, y = validate_data(self, X, y, reset=True, dtype="float64", copy=True)
             self.input_ = "array"
             self.design_columns_ = [f"x{i}" for i in range(Z.shape[1])]
+            keep = self._sample(np.arange(len(y)), y)
+            if keep is not None:
+                Z, y = Z[keep], y[keep]
+        self.n_train_rows_ = len(y)
         kind = type_of_target(y)
         if kind not in ("binary", "unknown") and not (kind == "multiclass" and len(y) < 2):
             raise ValueError(
@@ -453,15 +461,6 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
                 f"The labels hold only one class ({self.classes_.tolist()}): every "
                 "account paid, or none did. Train on more weeks or more accounts."
             )
-        who = X["customer_id"].to_numpy() if self.input_ == "snapshot" else np.arange(len(y))
-        keep, self.n_customers_ = _customer_sample(who, self.max_train_rows)
-        self.n_rows_given_ = len(y)
-        if keep is not None and len(np.unique(y[keep])) == 2:
-            X = X[keep] if self.input_ == "snapshot" else X
-            Z, y = Z[keep], y[keep]
-        else:
-            self.n_customers_ = (self.n_customers_[1], self.n_customers_[1])
-        self.n_train_rows_ = len(y)
         # The rows' order in time: snapshot dates, or the array's own row order.
         groups = (
             X["as_of"].to_numpy("datetime64[ns]").view("int64")
@@ -497,6 +496,18 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             self.informative_ = varied
             self.balance_ref_ = 1.0
         return self
+
+    def _sample(self, customers: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """The rows to fit on (None: all), and ``n_rows_given_``, ``n_customers_``.
+
+        A sample that lost a class of labels is not taken: every row is fitted.
+        """
+        keep, self.n_customers_ = _customer_sample(customers, self.max_train_rows)
+        self.n_rows_given_ = len(y)
+        if keep is not None and len(np.unique(y[keep])) == len(np.unique(y)):
+            return keep
+        self.n_customers_ = (self.n_customers_[1], self.n_customers_[1])
+        return None
 
     def describe(self) -> str:
         """One sentence: what the model was fitted on, and whether it sampled.
