@@ -134,3 +134,32 @@ def test_an_array_is_sampled_by_rows():
 def test_a_bad_cap_is_refused(train, cap):
     with pytest.raises(InputError, match="max_train_rows must be a whole number"):
         CallPriorityModel(max_train_rows=cap).fit(train)
+
+
+def test_a_large_book_s_folds_start_from_the_final_fit(train, monkeypatch):
+    # Below _WARM_START_ROWS (every figure book) the folds start cold: the by-hand test
+    # in test_ranking.py. Above it they start from the final model's coefficients and
+    # stop at the same tolerance: the same Platt pair within the solver's tolerance, in
+    # fewer Newton steps.
+    import arcalls.ranking as ranking
+
+    assert len(train) < ranking._WARM_START_ROWS
+    steps = []
+    fit = ranking.LogisticRegression.fit
+
+    def counted(self, *args, **kwargs):
+        out = fit(self, *args, **kwargs)
+        steps.append(int(self.n_iter_[0]))
+        return out
+
+    monkeypatch.setattr(ranking.LogisticRegression, "fit", counted)
+    cold = CallPriorityModel().fit(train)
+    cold_steps, steps[:] = list(steps), []
+    monkeypatch.setattr(ranking, "_WARM_START_ROWS", 0)
+    warm = CallPriorityModel().fit(train)
+    # The final fit, five folds, the Platt step.
+    assert len(steps) == len(cold_steps) == 7
+    assert sum(steps[1:6]) < sum(cold_steps[1:6])
+    np.testing.assert_array_equal(warm.pipeline_["logit"].coef_, cold.pipeline_["logit"].coef_)
+    np.testing.assert_allclose(warm.calibration_, cold.calibration_, rtol=2e-3)
+    assert not np.array_equal(warm.calibration_, cold.calibration_)
