@@ -83,10 +83,14 @@ def main(argv=None) -> int:
     parser.add_argument("--horizon", type=int, default=30)
     parser.add_argument("--k", type=int, default=25)
     parser.add_argument("--caps", default="100000,200000,400000,800000")
+    parser.add_argument(
+        "--sample-seeds", type=int, default=1, help="seeds of the sample, for each cap"
+    )
     parser.add_argument("--snapshot-cache", type=Path, default=None, help="parquet file")
     args = parser.parse_args(argv)
 
     import arcalls
+    import arcalls.ranking
 
     train, test = snapshots(
         args.folder, args.weeks, args.test_weeks, args.horizon, args.snapshot_cache
@@ -95,15 +99,19 @@ def main(argv=None) -> int:
     caps = [None] + [int(c) for c in args.caps.split(",") if c]
     rows = []
     for cap in caps:
-        options = {"max_train_rows": cap} if cap is not None else {"max_train_rows": None}
-        t0 = time.process_time()
-        model = arcalls.CallPriorityModel(horizon_days=args.horizon, **options).fit(train)
-        cpu = time.process_time() - t0
-        row = {"cap": cap, "rows_fitted": int(model.n_train_rows_), "fit_cpu_s": round(cpu, 2)}
-        row.update({k: round(v, 4) for k, v in score(model, test, args.k).items()})
-        row["calibration"] = [round(float(v), 4) for v in model.calibration_]
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+        for seed in range(args.sample_seeds if cap is not None else 1):
+            # The sample's seed is a constant of arcalls; varied here to see the noise.
+            arcalls.ranking._SAMPLE_SEED = seed
+            t0 = time.process_time()
+            model = arcalls.CallPriorityModel(horizon_days=args.horizon, max_train_rows=cap)
+            model.fit(train)
+            cpu = time.process_time() - t0
+            row = {"cap": cap, "seed": seed, "rows_fitted": int(model.n_train_rows_)}
+            row["fit_cpu_s"] = round(cpu, 2)
+            row.update({k: round(v, 4) for k, v in score(model, test, args.k).items()})
+            row["calibration"] = [round(float(v), 5) for v in model.calibration_]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     return 0
 
 

@@ -76,11 +76,12 @@ _CALIBRATION_MIN_ROWS = 20
 #: customers (see ``CallPriorityModel(max_train_rows=...)``). Chosen by measurement on
 #: the 1M-invoice benchmark history (``benchmarks/fit_size.py``, 748,463 training rows,
 #: 4 held-out weeks): all rows gave AUC 0.8694 and 0.599 of perfect foresight's dollars
-#: in the top 25, 300,000 rows 0.8693 and 0.605 (100k 0.8688/0.596, 200k 0.8692/0.591,
-#: 400k 0.8692/0.599: the share moves by ~0.01 with the sample, the AUC by < 0.001),
-#: for 6.1 CPU s of fit instead of 19.2. Every
-#: book behind the README's figures trains on far fewer rows (at most customers x 26
-#: weeks: 10,400 for the simulator's 400 customers), so none of them is sampled.
+#: in the top 25; 300,000 rows, over 5 seeds of the sample, AUC 0.8692-0.8694 and
+#: 0.595-0.605 (100k: 0.8688/0.596, 200k: 0.8692/0.591, one seed each; the share moves
+#: by ~0.01 with the sample, the AUC by < 0.001). The fit: 3.3 CPU s instead of 8.5
+#: (one BLAS thread and the warm-started folds below both ways). Every book behind the
+#: README's figures trains on far fewer rows (at most customers x 26 weeks: 10,400 for
+#: the simulator's 400 customers), so none of them is sampled.
 DEFAULT_MAX_TRAIN_ROWS = 300_000
 #: The seed of that sample: the same book always gives the same customers.
 _SAMPLE_SEED = 0
@@ -90,8 +91,8 @@ _SAMPLE_SEED = 0
 #: solver's tolerance of the optimum but not at the same point, so the Platt pair
 #: moves a little (the sample's 8 weeks: 3.6e-4 relative); with this many rows it
 #: moves less (1M invoices, 300k rows: slope 0.99863 -> 0.99872) and the fold fits cost
-#: half as much (the whole fit 5.3 -> 3.6 CPU s). Far above every book behind the README's figures
-#: (at most 10,400 rows), which keep the cold start and so their exact figures.
+#: half as much (the whole fit 5.3 -> 3.6 CPU s). Far above every book behind the
+#: README's figures (at most 10,400 rows), which keep the cold start and their figures.
 _WARM_START_ROWS = 100_000
 #: Reasons given per account (at least two are always given).
 DEFAULT_N_REASONS = 3
