@@ -163,3 +163,16 @@ def test_a_large_book_s_folds_start_from_the_final_fit(train, monkeypatch):
     np.testing.assert_array_equal(warm.pipeline_["logit"].coef_, cold.pipeline_["logit"].coef_)
     np.testing.assert_allclose(warm.calibration_, cold.calibration_, rtol=2e-3)
     assert not np.array_equal(warm.calibration_, cold.calibration_)
+
+
+def test_a_model_saved_before_the_cap_loads_as_uncapped(train, tmp_path):
+    model = CallPriorityModel().fit(train)
+    for name in ("max_train_rows", "n_train_rows_", "n_rows_given_", "n_customers_"):
+        delattr(model, name)
+    path = tmp_path / "old.skops"
+    arcalls.save_model(model, path)
+    loaded = arcalls.load_model(path)
+    assert loaded.max_train_rows is None
+    assert "max_train_rows=None" in repr(loaded)
+    assert loaded.describe() == "Call-priority model (fitted before training sizes were recorded)."
+    np.testing.assert_array_equal(loaded.predict_proba(train), model.predict_proba(train))

@@ -1519,6 +1519,9 @@ def load_model(path: str | os.PathLike) -> CallPriorityModel:
             f"arcalls reads format {_MODEL_FILE_VERSION}. Fit and save the model again."
         )
     model = payload["model"]
+    if isinstance(model, CallPriorityModel) and "max_train_rows" not in vars(model):
+        # Saved before the training-size cap existed: it was fitted on every row.
+        model.max_train_rows = None
     problem = _fitted_state_problem(model)
     if problem:
         raise ModelFileError(
