@@ -419,7 +419,13 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency
             f"{total_rate['ci_low']:.0%}-{total_rate['ci_high']:.0%}) over "
             f"{int(total_rate['resolved'])} resolved promises."
         )
-    first = week.calls.head(HEADLINE_CALLS)
+    # Only accounts whose action is a call: a top account to hand off or whose number
+    # must be found first is not one to call first.
+    from .calllist import ACTION_CALL, ACTION_CALL_BEFORE_HANDOFF
+
+    call_actions = [ACTION_CALL, ACTION_CALL_BEFORE_HANDOFF]
+    is_call = week.calls["action"].isin(call_actions).to_numpy(dtype=bool, na_value=False)
+    first = week.calls[is_call].head(HEADLINE_CALLS)
     if len(first):
         names = _customer_labels(first)
         people = ", ".join(
