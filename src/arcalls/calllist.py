@@ -482,7 +482,7 @@ def call_list(
     accounts = accounts.merge(
         _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
-    plans = _plan_table(calls, payments, invoices, as_of=as_of)
+    plans = _plan_table(calls, payments, invoices, as_of=as_of, book=book)
     accounts = accounts.merge(
         _plan_state(plans, currency=currency),
         on="customer_id",
@@ -1126,13 +1126,13 @@ def _order(to_call: pd.DataFrame) -> pd.DataFrame:
 PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
 
 
-def _plan_table(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+def _plan_table(calls, payments, invoices, *, as_of, book=None) -> pd.DataFrame | None:
     """Every plan's status on ``as_of`` (:func:`arcalls.plan_status`); None without a plan."""
     if calls is None or not (calls["outcome"] == "plan").any():
         return None
     from .plans import plan_status
 
-    return plan_status(calls, payments, invoices, as_of=as_of)
+    return plan_status(calls, payments, invoices, as_of=as_of, book=book)
 
 
 def _plan_state(plans: pd.DataFrame | None, *, currency) -> pd.DataFrame:

@@ -61,8 +61,8 @@ import pandas as pd
 
 from ._calls import month_text
 from ._checks import check_columns, check_one_currency
-from ._keys import factorize, invoice_positions, positions
-from .book import NO_DAY, Events, dates_of, day_numbers
+from ._keys import contains, factorize, invoice_positions, positions
+from .book import NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, InputError, IntegrityError
 from .ledger import resolve_payments
 from .promises import (
@@ -517,6 +517,7 @@ def plan_instalments(
     as_of,
     grace_days: int = DEFAULT_GRACE_DAYS,
     tolerance: float = 0.0,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """Each instalment of each plan made by ``as_of``, judged on the payments known then.
 
@@ -539,6 +540,10 @@ def plan_instalments(
         An instalment's deadline = its due date + ``grace_days``.
     tolerance : float, default 0.0
         Dollars the payments may fall short and still keep an instalment.
+    book : Book, optional
+        The run's coded book of these same tables (``arcalls.book.book_of``): the
+        instalments are then judged once per book and options (each caller gets its own
+        copy), so the call list and the features share one judgement.
 
     Returns
     -------
@@ -582,6 +587,15 @@ def plan_instalments(
     as_of = pd.Timestamp(as_of).normalize()
     _check_whole_days(grace_days=grace_days)
     _check_non_negative(tolerance=tolerance)
+    if book is not None:
+        book = book_for(book, invoices, payments, calls)
+
+        def judge() -> pd.DataFrame:
+            return plan_instalments(
+                calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+            )
+
+        return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge).copy()
     check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], what="calls table")
     check_columns(
         invoices,
@@ -723,6 +737,7 @@ def plan_status(
     missed_to_default: int = DEFAULT_MISSED_TO_DEFAULT,
     default_days: int = DEFAULT_DEFAULT_DAYS,
     instalments: pd.DataFrame | None = None,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """Each plan made by ``as_of`` as a whole: on track, missed, defaulted, completed.
 
@@ -740,6 +755,8 @@ def plan_status(
         defaulted.
     instalments : DataFrame, optional
         :func:`plan_instalments` of the same inputs, when already computed.
+    book : Book, optional
+        The run's coded book of these same tables, passed to :func:`plan_instalments`.
 
     Returns
     -------
@@ -783,7 +800,13 @@ def plan_status(
     as_of = pd.Timestamp(as_of).normalize()
     if instalments is None:
         instalments = plan_instalments(
-            calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+            calls,
+            payments,
+            invoices,
+            as_of=as_of,
+            grace_days=grace_days,
+            tolerance=tolerance,
+            book=book,
         )
     inst = instalments
     tol = round(tolerance * 100)
@@ -1053,7 +1076,7 @@ def propose_payment_plan(
     accounts = accounts[accounts["overdue_balance"] > 0]
     if customers is not None and "do_not_call" in customers:
         blocked = customers.loc[customers["do_not_call"].astype(bool), "customer_id"]
-        accounts = accounts[~accounts["customer_id"].isin(blocked)]
+        accounts = accounts[~contains(accounts["customer_id"], blocked)]
     accounts = accounts.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
     # The account's own payments of the last history_days days.
