@@ -30,10 +30,15 @@ def _check_as_of(as_of) -> pd.Timestamp:
 
 
 def _account_balances(
-    invoices: pd.DataFrame, payments: pd.DataFrame | None, *, as_of: pd.Timestamp
+    invoices: pd.DataFrame, payments: pd.DataFrame | None, *, as_of: pd.Timestamp, book=None
 ) -> pd.DataFrame:
-    """One row per customer with any open invoice on ``as_of``: the money picture."""
-    bal = invoice_balances(invoices, payments, as_of=as_of)
+    """One row per customer with any open invoice on ``as_of``: the money picture
+    (``book``: the run's :class:`arcalls.book.Book` of these tables, whose balances on
+    ``as_of`` are :func:`arcalls.invoice_balances`'s)."""
+    if book is None:
+        bal = invoice_balances(invoices, payments, as_of=as_of)
+    else:
+        bal = book.invoice_balances(as_of)
     bal = bal[bal["is_open"]]
     disputed = (
         pd.Series(_flag(bal["disputed"]), index=bal.index)

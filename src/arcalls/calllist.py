@@ -66,6 +66,7 @@ from ._checks import check_one_currency, format_amount, format_amounts
 from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
 from ._keys import positions, take_text
+from .book import Book, book_for
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
 from .listbook import (
     _DATE_COLUMNS,
@@ -367,6 +368,7 @@ def call_list(
     handoff_age: int | None = None,
     handoff=None,
     consumer: bool = False,
+    book: Book | None = None,
 ) -> CallList:
     """The weekly call list: ranked accounts to call and the accounts not to call.
 
@@ -406,6 +408,9 @@ def call_list(
         days after a right-party conversation, at most 7 attempts in 7 days whatever
         ``max_attempts_7d`` says (counted per customer, which is at least as strict as
         per debt), and the best time to call is kept within 8am-9pm local time.
+    book : Book, optional
+        The run's coded book of these same tables (``arcalls.book.book_of``), shared
+        with the other analyses of the run; built here when None.
 
     Returns
     -------
@@ -454,12 +459,13 @@ def call_list(
         max_attempts_7d=max_attempts_7d,
         handoff_age=handoff_age,
     )
+    book = book_for(book, invoices, payments, calls, customers)
 
     # Training first, while nothing else of this list is held: it is the run's peak memory.
     model, snapshot, ranking_note = _model_and_snapshot(
         invoices, payments, calls, customers, as_of=as_of, model=model
     )
-    accounts = _account_balances(invoices, payments, as_of=as_of)
+    accounts = _account_balances(invoices, payments, as_of=as_of, book=book)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
     known = _known_calls(calls, as_of=as_of)
     activity = _call_activity(
@@ -471,12 +477,12 @@ def call_list(
     )
     accounts = accounts.merge(activity.drop(columns="_last_call"), on="customer_id", how="left")
     if promises is None:
-        promises = _promise_outcomes(calls, payments, invoices, as_of=as_of)
+        promises = _promise_outcomes(calls, payments, invoices, as_of=as_of, book=book)
     accounts = accounts.merge(_promise_state(promises), on="customer_id", how="left")
     accounts = accounts.merge(
         _callbacks(calls, activity, as_of=as_of), on="customer_id", how="left"
     )
-    plans = _plan_table(calls, payments, invoices, as_of=as_of)
+    plans = _plan_table(calls, payments, invoices, as_of=as_of, book=book)
     accounts = accounts.merge(
         _plan_state(plans, currency=currency),
         on="customer_id",
@@ -499,7 +505,15 @@ def call_list(
 
     to_call = accounts[~is_excluded]
     scores = _scores(
-        to_call, invoices, payments, calls, customers, as_of=as_of, model=model, snapshot=snapshot
+        to_call,
+        invoices,
+        payments,
+        calls,
+        customers,
+        as_of=as_of,
+        model=model,
+        snapshot=snapshot,
+        book=book,
     )
     to_call = to_call.merge(scores, on="customer_id", how="left")
     to_call = to_call.assign(
@@ -835,12 +849,12 @@ def _call_activity(
     ).astype(columns)
 
 
-def _promise_outcomes(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+def _promise_outcomes(calls, payments, invoices, *, as_of, book=None) -> pd.DataFrame | None:
     if calls is None or not (calls["outcome"] == "promise").any():
         return None
     from . import promises as promises_module
 
-    return promises_module.promise_outcomes(calls, payments, invoices, as_of=as_of)
+    return promises_module.promise_outcomes(calls, payments, invoices, as_of=as_of, book=book)
 
 
 def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
@@ -1014,7 +1028,7 @@ def _model_and_snapshot(
 
 
 def _scores(
-    to_call, invoices, payments, calls, customers, *, as_of, model, snapshot
+    to_call, invoices, payments, calls, customers, *, as_of, model, snapshot, book=None
 ) -> pd.DataFrame:
     """``p_pay`` and ``reasons`` for the accounts to call, from the ranking model
     (``snapshot``: this week's, None to build it); with no model, ``p_pay`` unknown."""
@@ -1030,7 +1044,7 @@ def _scores(
         from . import features
 
         snapshot = features.account_snapshots(
-            invoices, payments, calls, customers, as_of_dates=[as_of], label=False
+            invoices, payments, calls, customers, as_of_dates=[as_of], label=False, book=book
         )
     snapshot = snapshot[snapshot["customer_id"].isin(to_call["customer_id"])]
     ranked = model.rank(snapshot)
@@ -1112,13 +1126,13 @@ def _order(to_call: pd.DataFrame) -> pd.DataFrame:
 PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
 
 
-def _plan_table(calls, payments, invoices, *, as_of) -> pd.DataFrame | None:
+def _plan_table(calls, payments, invoices, *, as_of, book=None) -> pd.DataFrame | None:
     """Every plan's status on ``as_of`` (:func:`arcalls.plan_status`); None without a plan."""
     if calls is None or not (calls["outcome"] == "plan").any():
         return None
     from .plans import plan_status
 
-    return plan_status(calls, payments, invoices, as_of=as_of)
+    return plan_status(calls, payments, invoices, as_of=as_of, book=book)
 
 
 def _plan_state(plans: pd.DataFrame | None, *, currency) -> pd.DataFrame:

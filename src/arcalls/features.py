@@ -210,6 +210,7 @@ def account_snapshots(
     # The codes and day numbers of the tables come from the run's book (built here when
     # none is given), so that every analysis of one run hashes the ids once.
     book = book_for(book, invoices, payments, calls, customers)
+    run_book = book
     payments = book.payments
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
@@ -312,7 +313,9 @@ def account_snapshots(
             dates,
             grace_days=grace_days,
         ),
-        **_plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, grace_days=grace_days),
+        **_plan_features(
+            calls, payments, invoices, cust_ids, qc, qd, dates, grace_days=grace_days, book=run_book
+        ),
     }
     if by_cust is not None:
         back = np.empty_like(by_cust)
@@ -644,13 +647,16 @@ def _promise_features(calls, log, rows, named, book, qc, qd, dates, *, grace_day
     return result
 
 
-def _plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_days) -> dict:
+def _plan_features(
+    calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_days, book=None
+) -> dict:
     """Plan instalments kept and missed by each date, point in time.
 
     An instalment's status is final on its deadline: the payments that judge it are
     dated by then, and a later plan or promise only affects instalments due after it.
     So the instalments are judged once, as of the last date, and each counts from its
-    deadline on.
+    deadline on. When every payment is of a listed invoice, the judgement is the book's
+    (shared with the call list's plan status on that date).
     """
     n = len(qc)
     result = {
@@ -662,8 +668,14 @@ def _plan_features(calls, payments, invoices, cust_ids, qc, qd, dates, *, grace_
     from .plans import plan_instalments
 
     # Payments to unknown invoices belong to no customer (as in the other features).
-    known = payments[contains(payments["invoice_id"], invoices["invoice_id"])]
-    inst = plan_instalments(calls, known, invoices, as_of=dates[-1], grace_days=grace_days)
+    listed = contains(payments["invoice_id"], invoices["invoice_id"])
+    if listed.all():
+        inst = plan_instalments(
+            calls, payments, invoices, as_of=dates[-1], grace_days=grace_days, book=book
+        )
+    else:
+        known = payments[listed]
+        inst = plan_instalments(calls, known, invoices, as_of=dates[-1], grace_days=grace_days)
     code = positions(inst["customer_id"], cust_ids)
     deadline = day_numbers(inst["deadline"])
     status = inst["status"].astype("string")

@@ -1132,8 +1132,8 @@ def _check_rows(
 
 
 def _check_plan_rows(frame: pd.DataFrame, header, cells, problems: _Problems) -> None:
-    """Payment plans that do not add up, or lack a field (rules in arcalls.plans)."""
-    from .plans import PLAN_FIELDS, plan_problems
+    """Payment plans that do not add up, or lack a field (rules in arcalls._plan_rules)."""
+    from ._plan_rules import PLAN_FIELDS, plan_problems
 
     if not any(c in frame for c in PLAN_FIELDS) and not (frame["outcome"] == "plan").any():
         return

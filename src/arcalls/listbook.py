@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ._excel import EntryColumn
-from .plans import PLAN_FREQUENCIES
+from ._plan_rules import PLAN_FREQUENCIES
 from .schema import OUTCOMES
 
 if TYPE_CHECKING:

@@ -61,9 +61,20 @@ import pandas as pd
 
 from ._calls import month_text
 from ._checks import check_columns, check_one_currency
-from ._keys import factorize, invoice_positions, positions
-from .book import NO_DAY, Events, dates_of, day_numbers
-from .errors import ArcallsError, InputError, IntegrityError
+from ._keys import contains, factorize, invoice_positions, positions
+from ._plan_rules import (
+    MAX_PLAN_INSTALMENTS,
+    PLAN_FREQUENCIES,
+    _fields,
+    _parse_schedules,
+    _raise_problems,
+    plan_problems,
+)
+
+# The input rules live below the loaders; ``arcalls.plans.PLAN_FIELDS`` still reads.
+from ._plan_rules import PLAN_FIELDS as PLAN_FIELDS
+from .book import NO_DAY, Book, Events, book_for, dates_of, day_numbers
+from .errors import ArcallsError, IntegrityError
 from .ledger import resolve_payments
 from .promises import (
     DEFAULT_CONFIDENCE,
@@ -85,8 +96,6 @@ __all__ = [
     "propose_payment_plan",
 ]
 
-#: The frequencies an equal-instalment plan may have.
-PLAN_FREQUENCIES: tuple[str, ...] = ("weekly", "fortnightly", "monthly")
 #: Days between instalments of a weekly and a fortnightly plan.
 _STEP_DAYS = {"weekly": 7, "fortnightly": 14}
 #: An instalment's statuses; only kept, partial and broken enter the rates.
@@ -105,8 +114,6 @@ DEFAULT_MISSED_TO_DEFAULT = 2
 #: A plan with one instalment still unpaid more than this many days after its due date
 #: is defaulted.
 DEFAULT_DEFAULT_DAYS = 30
-#: The most instalments a plan may have (a typing slip beyond it: 10 years monthly).
-MAX_PLAN_INSTALMENTS = 120
 #: Offer: at most this many instalments (six months, monthly).
 DEFAULT_MAX_INSTALMENTS = 6
 #: Offer: no instalment below this (dollars), unless the balance itself is smaller.
@@ -115,93 +122,9 @@ DEFAULT_MIN_INSTALMENT = 50.0
 DEFAULT_FIRST_DAYS = 7
 #: Offer: the account's payments of the last this many days show what it can pay.
 DEFAULT_HISTORY_DAYS = 365
-#: The plan fields of a call (all optional columns of ``CALLS``).
-PLAN_FIELDS: tuple[str, ...] = (
-    "plan_amount",
-    "plan_instalments",
-    "plan_first_date",
-    "plan_frequency",
-    "plan_schedule",
-)
-_SCHEDULE_PAIR = r"^(\d{4}-\d{2}-\d{2})\s*=\s*\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?$"
-_SCHEDULE_HELP = (
-    "not a schedule: write due-date=amount pairs separated by ';', e.g. "
-    "2026-12-05=2000.00; 2027-01-05=2000.00, each amount above 0 and the dates increasing"
-)
-#: Text as the loaders type it (Arrow-backed): no copy for a loaded column.
-_TEXT = "string[pyarrow]"
 
 
 # --- reading the plan fields -----------------------------------------------------------
-
-
-def _column(calls: pd.DataFrame, name: str, dtype: str) -> pd.Series:
-    if name in calls:
-        return calls[name].reset_index(drop=True)
-    return pd.Series(None, index=range(len(calls)), dtype=dtype)
-
-
-def _fields(calls: pd.DataFrame) -> dict[str, pd.Series]:
-    """The plan fields as typed Series with a 0..n-1 index (absent columns empty)."""
-    return {
-        "outcome": _column(calls, "outcome", _TEXT).astype(_TEXT),
-        "called_at": pd.to_datetime(_column(calls, "called_at", "datetime64[ns]")),
-        "plan_amount": pd.to_numeric(_column(calls, "plan_amount", "float64")).astype("float64"),
-        "plan_instalments": pd.to_numeric(_column(calls, "plan_instalments", "float64")).astype(
-            "float64"
-        ),
-        "plan_first_date": pd.to_datetime(
-            _column(calls, "plan_first_date", "datetime64[ns]")
-        ).dt.normalize(),
-        "plan_frequency": _column(calls, "plan_frequency", _TEXT)
-        .astype(_TEXT)
-        .str.strip()
-        .str.lower(),
-        "plan_schedule": _column(calls, "plan_schedule", _TEXT).astype(_TEXT).str.strip(),
-    }
-
-
-def _parse_schedules(text: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
-    """Explicit schedules: one row per pair (``pos``, ``day`` as datetime64[D], ``cents``)
-    and, per row of ``text``, whether its filled schedule is bad."""
-    n = len(text)
-    text = pd.Series(text.to_numpy(dtype=object, na_value=None), index=np.arange(n))
-    filled = text.notna() & (text.astype("string").str.strip() != "").fillna(False)
-    bad = np.zeros(n, dtype=bool)
-    if not filled.any():
-        empty = pd.DataFrame(
-            {
-                "pos": np.zeros(0, np.int64),
-                "day": np.zeros(0, "datetime64[D]"),
-                "cents": np.zeros(0, np.int64),
-            }
-        )
-        return empty, bad
-    pieces = text[filled].astype("string").str.split(";").explode().str.strip()
-    pieces = pieces[pieces.fillna("") != ""]
-    pos = pieces.index.to_numpy(dtype=np.int64)
-    parts = pieces.str.extract(_SCHEDULE_PAIR)
-    day = pd.to_datetime(parts[0], format="%Y-%m-%d", errors="coerce")
-    units = pd.to_numeric(parts[1].str.replace(",", "", regex=False), errors="coerce")
-    decimals = pd.to_numeric("0" + parts[2].fillna(""), errors="coerce").fillna(0.0)
-    cents = np.round((units + decimals).to_numpy(dtype="float64", na_value=np.nan) * 100)
-    wrong = day.isna().to_numpy() | np.isnan(cents) | (np.nan_to_num(cents) <= 0)
-    days = day.to_numpy(dtype="datetime64[D]")
-    same_row = np.r_[False, pos[1:] == pos[:-1]]
-    not_after = np.zeros(len(pos), dtype=bool)
-    not_after[1:] = same_row[1:] & ~(days[1:] > days[:-1])
-    bad[pos[wrong | not_after]] = True
-    # A filled schedule without a single pair (";" alone) is bad too.
-    bad[filled.to_numpy() & ~np.isin(np.arange(n), pos)] = True
-    keep = ~bad[pos]
-    out = pd.DataFrame(
-        {
-            "pos": pos[keep],
-            "day": days[keep],
-            "cents": np.nan_to_num(cents[keep]).astype(np.int64),
-        }
-    )
-    return out, bad
 
 
 def _equal_instalments(
@@ -236,206 +159,6 @@ def _equal_instalments(
             "timedelta64[D]"
         )
     return pd.DataFrame({"pos": pos[which], "k": k, "day": day, "cents": amount.astype(np.int64)})
-
-
-def plan_problems(calls: pd.DataFrame, *, earliest=None) -> list[tuple]:
-    """Every bad plan field of ``calls``, as ``(mask, column, values, problem)`` tuples.
-
-    The loaders and the filled-in Excel list turn these into row problems (naming the
-    row their user sees); :func:`plan_schedule` raises them for a frame. ``mask`` is a
-    bool array over the rows of ``calls``; ``values`` the cells to show.
-
-    Parameters
-    ----------
-    calls : DataFrame
-        Calls with ``outcome`` and ``called_at`` and any plan fields (typed as the
-        canonical schema says).
-    earliest : Series of datetimes, optional
-        The earliest first date per row; default the call's day.
-
-    Returns
-    -------
-    list of tuple
-        Empty when every plan is good.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> calls = pd.DataFrame({"outcome": ["plan"],
-    ...     "called_at": pd.to_datetime(["2026-11-02 10:00"]),
-    ...     "plan_schedule": ["2026-11-09=100.00; 2026-12-09=100.00"], "plan_amount": [250.0]})
-    >>> [(column, problem[0]) for _, column, _, problem in plan_problems(calls)]
-    [('plan_amount', "does not equal the schedule's sum, 200.00")]
-    """
-    f = _fields(calls)
-    n = len(calls)
-    out: list[tuple] = []
-
-    def add(mask, column, values, problem):
-        mask = np.asarray(mask, dtype=bool)
-        if mask.any():
-            out.append((mask, column, values, problem))
-
-    is_plan = (f["outcome"] == "plan").fillna(False).to_numpy(dtype=bool)
-    given = {c: f[c].notna().to_numpy(dtype=bool) for c in PLAN_FIELDS}
-    given["plan_frequency"] &= (f["plan_frequency"] != "").fillna(False).to_numpy(dtype=bool)
-    given["plan_schedule"] &= (f["plan_schedule"] != "").fillna(False).to_numpy(dtype=bool)
-    any_field = np.logical_or.reduce([given[c] for c in PLAN_FIELDS]) if n else np.zeros(0, bool)
-    add(
-        any_field & ~is_plan & f["outcome"].notna().to_numpy(dtype=bool),
-        "outcome",
-        f["outcome"].fillna(""),
-        "plan fields are filled but the outcome is not 'plan': set the outcome to 'plan', "
-        "or empty the plan fields",
-    )
-    call_day = f["called_at"].dt.normalize()
-    low = (
-        call_day if earliest is None else pd.Series(pd.to_datetime(earliest)).reset_index(drop=True)
-    )
-    amount = f["plan_amount"]
-    count = f["plan_instalments"]
-    add(
-        is_plan & given["plan_amount"] & ~(amount > 0).fillna(False).to_numpy(dtype=bool),
-        "plan_amount",
-        amount,
-        "the plan amount must be above 0",
-    )
-    whole = (count == np.round(count)).fillna(False).to_numpy(dtype=bool)
-    good_count = (
-        whole
-        & (count >= 1).fillna(False).to_numpy(dtype=bool)
-        & (count <= MAX_PLAN_INSTALMENTS).fillna(False).to_numpy(dtype=bool)
-    )
-    add(
-        is_plan & given["plan_instalments"] & ~good_count,
-        "plan_instalments",
-        count,
-        f"the number of instalments must be a whole number from 1 to {MAX_PLAN_INSTALMENTS}",
-    )
-    add(
-        is_plan
-        & given["plan_first_date"]
-        & (f["plan_first_date"] < low).fillna(False).to_numpy(bool),
-        "plan_first_date",
-        f["plan_first_date"].dt.strftime("%Y-%m-%d"),
-        "the first instalment is dated before the call: a plan starts on or after the call day",
-    )
-
-    scheduled = is_plan & given["plan_schedule"]
-    parsed, bad = _parse_schedules(f["plan_schedule"])
-    add(scheduled & bad, "plan_schedule", f["plan_schedule"], _SCHEDULE_HELP)
-    sums = np.bincount(parsed["pos"], weights=parsed["cents"], minlength=n).round().astype(np.int64)
-    counts = np.bincount(parsed["pos"], minlength=n)
-    first_of = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    if len(parsed):
-        starts = np.r_[True, parsed["pos"].to_numpy()[1:] != parsed["pos"].to_numpy()[:-1]]
-        first_of[parsed["pos"].to_numpy()[starts]] = parsed["day"].to_numpy()[starts]
-    ok_schedule = scheduled & ~bad
-    amount_cents = np.round(amount.to_numpy(dtype="float64", na_value=np.nan) * 100)
-    sum_text = pd.Series(np.char.mod("%.2f", sums / 100.0))
-    add(
-        ok_schedule & given["plan_amount"] & (np.nan_to_num(amount_cents) != sums),
-        "plan_amount",
-        amount,
-        "does not equal the schedule's sum, " + sum_text,
-    )
-    add(
-        ok_schedule
-        & given["plan_instalments"]
-        & good_count
-        & (np.nan_to_num(count.to_numpy(dtype="float64", na_value=np.nan)) != counts),
-        "plan_instalments",
-        count,
-        "does not equal the number of dates in the schedule, " + pd.Series(counts).astype(str),
-    )
-    add(
-        ok_schedule & (counts > MAX_PLAN_INSTALMENTS),
-        "plan_schedule",
-        f["plan_schedule"],
-        f"more than {MAX_PLAN_INSTALMENTS} instalments: a typing slip?",
-    )
-    first_day = f["plan_first_date"].to_numpy(dtype="datetime64[D]")
-    add(
-        ok_schedule & given["plan_first_date"] & (first_day != first_of),
-        "plan_first_date",
-        f["plan_first_date"].dt.strftime("%Y-%m-%d"),
-        "does not equal the schedule's first date",
-    )
-    add(
-        ok_schedule
-        & (pd.Series(first_of).astype("datetime64[ns]") < low).fillna(False).to_numpy(bool),
-        "plan_schedule",
-        f["plan_schedule"],
-        "the first instalment is dated before the call: a plan starts on or after the call day",
-    )
-    add(
-        scheduled & given["plan_frequency"],
-        "plan_frequency",
-        f["plan_frequency"],
-        "give either plan_frequency (equal instalments) or an explicit plan_schedule, not both",
-    )
-
-    equal = is_plan & ~given["plan_schedule"]
-    needed = ("plan_amount", "plan_instalments", "plan_first_date", "plan_frequency")
-    missing = pd.Series("", index=range(n), dtype="string")
-    for column in needed:
-        missing = missing + np.where(equal & ~given[column], ", " + column, "")
-    missing = missing.str.removeprefix(", ")
-    first_missing = np.full(n, -1)
-    for k, column in reversed(list(enumerate(needed))):
-        first_missing = np.where(equal & ~given[column], k, first_missing)
-    for k, column in enumerate(needed):
-        # One problem per row, under the first missing field, naming all of them.
-        add(
-            first_missing == k,
-            column,
-            "",
-            "a plan needs plan_amount, plan_instalments, plan_first_date and plan_frequency "
-            "(or an explicit plan_schedule); missing: " + missing,
-        )
-    add(
-        equal
-        & given["plan_frequency"]
-        & ~f["plan_frequency"].isin(PLAN_FREQUENCIES).fillna(False).to_numpy(bool),
-        "plan_frequency",
-        f["plan_frequency"],
-        "unknown frequency; expected one of " + ", ".join(PLAN_FREQUENCIES),
-    )
-    add(
-        equal
-        & given["plan_amount"]
-        & given["plan_instalments"]
-        & good_count
-        & (np.nan_to_num(amount_cents) > 0)
-        & (np.nan_to_num(amount_cents) < count.to_numpy(dtype="float64", na_value=0.0)),
-        "plan_amount",
-        amount,
-        "less than a cent per instalment",
-    )
-    return out
-
-
-def _raise_problems(calls: pd.DataFrame, found: list[tuple]) -> None:
-    if not found:
-        return
-    ids = (
-        calls["call_id"].astype("string").fillna("<no id>").reset_index(drop=True)
-        if "call_id" in calls
-        else pd.Series([f"position {i}" for i in range(len(calls))], dtype="string")
-    )
-    lines = []
-    for mask, column, values, problem in found:
-        shown = values if isinstance(values, pd.Series) else pd.Series(values, index=ids.index)
-        texts = problem if isinstance(problem, pd.Series) else pd.Series(problem, index=ids.index)
-        rows = np.flatnonzero(mask)
-        lines.extend(
-            f"call {ids.iloc[r]}: {column} {str(shown.iloc[r])!r}: {texts.iloc[r]}"
-            for r in rows[:10]
-        )
-    raise InputError(
-        f"{len(lines)} bad payment plan field(s) in the calls; fix them in the call log "
-        "(arcalls.load_calls refuses or sets aside such rows):\n" + "\n".join(lines[:20])
-    )
 
 
 def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
@@ -517,6 +240,7 @@ def plan_instalments(
     as_of,
     grace_days: int = DEFAULT_GRACE_DAYS,
     tolerance: float = 0.0,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """Each instalment of each plan made by ``as_of``, judged on the payments known then.
 
@@ -539,6 +263,10 @@ def plan_instalments(
         An instalment's deadline = its due date + ``grace_days``.
     tolerance : float, default 0.0
         Dollars the payments may fall short and still keep an instalment.
+    book : Book, optional
+        The run's coded book of these same tables (``arcalls.book.book_of``): the
+        instalments are then judged once per book and options (each caller gets its own
+        copy), so the call list and the features share one judgement.
 
     Returns
     -------
@@ -582,6 +310,15 @@ def plan_instalments(
     as_of = pd.Timestamp(as_of).normalize()
     _check_whole_days(grace_days=grace_days)
     _check_non_negative(tolerance=tolerance)
+    if book is not None:
+        book = book_for(book, invoices, payments, calls)
+
+        def judge() -> pd.DataFrame:
+            return plan_instalments(
+                calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+            )
+
+        return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge).copy()
     check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], what="calls table")
     check_columns(
         invoices,
@@ -723,6 +460,7 @@ def plan_status(
     missed_to_default: int = DEFAULT_MISSED_TO_DEFAULT,
     default_days: int = DEFAULT_DEFAULT_DAYS,
     instalments: pd.DataFrame | None = None,
+    book: Book | None = None,
 ) -> pd.DataFrame:
     """Each plan made by ``as_of`` as a whole: on track, missed, defaulted, completed.
 
@@ -740,6 +478,8 @@ def plan_status(
         defaulted.
     instalments : DataFrame, optional
         :func:`plan_instalments` of the same inputs, when already computed.
+    book : Book, optional
+        The run's coded book of these same tables, passed to :func:`plan_instalments`.
 
     Returns
     -------
@@ -783,7 +523,13 @@ def plan_status(
     as_of = pd.Timestamp(as_of).normalize()
     if instalments is None:
         instalments = plan_instalments(
-            calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+            calls,
+            payments,
+            invoices,
+            as_of=as_of,
+            grace_days=grace_days,
+            tolerance=tolerance,
+            book=book,
         )
     inst = instalments
     tol = round(tolerance * 100)
@@ -1053,7 +799,7 @@ def propose_payment_plan(
     accounts = accounts[accounts["overdue_balance"] > 0]
     if customers is not None and "do_not_call" in customers:
         blocked = customers.loc[customers["do_not_call"].astype(bool), "customer_id"]
-        accounts = accounts[~accounts["customer_id"].isin(blocked)]
+        accounts = accounts[~contains(accounts["customer_id"], blocked)]
     accounts = accounts.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
     # The account's own payments of the last history_days days.

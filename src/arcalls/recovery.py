@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns, check_one_currency
-from ._keys import positions
+from ._keys import contains, positions
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, known_by, resolve_payments
 from .schema import dtype_of, round_money
@@ -655,7 +655,7 @@ def recovery_cohorts(
             bal["days_past_due"], [-np.inf, *edges, np.inf], labels=list(_BUCKET_LABELS)
         ).astype(labels)
         later = pays[pays["payment_date"] > date]
-        later = later[later["invoice_id"].isin(bal["invoice_id"])]
+        later = later[contains(later["invoice_id"], bal["invoice_id"])]
         after_days = (later["payment_date"] - date).dt.days
         frame = pd.DataFrame(
             {"bucket": bucket.array, "dollars": bal["open_amount"].to_numpy()}
@@ -1648,7 +1648,7 @@ def account_handoff_gains(
         keep &= ~bal["disputed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     if customers is not None and "placed_with_agency_date" in customers:
         placed = customers.loc[customers["placed_with_agency_date"] <= as_of, "customer_id"]
-        keep &= ~bal["customer_id"].isin(placed)
+        keep &= ~contains(bal["customer_id"], placed)
     bal = bal[keep]
     p = analysis.params
     table = analysis.table.dropna(subset=["recovery_rate"])

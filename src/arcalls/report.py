@@ -187,6 +187,7 @@ def build_report(
     from . import plots as charts
     from ._export import atomic_path, save_figure
     from .aging import aging, ar_metrics, ar_trend
+    from .book import book_of
     from .plots import _ranking as ranking_charts
     from .plots import _report as report_charts
 
@@ -207,6 +208,8 @@ def build_report(
     if calls is not None:
         # A call log exported later than the as-of date must not leak into the report.
         calls = calls[calls["called_at"].dt.normalize() <= as_of]
+    # One coded book for the report's analyses, of the calls known on as_of.
+    book = book_of(inv, pay, calls, customers)
 
     charts_done: list[_Chart] = []
     notes: list[str] = []
@@ -236,9 +239,11 @@ def build_report(
 
     # How bad is it?
     section = "How much is overdue"
-    metrics = attempt("The aging and DSO figures", lambda: ar_metrics(inv, pay, as_of=as_of))
+    metrics = attempt(
+        "The aging and DSO figures", lambda: ar_metrics(inv, pay, as_of=as_of, book=book)
+    )
     metrics = None if metrics is None else metrics.iloc[0]
-    by_customer = attempt("The aging by customer", lambda: aging(inv, pay, as_of=as_of))
+    by_customer = attempt("The aging by customer", lambda: aging(inv, pay, as_of=as_of, book=book))
     start = as_of - pd.DateOffset(months=TREND_MONTHS)
     trend = attempt("The aging trend", lambda: ar_trend(inv, pay, start=start, end=as_of))
     if trend is not None:
@@ -272,7 +277,8 @@ def build_report(
     total_rate = outcomes = None
     if calls is not None and len(calls):
         outcomes = attempt(
-            "The promise outcomes", lambda: promises.promise_outcomes(calls, pay, inv, as_of=as_of)
+            "The promise outcomes",
+            lambda: promises.promise_outcomes(calls, pay, inv, as_of=as_of, book=book),
         )
     else:
         notes.append("No call log was given: the promise charts are left out.")
@@ -316,6 +322,7 @@ def build_report(
         model=model,
         promises=outcomes,
         handoff=analysis,
+        book=book,
     )
     draw("call_list.png", section, report_charts.plot_call_list, week)
     listed = week.calls.head(top)
@@ -412,7 +419,13 @@ def _headlines(metrics, analysis, to_hand_off, total_rate, week, as_of, currency
             f"{total_rate['ci_low']:.0%}-{total_rate['ci_high']:.0%}) over "
             f"{int(total_rate['resolved'])} resolved promises."
         )
-    first = week.calls.head(HEADLINE_CALLS)
+    # Only accounts whose action is a call: a top account to hand off or whose number
+    # must be found first is not one to call first.
+    from .calllist import ACTION_CALL, ACTION_CALL_BEFORE_HANDOFF
+
+    call_actions = [ACTION_CALL, ACTION_CALL_BEFORE_HANDOFF]
+    is_call = week.calls["action"].isin(call_actions).to_numpy(dtype=bool, na_value=False)
+    first = week.calls[is_call].head(HEADLINE_CALLS)
     if len(first):
         names = _customer_labels(first)
         people = ", ".join(

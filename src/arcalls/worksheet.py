@@ -65,6 +65,7 @@ from ._checks import format_amounts
 from ._excel import read_properties
 from ._export import atomic_path, locking, neutralize_formulas, restore_text
 from ._parse import MAX_ABS_AMOUNT
+from ._plan_rules import plan_problems
 from ._text import markup_cells, markup_text
 from .calllist import CallList
 from .errors import InputError, OutputError, SchemaError, empty_problems, format_problems
@@ -86,7 +87,6 @@ from .listbook import (
 # Defined by the list's layout; read here as before by callers of this module.
 from .listbook import SCREEN_ENTRY_COLUMNS as SCREEN_ENTRY_COLUMNS
 from .listbook import SHEETS_SHEET as SHEETS_SHEET
-from .plans import plan_problems
 from .schema import CALLS, OUTCOMES, dtype_of, round_money
 
 __all__ = [

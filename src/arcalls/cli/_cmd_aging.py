@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from .._checks import check_one_currency
     from .._export import write_csv
     from ..aging import DEFAULT_PERIOD_DAYS, aging, ar_metrics
+    from ..book import book_of
 
     if args.top < 0:
         raise InputError(f"--top must be 0 (all) or a number of customers, got {args.top}.")
@@ -70,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         )
     books = _books(tables, args)
     currency = None if args.per_currency else check_one_currency(tables.invoices)
-    table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by])
+    # One coded book of the whole run's tables (a currency's own tables are not it).
+    whole = book_of(tables.invoices, tables.payments)
+    table = aging(tables.invoices, tables.payments, as_of=as_of, by=_BY[args.by], book=whole)
     shown = table.head(args.top) if args.top else table
     out = sys.stdout
     in_code = f" (amounts in {currency})" if currency is not None else ""
@@ -82,7 +85,13 @@ def run(args: argparse.Namespace) -> int:
         more = plural(len(table) - len(shown), "more customer")
         out.write(f"({more} not shown: --top 0 or --out)\n")
     for code, book in books:
-        metrics = ar_metrics(book.invoices, book.payments, as_of=as_of, period_days=period_days)
+        metrics = ar_metrics(
+            book.invoices,
+            book.payments,
+            as_of=as_of,
+            period_days=period_days,
+            book=whole if book is tables else None,
+        )
         head = f"{code}: " if args.per_currency else ""
         out.write("\n" + head + _metrics_line(metrics.iloc[0], period_days, code) + "\n")
     if args.out is not None:

@@ -191,6 +191,7 @@ def _handoff_age_option(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..book import book_of
     from ..calllist import call_list, check_output_path, write_call_list
 
     if args.top is not None and args.top <= 0:
@@ -227,13 +228,17 @@ def run(args: argparse.Namespace) -> int:
     )
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
+    # One coded book for the run: every analysis below reads its codes and memos.
+    book = book_of(*tables)
     out = sys.stdout
     # A bar over the stages on a terminal (silent elsewhere); each stage is one call.
     stages = Stages(4, desc="call list")
     stages.next("model")
     model = _model(args, tables, as_of, out)
-    handoff_age = (
-        _recommended_handoff_age(tables, as_of) if args.handoff_age == "auto" else args.handoff_age
+    handoff_age, handoff = (
+        _recommended_handoff(tables, as_of)
+        if args.handoff_age == "auto"
+        else (args.handoff_age, None)
     )
     stages.next("ranking")
     result = call_list(
@@ -244,7 +249,10 @@ def run(args: argparse.Namespace) -> int:
         cooldown_days=args.cooldown_days,
         max_attempts_7d=args.max_attempts,
         handoff_age=handoff_age,
+        # The analysis that chose the age: the list does not build the handoff book again.
+        handoff=handoff,
         consumer=args.consumer,
+        book=book,
     )
     if args.min_balance is not None or args.collector is not None:
         from ..calllist import select_accounts
@@ -271,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
         )
     stages.next("writing")
     out.write(f"Call list as of {as_of:%Y-%m-%d}\n")
-    out.write(books_line(tables, as_of))
+    out.write(books_line(tables, as_of, book=book))
     if fmt == "html":
         from ..worksheet import write_call_sheets
 
@@ -379,22 +387,23 @@ def _model(args, tables, as_of, out):
     return model
 
 
-def _recommended_handoff_age(tables, as_of) -> int | None:
-    """The age from which accounts are considered for a handoff; each is flagged by its
-    own expected gain of placing it now (``arcalls.account_handoff_gains``)."""
+def _recommended_handoff(tables, as_of):
+    """The age from which accounts are considered for a handoff, and the analysis it
+    comes from (None, None when there is none); each account is flagged by its own
+    expected gain of placing it now (``arcalls.account_handoff_gains``)."""
     from ..recovery import recommend_handoff
 
     try:
         analysis = recommend_handoff(
             tables.invoices, tables.payments, tables.customers, as_of=as_of, n_boot=0
         )
-        return analysis.params["min_placement_age"]
     except ArcallsError as exc:
         sys.stderr.write(
             f"arcalls call-list: no agency handoff suggestion ({exc}); "
             "pass --handoff-age DAYS to set one.\n"
         )
-        return None
+        return None, None
+    return analysis.params["min_placement_age"], analysis
 
 
 def _money(value: float) -> str:

@@ -100,6 +100,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._checks import check_one_currency, format_amount
     from .._export import save_figure, write_csv
+    from ..book import book_of
     from ..plots import _promises as charts
     from ..promises import (
         best_call_times,
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     as_of = resolve_as_of(args, tables)
     folder = output_dir(args.out, DEFAULT_OUT)
     calls = tables.calls[tables.calls["called_at"].dt.normalize() <= as_of]
+    # One coded book for the run, of the calls known on as_of.
+    book = book_of(tables.invoices, tables.payments, calls, tables.customers)
 
     outcomes = promise_outcomes(
         calls,
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         grace_days=args.grace_days,
         tolerance=args.tolerance,
         renegotiated=args.renegotiated,
+        book=book,
     )
     written = [write_csv(outcomes, folder / "promise_outcomes.csv")]
     rates = {}
@@ -197,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         f"Broken-promise rate {rate}; {format_amount(total['received'], currency)} received of "
         f"{format_amount(total['promised'], currency)} promised.\n"
         + plan_line
-        + books_line(tables, as_of)
+        + books_line(tables, as_of, book=book)
         + f"Wrote {len(written)} files to {folder}:\n"
     )
     for path in written:

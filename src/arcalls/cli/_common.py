@@ -312,17 +312,18 @@ def resolve_as_of(args: argparse.Namespace, tables: Tables) -> pd.Timestamp:
     return default_as_of(tables)
 
 
-def books_line(tables: Tables, as_of: pd.Timestamp) -> str:
+def books_line(tables: Tables, as_of: pd.Timestamp, *, book=None) -> str:
     """The open and overdue totals every command prints, the same figures as ``aging``.
 
     One line, so that the commands run on the same files can be seen (and tested) to
     agree to the cent: open A/R, its invoice count, and overdue as aging counts it.
+    ``book``: the run's coded book of these tables (``arcalls.book.book_of``), if built.
     """
     from .._checks import check_one_currency, format_amount
     from ..aging import aging
 
     currency = check_one_currency(tables.invoices)
-    total = aging(tables.invoices, tables.payments, as_of=as_of, by=None).iloc[0]
+    total = aging(tables.invoices, tables.payments, as_of=as_of, by=None, book=book).iloc[0]
     return (
         f"Open A/R on {as_of:%Y-%m-%d}: {format_amount(total['total'], currency)} in "
         f"{plural(int(total['open_invoices']), 'open invoice')}; overdue "

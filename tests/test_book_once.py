@@ -1,0 +1,105 @@
+"""One CLI run builds one coded book, and the book hashes the invoice ids once (issue 21).
+
+``arcalls.book.Book`` is built by every analysis given no ``book=``; the CLI builds one
+per run and passes it down. Its constructor and the two hash passes over the invoice ids
+it makes (the shared invoice codes, the payments' invoice positions) are counted here.
+The payment plans' instalments are judged once too (``plans.plan_instalments`` run
+without a book: with one, it asks the book's memo, which runs it once). The model is
+loaded from a file: training builds its own snapshots inside ranking,
+which does not take a book yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from arcalls import book as book_module
+from arcalls import plans
+from arcalls.cli import EXIT_OK, main
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    counts: Counter[str] = Counter()
+    init = book_module.Book.__init__
+
+    def counting_init(self, *args, **kwargs):
+        counts["Book"] += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(book_module.Book, "__init__", counting_init)
+    for name in ("shared_codes", "invoice_positions"):
+        original = getattr(book_module, name)
+
+        def wrapper(*args, _name=name, _original=original, **kwargs):
+            counts[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(book_module, name, wrapper)
+    judge = plans.plan_instalments
+
+    def counting_judge(*args, **kwargs):
+        if kwargs.get("book") is None:
+            counts["plan_instalments"] += 1
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(plans, "plan_instalments", counting_judge)
+    return counts
+
+
+@pytest.fixture
+def saved_model(tmp_path, capsys):
+    path = tmp_path / "model.json"
+    assert main(["call-list", "--out", str(tmp_path / "train.csv"), "--model", str(path)]) == 0
+    capsys.readouterr()
+    assert path.exists()
+    return path
+
+
+def test_the_counts_see_a_book(counted):
+    import arcalls
+
+    s = arcalls.load_sample()
+    arcalls.promise_outcomes(s.calls, s.payments, s.invoices, as_of="2025-06-30")
+    arcalls.promise_outcomes(s.calls, s.payments, s.invoices, as_of="2025-05-31")
+    # Each analysis given no book builds its own.
+    assert counted["Book"] == 2
+    arcalls.plan_status(s.calls, s.payments, s.invoices, as_of="2025-06-30")
+    assert counted["plan_instalments"] == 1
+
+
+def test_call_list_builds_one_book(saved_model, counted, tmp_path, capsys):
+    out = tmp_path / "week.csv"
+    assert main(["call-list", "--out", str(out), "--model", str(saved_model)]) == EXIT_OK
+    assert "Loaded the model" in capsys.readouterr().out
+    assert out.exists()
+    assert counted == {
+        "Book": 1,
+        "shared_codes": 1,
+        "invoice_positions": 1,
+        "plan_instalments": 1,
+    }
+
+
+def test_call_sheets_run_builds_one_book(saved_model, counted, tmp_path, capsys):
+    out = tmp_path / "week.xlsx"
+    args = ["call-list", "--out", str(out), "--call-sheets", "--model", str(saved_model)]
+    assert main(args) == EXIT_OK
+    capsys.readouterr()
+    assert counted == {
+        "Book": 1,
+        "shared_codes": 1,
+        "invoice_positions": 1,
+        "plan_instalments": 1,
+    }
+
+
+def test_promises_and_aging_build_one_book(counted, tmp_path, capsys):
+    assert main(["promises", "--out", str(tmp_path / "p")]) == EXIT_OK
+    assert counted["Book"] == 1
+    counted.clear()
+    assert main(["aging"]) == EXIT_OK
+    capsys.readouterr()
+    assert counted["Book"] == 1
