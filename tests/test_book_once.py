@@ -4,9 +4,8 @@
 per run and passes it down. Its constructor and the two hash passes over the invoice ids
 it makes (the shared invoice codes, the payments' invoice positions) are counted here.
 The payment plans' instalments are judged once too (``plans.plan_instalments`` run
-without a book: with one, it asks the book's memo, which runs it once). The model is
-loaded from a file: training builds its own snapshots inside ranking,
-which does not take a book yet.
+without a book: with one, it asks the book's memo, which runs it once), whether the
+model is loaded from a file or trained on the history in the same run.
 """
 
 from __future__ import annotations
@@ -74,6 +73,20 @@ def test_call_list_builds_one_book(saved_model, counted, tmp_path, capsys):
     out = tmp_path / "week.csv"
     assert main(["call-list", "--out", str(out), "--model", str(saved_model)]) == EXIT_OK
     assert "Loaded the model" in capsys.readouterr().out
+    assert out.exists()
+    assert counted == {
+        "Book": 1,
+        "shared_codes": 1,
+        "invoice_positions": 1,
+        "plan_instalments": 1,
+    }
+
+
+def test_a_training_run_builds_one_book(counted, tmp_path, capsys):
+    # No model file: the run trains on 26 weekly snapshots, over the run's own book.
+    out = tmp_path / "week.csv"
+    assert main(["call-list", "--out", str(out)]) == EXIT_OK
+    capsys.readouterr()
     assert out.exists()
     assert counted == {
         "Book": 1,

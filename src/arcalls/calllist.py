@@ -463,7 +463,7 @@ def call_list(
 
     # Training first, while nothing else of this list is held: it is the run's peak memory.
     model, snapshot, ranking_note = _model_and_snapshot(
-        invoices, payments, calls, customers, as_of=as_of, model=model
+        invoices, payments, calls, customers, as_of=as_of, model=model, book=book
     )
     accounts = _account_balances(invoices, payments, as_of=as_of, book=book)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
@@ -1005,7 +1005,7 @@ def _excluded_table(accounts: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
 
 
 def _model_and_snapshot(
-    invoices, payments, calls, customers, *, as_of, model
+    invoices, payments, calls, customers, *, as_of, model, book=None
 ) -> tuple[object | None, pd.DataFrame | None, str | None]:
     """The ranking model, this week's snapshot when training built it, and a note.
 
@@ -1020,7 +1020,7 @@ def _model_and_snapshot(
 
     try:
         model, snapshot = ranking._fit_with_snapshot(
-            invoices, payments, calls, customers, as_of=as_of
+            invoices, payments, calls, customers, as_of=as_of, book=book
         )
     except NotEnoughHistoryError as exc:
         return None, None, f"Ranked by largest overdue balance: {exc}"

@@ -952,10 +952,13 @@ def _fit_with_snapshot(
     weeks: int = DEFAULT_TRAIN_WEEKS,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     snapshot_now: bool = True,
+    book=None,
     **model_options,
 ) -> tuple[CallPriorityModel, pd.DataFrame | None]:
     """:func:`fit_call_priority_model`, and with ``snapshot_now`` the as-of date's
-    snapshot (no label columns) from the same pass over the history.
+    snapshot (no label columns) from the same pass over the history (``book``: the
+    run's :class:`arcalls.book.Book` of these tables, so that the weekly run codes the
+    ids and judges the plans once).
 
     The weekly list needs both; one :func:`account_snapshots` call over the training
     dates plus the as-of date costs little more than the training dates alone, where a
@@ -975,6 +978,7 @@ def _fit_with_snapshot(
         as_of_dates=dates.append(pd.DatetimeIndex([as_of])) if snapshot_now else dates,
         horizon_days=horizon_days,
         data_end=as_of,
+        book=book,
     )
     now = None
     if snapshot_now:
