@@ -14,7 +14,9 @@ customers; ``benchmarks/generate.py``) is generated once and cached under
    the call-list export (CSV); memory is the process's peak RSS after each stage
    (monotone: the peak so far, as ``getrusage`` reports it);
 2. the whole weekly ``arcalls call-list FOLDER --out FILE`` as a user runs it (its own
-   peak RSS, from ``wait4``);
+   peak RSS, from ``wait4``), then the same with ``--model FILE``: the model trained and
+   saved by a first, untimed run and loaded by the timed ones, as an owner runs it week
+   after week;
 3. the floor: a bare ``pyarrow.csv.read_csv`` of the same four files;
 4. the peers (``benchmarks/peers/``): the same weekly list as a plain-pandas and a
    polars script an analyst would write, each in its own process on the same folder and
@@ -59,6 +61,7 @@ STAGES = (
 )
 #: The separate-process rows of the table.
 WEEKLY = "weekly call-list (process)"
+WEEKLY_SAVED = "weekly call-list, saved model (process)"
 FLOOR = "floor: pyarrow read_csv"
 #: The peer rows (benchmarks/peers/): table label -> script.
 PEERS = {"peer: plain pandas": "pandas_weekly.py", "peer: polars": "polars_weekly.py"}
@@ -243,6 +246,17 @@ def measure(n_invoices: int, args) -> dict:
                 seconds, peak, _ = _run_child(command)
                 weeks.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
             result["weekly"] = _best_of(weeks)
+            # The same week with the model trained once and saved (the first, untimed run
+            # trains and saves it; the timed ones load it), as an owner runs it weekly.
+            print(f"[{label}] weekly run with a saved model, x{args.repeat} ...", flush=True)
+            saved = [*command, "--model", str(Path(tmp) / "model.skops")]
+            _run_child(saved)
+            weeks = []
+            for _ in range(args.repeat):
+                before = _children_cpu()
+                seconds, peak, _ = _run_child(saved)
+                weeks.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
+            result["weekly_saved"] = _best_of(weeks)
         if not args.no_peers:
             result["peers"] = {}
             for name, script in PEERS.items():
@@ -297,12 +311,16 @@ def table(results: list[dict]) -> str:
     names = [s for s in STAGES if any(s in r.get("stages", {}) for r in results)]
     if any("weekly" in r for r in results):
         names.append(WEEKLY)
+    if any("weekly_saved" in r for r in results):
+        names.append(WEEKLY_SAVED)
     names += [p for p in PEERS if any(p in r.get("peers", {}) for r in results)]
     names.append(FLOOR)
 
     def cell(r: dict, name: str) -> dict | None:
         if name == WEEKLY:
             return r.get("weekly")
+        if name == WEEKLY_SAVED:
+            return r.get("weekly_saved")
         if name == FLOOR:
             return r.get("floor")
         if name in PEERS:
@@ -339,6 +357,9 @@ def table(results: list[dict]) -> str:
                 f"; weekly run / floor = {ratio:.1f}x "
                 f"({by_process:.1f}x against the floor's whole process)"
             )
+            if "weekly_saved" in r:
+                saved = r["weekly_saved"]["seconds"] / r["floor"]["seconds"]
+                note += f"; with a saved model / floor = {saved:.1f}x"
         cpus = [(n, c["cpu"]) for n, c in r.get("stages", {}).items() if "cpu" in c]
         if cpus:
             note += "; CPU s: " + ", ".join(f"{n} {c:.2f}" for n, c in cpus)
