@@ -731,15 +731,28 @@ def _check_options(*, top, cooldown_days, max_attempts_7d, handoff_age) -> None:
 
 def _overdue_totals(accounts, to_call, ranked, excluded) -> pd.Series:
     """Aging's overdue total split into listed, cut, excluded, disputed and credits."""
+    return overdue_split(
+        _total(accounts["past_due"]),
+        _total(accounts["disputed_past_due"]),
+        ranked=ranked,
+        to_call=to_call,
+        excluded=excluded,
+    )
 
-    def total(values) -> float:
-        return float(round_money(np.sum(values))) + 0.0
 
-    all_overdue = total(accounts["past_due"])
-    listed = total(ranked["overdue_balance"])
-    beyond_top = total(to_call["overdue_balance"]) - listed
-    excluded_total = total(excluded["overdue_balance"])
-    disputed = total(accounts["disputed_past_due"])
+def _total(values) -> float:
+    return float(round_money(np.sum(values))) + 0.0
+
+
+def overdue_split(all_overdue: float, disputed: float, *, ranked, to_call, excluded) -> pd.Series:
+    """The book's overdue total (``all_overdue``, as aging counts it, of which ``disputed``
+    is disputed) split into the listed accounts (``ranked``), those cut by ``top`` (the
+    rest of ``to_call``), the excluded ones and the credits: the list's
+    ``overdue_totals``. Shared by :func:`call_list` and :mod:`arcalls.partitioned`,
+    which adds up its partitions' totals first."""
+    listed = _total(ranked["overdue_balance"])
+    beyond_top = _total(to_call["overdue_balance"]) - listed
+    excluded_total = _total(excluded["overdue_balance"])
     # What is left is the list's netting: credit notes not yet due taken off the
     # overdue dollars, and accounts whose credits exceed them floored at zero.
     credits = all_overdue - listed - beyond_top - excluded_total - disputed

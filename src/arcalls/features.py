@@ -209,13 +209,12 @@ def account_snapshots(
     dates = _check_dates(as_of_dates)
     # The codes and day numbers of the tables come from the run's book (built here when
     # none is given), so that every analysis of one run hashes the ids once.
-    book = book_for(book, invoices, payments, calls, customers)
-    run_book = book
-    payments = book.payments
+    run_book = book_for(book, invoices, payments, calls, customers)
+    payments = run_book.payments
     end = _data_end(invoices, payments, calls) if data_end is None else pd.Timestamp(data_end)
 
     # Every id is hashed once, into integer codes; all below works on integer arrays.
-    cust_codes, cust_ids = book.customer_codes
+    cust_codes, cust_ids = run_book.customer_codes
     ncust = len(cust_ids)
     date_day = day_numbers(dates)
     log = _call_log(calls, cust_ids)
@@ -230,22 +229,22 @@ def account_snapshots(
         if log is not None and "invoice_id" in calls
         else ()
     )
-    pay_inv, *named = book.invoice_positions(*named_ids)
+    pay_inv, *named = run_book.invoice_positions(*named_ids)
     pay_rows = np.flatnonzero(pay_inv >= 0)
-    coded = book
+    # ``book`` from here on: the snapshot's own arrays of the invoices and payments.
     book = _Accounts(
         cust=cust_codes,
-        issued=coded.issued,
-        issued_at=coded.issued_at,
-        due=coded.due,
-        written_off=coded.written_off,
+        issued=run_book.issued,
+        issued_at=run_book.issued_at,
+        due=run_book.due,
+        written_off=run_book.written_off,
         amount=invoices["amount"].to_numpy("float64"),
         pay_inv=pay_inv[pay_rows],
-        pay_day=coded.pay_day[pay_rows],
-        pay_at=coded.pay_at[pay_rows],
+        pay_day=run_book.pay_day[pay_rows],
+        pay_at=run_book.pay_at[pay_rows],
         pay_amt=payments["amount"].to_numpy("float64")[pay_rows],
     )
-    del pay_inv, pay_rows, coded
+    del pay_inv, pay_rows
 
     # Payments, grouped by invoice position, as running totals.
     by_invoice = Events(book.pay_inv, book.pay_day, book.pay_amt)

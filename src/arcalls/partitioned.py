@@ -54,6 +54,7 @@ from .calllist import (
     PLAN_CALL_FIRST,
     CallList,
     call_list,
+    overdue_split,
 )
 from .errors import InputError, NotEnoughHistoryError, SchemaError
 from .features import DEFAULT_HORIZON_DAYS, account_snapshots
@@ -437,20 +438,13 @@ def _combine(lists, *, top, ranking_note) -> CallList:
     excluded = excluded.reset_index(drop=True)
 
     sums = pd.DataFrame([r.overdue_reconciliation for r in lists]).sum()
-    all_overdue = _total(sums["all_overdue"])
-    listed = _total(calls["overdue_balance"])
-    beyond_top = _total(every_call["overdue_balance"]) - listed
-    excluded_total = _total(excluded["overdue_balance"])
-    disputed = _total(sums["disputed"])
-    credits = all_overdue - listed - beyond_top - excluded_total - disputed
-    totals = {
-        "all_overdue": all_overdue,
-        "listed": listed,
-        "beyond_top": beyond_top,
-        "excluded": excluded_total,
-        "disputed": disputed,
-        "credits": credits,
-    }
+    totals = overdue_split(
+        _total(sums["all_overdue"]),
+        _total(sums["disputed"]),
+        ranked=calls,
+        to_call=every_call,
+        excluded=excluded,
+    )
     first = lists[0]
     currencies = {r.currency for r in lists} - {None}
     return CallList(
@@ -462,7 +456,5 @@ def _combine(lists, *, top, ranking_note) -> CallList:
         consumer=first.consumer,
         ranking_note=ranking_note,
         currency=currencies.pop() if currencies else None,
-        overdue_totals=pd.Series(
-            {k: float(round_money(v)) + 0.0 for k, v in totals.items()}, name="overdue"
-        ),
+        overdue_totals=totals,
     )
