@@ -1,0 +1,72 @@
+"""The README's performance table and its sentences are the saved benchmark run's figures.
+
+``benchmarks/scale_figures.json`` is the ``--json`` of the ``benchmarks/run.py`` run the
+README quotes (its date and conditions are in the README). Timings cannot be recomputed
+in a test; what is checked is that every figure quoted is the saved one, so the README
+cannot drift from the measurement it cites.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = {
+    "load + validate the four CSVs": ("stages", "load + validate"),
+    "aging": ("stages", "aging"),
+    "recovery curve": ("stages", "recovery curve"),
+    "promise outcomes": ("stages", "promise outcomes"),
+    "26 weekly training snapshots": ("stages", "snapshots (26 weeks)"),
+    "model fit": ("stages", "model fit"),
+    "ranking": ("stages", "ranking"),
+    "call-list export": ("stages", "call-list export"),
+    "whole `arcalls call-list` run (separate process)": ("weekly", None),
+    "the same with a saved model (`--model model.skops`)": ("weekly_saved", None),
+    "peer: plain pandas": ("peers", "peer: plain pandas"),
+    "peer: polars": ("peers", "peer: polars"),
+    "floor: `pyarrow.csv.read_csv` of the same files": ("floor", None),
+}
+
+
+def _section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Performance\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _cell(run: dict, where: tuple[str, str | None]) -> dict:
+    kind, name = where
+    return run[kind] if name is None else run[kind][name]
+
+
+def test_the_performance_table_is_the_saved_run():
+    small, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    rows = {}
+    for line in _section().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0] in ROWS:
+            rows[cells[0]] = cells
+    assert set(rows) == set(ROWS)
+    for label, where in ROWS.items():
+        a, b = _cell(small, where), _cell(large, where)
+        cells = rows[label]
+        assert cells[1] == f"{a['seconds']:.2f}", label
+        assert cells[2] == f"{b['seconds']:.2f}", label
+        if cells[3]:
+            assert cells[3] == f"{b['rss_mb'] / 1000:.1f} GB", label
+        assert cells[4] == f"{b['seconds'] / a['seconds']:.1f}x", label
+
+
+def test_the_sentences_quote_the_saved_run():
+    _, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    weekly, floor = large["weekly"], large["floor"]
+    pandas, polars = large["peers"]["peer: plain pandas"], large["peers"]["peer: polars"]
+    said = re.sub(r"\s+", " ", _section())
+    assert (
+        f"takes {weekly['seconds']:.0f} s and {weekly['rss_mb'] / 1000:.1f} GB: "
+        f"{weekly['seconds'] / floor['seconds']:.0f}x the bare read, "
+        f"{pandas['seconds'] / weekly['seconds']:.1f}x faster than the plain-pandas peer and "
+        f"{weekly['seconds'] / polars['seconds']:.1f}x slower than the polars one "
+        f"({weekly['cpu'] / polars['cpu']:.1f}x in CPU seconds)"
+    ) in said
