@@ -1112,16 +1112,26 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
 
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
-    """Callbacks due (earliest first), then a missed or defaulted plan, then expected
-    dollars, overdue balance, age (all descending), then customer id."""
-    plan_first = to_call["plan_status"].isin(PLAN_CALL_FIRST).to_numpy(dtype=bool, na_value=False)
-    keyed = to_call.assign(
-        _waits=~to_call["callback_due"].to_numpy(dtype=bool), _plan_first=plan_first
+    """The accounts to call in the list's order (see :func:`order_accounts`)."""
+    return order_accounts(
+        to_call, waits=~to_call["callback_due"].to_numpy(dtype=bool), callback="callback_at"
     )
+
+
+def order_accounts(frame: pd.DataFrame, *, waits: np.ndarray, callback: str) -> pd.DataFrame:
+    """Callbacks due (earliest first), then a missed or defaulted plan, then expected
+    dollars, overdue balance, age (all descending), then customer id.
+
+    ``waits``: the rows with no callback due; ``callback``: the column of the callback
+    times. Shared by :func:`call_list` and :mod:`arcalls.partitioned`, which orders the
+    partitions' lists as one.
+    """
+    plan_first = frame["plan_status"].isin(PLAN_CALL_FIRST).to_numpy(dtype=bool, na_value=False)
+    keyed = frame.assign(_waits=waits, _plan_first=plan_first)
     keyed = keyed.sort_values(
         [
             "_waits",
-            "callback_at",
+            callback,
             "_plan_first",
             "expected_dollars",
             "overdue_balance",

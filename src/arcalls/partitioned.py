@@ -51,9 +51,9 @@ from .calllist import (
     DEFAULT_COOLDOWN_DAYS,
     DEFAULT_MAX_ATTEMPTS_7D,
     FALLBACK_REASON,
-    PLAN_CALL_FIRST,
     CallList,
     call_list,
+    order_accounts,
     overdue_split,
 )
 from .errors import InputError, NotEnoughHistoryError, SchemaError
@@ -407,21 +407,8 @@ def _total(values) -> float:
 def _combine(lists, *, top, ranking_note) -> CallList:
     """The partitions' lists as one: the list's total order, ``top``, ranks and totals."""
     calls = _concat([r.calls for r in lists])
-    waits = calls["callback_due_at"].isna().to_numpy()
-    plan_first = calls["plan_status"].isin(PLAN_CALL_FIRST).to_numpy(dtype=bool, na_value=False)
-    calls = calls.assign(_waits=waits, _plan_first=plan_first).sort_values(
-        [
-            "_waits",
-            "callback_due_at",
-            "_plan_first",
-            "expected_dollars",
-            "overdue_balance",
-            "oldest_days_past_due",
-            "customer_id",
-        ],
-        ascending=[True, True, False, False, False, False, True],
-        na_position="last",
-        kind="mergesort",
+    calls = order_accounts(
+        calls, waits=calls["callback_due_at"].isna().to_numpy(), callback="callback_due_at"
     )
     callable_accounts = len(calls)
     every_call = calls
