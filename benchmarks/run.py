@@ -240,23 +240,13 @@ def measure(n_invoices: int, args) -> dict:
             print(f"[{label}] weekly arcalls call-list process, x{args.repeat} ...", flush=True)
             command = [sys.executable, "-m", "arcalls.cli", "call-list", str(folder)]
             command += ["--out", str(Path(tmp) / "weekly.csv")]
-            weeks = []
-            for _ in range(args.repeat):
-                before = _children_cpu()
-                seconds, peak, _ = _run_child(command)
-                weeks.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
-            result["weekly"] = _best_of(weeks)
+            result["weekly"] = _timed(command, args.repeat)
             # The same week with the model trained once and saved (the first, untimed run
             # trains and saves it; the timed ones load it), as an owner runs it weekly.
             print(f"[{label}] weekly run with a saved model, x{args.repeat} ...", flush=True)
             saved = [*command, "--model", str(Path(tmp) / "model.skops")]
             _run_child(saved)
-            weeks = []
-            for _ in range(args.repeat):
-                before = _children_cpu()
-                seconds, peak, _ = _run_child(saved)
-                weeks.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
-            result["weekly_saved"] = _best_of(weeks)
+            result["weekly_saved"] = _timed(saved, args.repeat)
         if not args.no_peers:
             result["peers"] = {}
             for name, script in PEERS.items():
@@ -265,13 +255,7 @@ def measure(n_invoices: int, args) -> dict:
                 command += ["--out", str(Path(tmp) / f"peer-{script}.csv")]
                 if "as_of" in result:  # the as-of date of the stages, else the peer's own
                     command += ["--as-of", result["as_of"]]
-                peer = []
-                for _ in range(args.repeat):
-                    before = _children_cpu()
-                    seconds, peak, _ = _run_child(command)
-                    cpu = _children_cpu() - before
-                    peer.append({"seconds": seconds, "rss_mb": peak, "cpu": cpu})
-                result["peers"][name] = _best_of(peer)
+                result["peers"][name] = _timed(command, args.repeat)
         print(f"[{label}] floor: pyarrow read_csv, x{args.repeat} ...", flush=True)
         floors = []
         for _ in range(args.repeat):
@@ -281,6 +265,17 @@ def measure(n_invoices: int, args) -> dict:
         result["floor"] = _best_of(floors)
         result.setdefault("rows", floor["rows"])
     return result
+
+
+def _timed(command: list[str], repeat: int) -> dict:
+    """The fastest of ``repeat`` runs of one child process: wall seconds, its CPU
+    seconds and the largest peak RSS (see :func:`_best_of`)."""
+    runs = []
+    for _ in range(repeat):
+        before = _children_cpu()
+        seconds, peak, _ = _run_child(command)
+        runs.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
+    return _best_of(runs)
 
 
 def _children_cpu() -> float:
