@@ -256,3 +256,48 @@ def test_aging_and_ar_metrics_from_a_book_are_the_same():
         )
     # Each date's balances were worked out once: 2 as-of dates and 2 period starts.
     assert sum(key[0] == "balances" for key in book._memo) == 4
+
+
+def test_recovery_and_handoff_from_a_book_are_the_same_and_hash_nothing(monkeypatch):
+    from arcalls import recovery
+
+    s = load_sample()
+    book = book_of(s.invoices, s.payments, s.calls, s.customers)
+    as_of = "2025-06-30"
+    plain_curve = recovery.recovery_curve(s.invoices, s.payments, as_of=as_of, n_boot=20)
+    plain = recovery.recommend_handoff(
+        s.invoices, s.payments, s.customers, as_of=as_of, n_boot=20
+    )
+    plain_gains = recovery.account_handoff_gains(
+        s.invoices, s.payments, s.customers, as_of=as_of, analysis=plain
+    )
+    book.pay_positions  # noqa: B018 (the run's other analyses have asked already)
+
+    def no_hash(*args, **kwargs):
+        raise AssertionError("an id hash pass of its own, beside the run's book")
+
+    def small_only(values, universe):
+        # The placed customers are looked up among the customer ids, not per invoice.
+        if max(len(values), len(universe)) >= len(s.payments):
+            no_hash()
+        return original(values, universe)
+
+    original = recovery.positions
+    monkeypatch.setattr(recovery, "positions", small_only)
+    monkeypatch.setattr(recovery, "invoice_balances", no_hash)
+    monkeypatch.setattr(recovery, "_check_unique_ids", no_hash)
+    curve = recovery.recovery_curve(s.invoices, s.payments, as_of=as_of, n_boot=20, book=book)
+    pd.testing.assert_frame_equal(curve, plain_curve)
+    mine = recovery.recommend_handoff(
+        s.invoices, s.payments, s.customers, as_of=as_of, n_boot=20, book=book
+    )
+    # The bootstrap draws customers by code: the same codes give the same band.
+    pd.testing.assert_frame_equal(mine.table, plain.table)
+    assert mine.params == plain.params
+    gains = recovery.account_handoff_gains(
+        s.invoices, s.payments, s.customers, as_of=as_of, analysis=mine, book=book
+    )
+    pd.testing.assert_frame_equal(gains, plain_gains)
+    other = book_of(s.invoices.copy(), s.payments)
+    with pytest.raises(InputError, match="book= must be built from the same"):
+        recovery.recommend_handoff(s.invoices, s.payments, as_of=as_of, n_boot=0, book=other)

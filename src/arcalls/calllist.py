@@ -529,6 +529,7 @@ def call_list(
             as_of=as_of,
             handoff_age=handoff_age,
             handoff=handoff,
+            book=book,
         ),
         on="customer_id",
         how="left",
@@ -1222,7 +1223,7 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------ handoff and action
 
 
-def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_age, handoff):
+def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_age, handoff, book):
     """Per listed account: its own expected gain of placing it now, and the flag."""
     ids = to_call["customer_id"]
     empty = pd.DataFrame(
@@ -1238,12 +1239,14 @@ def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_a
 
     if handoff is None:
         # Point estimates are enough for each account's own figure.
-        handoff = recommend_handoff(invoices, payments, customers, as_of=as_of, n_boot=0)
+        handoff = recommend_handoff(invoices, payments, customers, as_of=as_of, n_boot=0, book=book)
     elif not isinstance(handoff, HandoffAnalysis):
         raise InputError(
             f"handoff must come from arcalls.recommend_handoff(...), got {type(handoff).__name__}."
         )
-    gains = account_handoff_gains(invoices, payments, customers, as_of=as_of, analysis=handoff)
+    gains = account_handoff_gains(
+        invoices, payments, customers, as_of=as_of, analysis=handoff, book=book
+    )
     at = positions(ids, gains["customer_id"])
     found = at >= 0
     gain = np.where(found, gains["expected_gain"].to_numpy()[at], np.nan)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from ._checks import check_columns, check_one_currency
 from ._keys import contains, positions
+from .book import book_for
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, known_by, resolve_payments
 from .schema import dtype_of, round_money
@@ -238,15 +239,18 @@ class _Dollars:
     last_day: int  # last day any dollar is observed (event or censoring)
 
 
-def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
+def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _Dollars:
     """The dollar events; ``stop`` (per invoice, NaT = none) censors an invoice earlier
     than ``as_of``: nothing after its stop date is used (e.g. its placement with an
-    agency, for the owner's in-house curve)."""
+    agency, for the owner's in-house curve). With the run's ``book`` (of these invoices
+    and payments) the ids are not hashed again: its payment positions and customer codes
+    are the ones every other analysis of the run reads."""
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
     check_one_currency(invoices)
     if payments is not None:
         _check_columns(payments, ("invoice_id", "payment_date", "amount"), "payments")
-    _check_unique_ids(invoices)
+    if book is None:
+        _check_unique_ids(invoices)
     by_names, by_frame = _segments(invoices, by)
     as_of = pd.Timestamp(as_of)
     # Each invoice's own end of observation: the as-of date, or its earlier stop date.
@@ -285,13 +289,11 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     amount_c = np.rint(amount[rows] * 100).astype(np.int64)
     due = invoices["due_date"].to_numpy("datetime64[ns]")[rows]
 
-    pays = resolve_payments(invoices, payments)
-    pays = pays[known_by(pays["payment_date"], as_of) & (pays["amount"] > 0)]
+    pays, at = _known_payments(invoices, payments, book, known_by, as_of)
     # Position among the kept invoices (-1: a payment of any other invoice). The extra
     # last slot answers position -1, a payment of no invoice at all.
     kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     kept_at[rows] = np.arange(len(rows))
-    at = positions(pays["invoice_id"], invoices["invoice_id"])
     pos = kept_at[at]
     if stop is not None:
         # A payment after its invoice's stop date is unknown to this curve.
@@ -328,7 +330,11 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None) -> _Dollars:
     rest_day = np.where(written_off, -1, censor_day)
     rest_idx = np.flatnonzero(has_rest)
     observed = np.concatenate((ev_day, censor_day[has_rest & ~written_off]))
-    if "customer_id" in invoices:
+    if "customer_id" in invoices and book is not None:
+        # The book's codes, renumbered in order of first appearance (the bootstrap's
+        # draws are by code, so the order is the one without a book).
+        cust, _ = pd.factorize(book.customer_codes[0][rows], use_na_sentinel=False)
+    elif "customer_id" in invoices:
         cust, _ = pd.factorize(invoices["customer_id"].iloc[rows], use_na_sentinel=False)
     else:
         cust = np.arange(len(rows))  # no customers: each invoice is its own unit
@@ -411,6 +417,7 @@ def recovery_curve(
     ci: float = DEFAULT_CI,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    book=None,
 ) -> pd.DataFrame:
     """Dollar-weighted Kaplan-Meier recovery curve, one row per day past due.
 
@@ -443,6 +450,10 @@ def recovery_curve(
         Bootstrap replicates; 0 skips the band (NaN).
     seed : int
         Seed of the bootstrap.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): its
+        invoice positions and customer codes are used (the same figures, the ids hashed
+        once per run).
 
     Returns
     -------
@@ -488,7 +499,9 @@ def recovery_curve(
     horizon = _check_positive_int(horizon_days, "horizon_days")
     level = _check_ci(ci)
     n_boot = _check_positive_int(n_boot, "n_boot", allow_zero=True)
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=by)
+    if book is not None:
+        book = book_for(book, invoices, payments)
+    dol = _dollar_events(invoices, payments, as_of=as_of, by=by, book=book)
     max_d = (
         dol.last_day
         if max_days is None
@@ -752,8 +765,11 @@ class AgencyFactor:
         )
 
 
-def _placement_dates(invoices: pd.DataFrame, customers, as_of: pd.Timestamp) -> np.ndarray:
-    """Per invoice, its customer's placement date if on or before ``as_of``, else NaT."""
+def _placement_dates(
+    invoices: pd.DataFrame, customers, as_of: pd.Timestamp, book=None
+) -> np.ndarray:
+    """Per invoice, its customer's placement date if on or before ``as_of``, else NaT
+    (through the book's customer codes when there is one: only the placed are hashed)."""
     none = np.full(len(invoices), np.datetime64("NaT"), dtype="datetime64[ns]")
     if customers is None or "placed_with_agency_date" not in customers:
         return none
@@ -764,7 +780,12 @@ def _placement_dates(invoices: pd.DataFrame, customers, as_of: pd.Timestamp) -> 
     ].drop_duplicates("customer_id")
     if placed.empty:
         return none
-    at = positions(invoices["customer_id"], placed["customer_id"])
+    if book is None:
+        at = positions(invoices["customer_id"], placed["customer_id"])
+    else:
+        code, ids = book.customer_codes
+        # -1 (no customer, or never placed) takes the last slot: NaT.
+        at = np.append(positions(ids, placed["customer_id"]), -1)[code]
     dates = np.append(placed["placed_with_agency_date"].to_numpy("datetime64[ns]"), none[:1])
     return dates[at] if len(at) else none
 
@@ -781,7 +802,24 @@ class _Placed:
     customers: int  # placed customers with followed dollars
 
 
-def _placed_dollars(invoices, payments, dol: _Dollars, placed, *, as_of, horizon) -> _Placed:
+def _known_payments(invoices, payments, book, known, as_of):
+    """The payments known by ``as_of`` (``known(dates, as_of)``) with a positive amount,
+    and each one's invoice position (-1: none); the book's positions when there is one."""
+    pays = resolve_payments(invoices, payments) if book is None else book.payments
+    mask = known(pays["payment_date"], as_of) & (pays["amount"] > 0).to_numpy(bool, na_value=False)
+    if book is None:
+        pays = pays[mask]
+        return pays, positions(pays["invoice_id"], invoices["invoice_id"])
+    return pays[mask], book.pay_positions[np.asarray(mask, dtype=bool)]
+
+
+def _on_or_before(dates, as_of) -> np.ndarray:
+    return (dates <= as_of).to_numpy(dtype=bool, na_value=False)
+
+
+def _placed_dollars(
+    invoices, payments, dol: _Dollars, placed, *, as_of, horizon, book=None
+) -> _Placed:
     rows = dol.rows
     when = placed[rows]
     has = ~np.isnat(when)
@@ -791,11 +829,10 @@ def _placed_dollars(invoices, payments, dol: _Dollars, placed, *, as_of, horizon
     age = ((when - due) // np.timedelta64(1, "D")).astype(np.int64)
     known = ((as_of.to_datetime64() - when) // np.timedelta64(1, "D")).astype(np.int64)
     window = np.minimum(known, horizon)
-    pays = resolve_payments(invoices, payments)
-    pays = pays[(pays["payment_date"] <= as_of) & (pays["amount"] > 0)]
+    pays, at = _known_payments(invoices, payments, book, _on_or_before, as_of)
     sel_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     sel_at[inv_rows] = np.arange(len(inv_rows))
-    k = sel_at[positions(pays["invoice_id"], invoices["invoice_id"])]
+    k = sel_at[at]
     m = k >= 0
     k = k[m]
     paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[m]
@@ -1125,14 +1162,16 @@ def _customers_at_risk(dol: _Dollars, max_d: int) -> np.ndarray:
     return int((last >= 0).sum()) - np.cumsum(gone)[: max_d + 1]
 
 
-def _book(invoices, payments, customers, *, as_of, horizon_days, max_days) -> _Book:
+def _book(invoices, payments, customers, *, as_of, horizon_days, max_days, book=None) -> _Book:
     as_of = pd.Timestamp(as_of)
     horizon = _check_positive_int(horizon_days, "horizon_days")
-    placed_on = _placement_dates(invoices, customers, as_of)
+    placed_on = _placement_dates(invoices, customers, as_of, book)
     # The owner's own recovery: every dollar up to its customer's placement, none after
     # (what an agency collected is not the owner's recovery).
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=None, stop=placed_on)
-    placed = _placed_dollars(invoices, payments, dol, placed_on, as_of=as_of, horizon=horizon)
+    dol = _dollar_events(invoices, payments, as_of=as_of, by=None, stop=placed_on, book=book)
+    placed = _placed_dollars(
+        invoices, payments, dol, placed_on, as_of=as_of, horizon=horizon, book=book
+    )
     max_d = (
         dol.last_day
         if max_days is None
@@ -1294,6 +1333,7 @@ def recommend_handoff(
     ci: float = DEFAULT_CI,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    book=None,
 ) -> HandoffAnalysis:
     """When to hand accounts to an agency, with its uncertainty (customer bootstrap).
 
@@ -1356,8 +1396,16 @@ small_balance_fee, min_placement_age, stable_days
     level = _check_ci(ci)
     n_boot = _check_positive_int(n_boot, "n_boot", allow_zero=True)
     min_placed = _check_positive_int(min_placed, "min_placed")
+    if book is not None:
+        book = book_for(book, invoices, payments, customers=customers)
     book = _book(
-        invoices, payments, customers, as_of=as_of, horizon_days=horizon_days, max_days=max_days
+        invoices,
+        payments,
+        customers,
+        as_of=as_of,
+        horizon_days=horizon_days,
+        max_days=max_days,
+        book=book,
     )
     share, rate, unpaid = _curve_arrays(book)
     days = np.arange(book.max_d + 1)
@@ -1587,6 +1635,7 @@ def account_handoff_gains(
     *,
     as_of,
     analysis: HandoffAnalysis,
+    book=None,
 ) -> pd.DataFrame:
     """Per account, what placing it with an agency now gains over keeping it.
 
@@ -1607,6 +1656,9 @@ def account_handoff_gains(
         Balances on this date.
     analysis : HandoffAnalysis
         From :func:`recommend_handoff` or :func:`handoff_analysis`.
+    book : arcalls.book.Book, optional
+        The run's coded book of these same tables (:func:`arcalls.book.book_of`): its
+        balances on the date are used (the same figures, worked out once per run).
 
     Returns
     -------
@@ -1642,7 +1694,10 @@ def account_handoff_gains(
         )
     _check_columns(invoices, ("invoice_id", "customer_id", "due_date", "amount"), "invoices")
     as_of = pd.Timestamp(as_of)
-    bal = invoice_balances(invoices, payments, as_of=as_of)
+    if book is None:
+        bal = invoice_balances(invoices, payments, as_of=as_of)
+    else:
+        bal = book_for(book, invoices, payments).invoice_balances(as_of)
     keep = (bal["open_amount"] > 0) & ~bal["written_off"] & (bal["days_past_due"] > 0)
     if "disputed" in bal:
         keep &= ~bal["disputed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -1726,6 +1781,7 @@ def accounts_to_hand_off(
     *,
     as_of,
     analysis: HandoffAnalysis,
+    book=None,
 ) -> pd.DataFrame:
     """The accounts whose own expected gain of placing them now is above zero.
 
@@ -1741,6 +1797,8 @@ def accounts_to_hand_off(
         Balances on this date.
     analysis : HandoffAnalysis
         From :func:`recommend_handoff` or :func:`handoff_analysis`.
+    book : arcalls.book.Book, optional
+        As in :func:`account_handoff_gains`.
 
     Returns
     -------
@@ -1765,5 +1823,7 @@ def accounts_to_hand_off(
     0          c1          19.96
     """
     check_one_currency(invoices)
-    gains = account_handoff_gains(invoices, payments, customers, as_of=as_of, analysis=analysis)
+    gains = account_handoff_gains(
+        invoices, payments, customers, as_of=as_of, analysis=analysis, book=book
+    )
     return gains[gains["hand_off"]].reset_index(drop=True)

@@ -256,19 +256,21 @@ def build_report(
 
     # How fast does money stop coming back, and when to hand off?
     section = "Recovery and handoff"
-    curve = attempt("The recovery curve", lambda: recovery.recovery_curve(inv, pay, as_of=as_of))
+    curve = attempt(
+        "The recovery curve", lambda: recovery.recovery_curve(inv, pay, as_of=as_of, book=book)
+    )
     analysis = to_hand_off = None
     if curve is not None:
         draw("recovery_curve.png", section, charts.plot_recovery_curve, curve)
         analysis = attempt(
             "The agency handoff",
-            lambda: recovery.recommend_handoff(inv, pay, customers, as_of=as_of),
+            lambda: recovery.recommend_handoff(inv, pay, customers, as_of=as_of, book=book),
         )
     if analysis is not None:
         to_hand_off = attempt(
             "The accounts to hand off",
             lambda: recovery.accounts_to_hand_off(
-                inv, pay, customers, as_of=as_of, analysis=analysis
+                inv, pay, customers, as_of=as_of, analysis=analysis, book=book
             ),
         )
         draw("handoff.png", section, charts.plot_handoff, analysis)

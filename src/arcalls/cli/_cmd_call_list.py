@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     stages.next("model")
     model = _model(args, tables, as_of, out)
     handoff_age, handoff = (
-        _recommended_handoff(tables, as_of)
+        _recommended_handoff(tables, as_of, book)
         if args.handoff_age == "auto"
         else (args.handoff_age, None)
     )
@@ -387,7 +387,7 @@ def _model(args, tables, as_of, out):
     return model
 
 
-def _recommended_handoff(tables, as_of):
+def _recommended_handoff(tables, as_of, book=None):
     """The age from which accounts are considered for a handoff, and the analysis it
     comes from (None, None when there is none); each account is flagged by its own
     expected gain of placing it now (``arcalls.account_handoff_gains``)."""
@@ -395,7 +395,7 @@ def _recommended_handoff(tables, as_of):
 
     try:
         analysis = recommend_handoff(
-            tables.invoices, tables.payments, tables.customers, as_of=as_of, n_boot=0
+            tables.invoices, tables.payments, tables.customers, as_of=as_of, n_boot=0, book=book
         )
     except ArcallsError as exc:
         sys.stderr.write(

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .._checks import check_one_currency, format_amount
     from .._export import save_figure, write_csv
+    from ..book import book_of
     from ..plots._recovery import (
         plot_handoff,
         plot_handoff_sensitivity,
@@ -87,12 +88,15 @@ def run(args: argparse.Namespace) -> int:
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     folder = output_dir(args.out, DEFAULT_OUT)
+    # One coded book for the run: the curve, the handoff and the accounts share its codes.
+    book = book_of(tables.invoices, tables.payments, customers=tables.customers)
     curve = recovery_curve(
         tables.invoices,
         tables.payments,
         as_of=as_of,
         horizon_days=args.horizon_days,
         max_days=args.max_days,
+        book=book,
     )
     analysis = recommend_handoff(
         tables.invoices,
@@ -101,11 +105,17 @@ def run(args: argparse.Namespace) -> int:
         as_of=as_of,
         horizon_days=args.horizon_days,
         max_days=args.max_days,
+        book=book,
     )
     sensitivity = handoff_sensitivity(analysis)
     cohorts = recovery_cohorts(tables.invoices, tables.payments, as_of=as_of)
     accounts = accounts_to_hand_off(
-        tables.invoices, tables.payments, tables.customers, as_of=as_of, analysis=analysis
+        tables.invoices,
+        tables.payments,
+        tables.customers,
+        as_of=as_of,
+        analysis=analysis,
+        book=book,
     )
     written = [
         write_csv(curve, folder / "recovery_curve.csv"),
