@@ -265,9 +265,7 @@ def test_recovery_and_handoff_from_a_book_are_the_same_and_hash_nothing(monkeypa
     book = book_of(s.invoices, s.payments, s.calls, s.customers)
     as_of = "2025-06-30"
     plain_curve = recovery.recovery_curve(s.invoices, s.payments, as_of=as_of, n_boot=20)
-    plain = recovery.recommend_handoff(
-        s.invoices, s.payments, s.customers, as_of=as_of, n_boot=20
-    )
+    plain = recovery.recommend_handoff(s.invoices, s.payments, s.customers, as_of=as_of, n_boot=20)
     plain_gains = recovery.account_handoff_gains(
         s.invoices, s.payments, s.customers, as_of=as_of, analysis=plain
     )
@@ -301,3 +299,33 @@ def test_recovery_and_handoff_from_a_book_are_the_same_and_hash_nothing(monkeypa
     other = book_of(s.invoices.copy(), s.payments)
     with pytest.raises(InputError, match="book= must be built from the same"):
         recovery.recommend_handoff(s.invoices, s.payments, as_of=as_of, n_boot=0, book=other)
+
+
+@pytest.mark.parametrize(
+    "inv_ids, pay_ids",
+    [
+        (
+            pd.array(["a", None, "b", "c"], dtype="string"),
+            pd.array(["c", "z", None, "a"], dtype="string"),
+        ),
+        ([5, 6, 7, 8], [8, 1, None, 5]),
+    ],
+)
+def test_payment_positions_read_off_the_shared_codes(inv_ids, pay_ids):
+    from arcalls._keys import invoice_positions
+
+    inv = pd.DataFrame({"invoice_id": inv_ids, "amount": [1.0, 2.0, 3.0, 4.0]})
+    pay = pd.DataFrame(
+        {"invoice_id": pay_ids, "amount": 1.0, "payment_date": pd.Timestamp("2024-01-01")}
+    )
+    book = book_of(inv, pay)
+    assert book.pay_positions.tolist() == [3, -1, -1, 0]
+    assert (
+        book.pay_positions.tolist()
+        == invoice_positions(inv["invoice_id"], pay["invoice_id"])[0].tolist()
+    )
+    first = inv["invoice_id"].tolist()[0]
+    repeated = inv.copy()
+    repeated.loc[1, "invoice_id"] = first
+    with pytest.raises(InputError, match=rf"invoice_id must be unique.*\[{first!r}\]"):
+        book_of(repeated, pay).pay_positions  # noqa: B018

@@ -279,11 +279,28 @@ class Book:
     def invoice_positions(self, *ids) -> list[np.ndarray]:
         """:attr:`pay_positions`, then the invoice position of each of ``ids`` (-1: not
         a listed invoice); one hash pass over the invoice ids on first use."""
+        if "pay_positions" not in vars(self) and not ids:
+            # The shared codes hash both id columns (and every balance needs them): the
+            # positions follow from them without a second pass.
+            self.__dict__["pay_positions"] = self._positions_from_codes()
         if "pay_positions" in vars(self):
             return [self.pay_positions, *(positions(i, self.invoices["invoice_id"]) for i in ids)]
         found = invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"], *ids)
         self.__dict__["pay_positions"] = found[0]
         return found
+
+    def _positions_from_codes(self) -> np.ndarray:
+        """The payments' invoice positions read off :attr:`invoice_codes` (no hashing);
+        IntegrityError, as :func:`arcalls._keys.invoice_positions`, when an id repeats."""
+        inv_code, pay_code = self.invoice_codes
+        listed = np.flatnonzero(inv_code >= 0)
+        n_codes = int(inv_code.max(initial=-1)) + 1
+        if n_codes != len(listed):
+            # An id repeats: raises, naming the repeats.
+            return invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"])[0]
+        row_of_code = np.empty(n_codes, dtype=np.int64)
+        row_of_code[inv_code[listed]] = listed
+        return np.where(pay_code >= 0, row_of_code[np.maximum(pay_code, 0)], -1)
 
     @cached_property
     def issued_at(self) -> np.ndarray:
