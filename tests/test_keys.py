@@ -110,3 +110,12 @@ def test_shared_codes_agree_with_a_dictionary(storage):
     # Nothing among the keys: every value is absent; no keys at all: likewise.
     assert shared_codes(_ids([None], storage), other)[1].tolist() == [-1] * 5
     assert shared_codes(_ids([], storage), other)[1].tolist() == [-1] * 5
+
+
+def test_python_strings_are_hashed_by_arrow_too():
+    from arcalls._keys import arrow_text
+
+    text = arrow_text(pd.Series(["a", None, "b"]))
+    assert text is not None and text.to_pylist() == ["a", None, "b"]
+    assert arrow_text(pd.Series(["a", 3])) is None  # not all text: pandas' hash table
+    assert arrow_text(pd.Series([1, 2])) is None

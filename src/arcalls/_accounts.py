@@ -90,7 +90,7 @@ def _account_balances(
     )
     ids = _invoice_ids(bal[chased])
     out = out.assign(overdue_invoices=out["customer_id"].map(ids).fillna("").astype("string"))
-    names = _names_from_invoices(invoices, as_of=as_of)
+    names = _names_from_invoices(invoices, as_of=as_of, book=book)
     return out.assign(customer_name=out["customer_id"].map(names).astype("string"))
 
 
@@ -115,18 +115,26 @@ def _invoice_ids(chased: pd.DataFrame) -> pd.Series:
     return (ids + suffix).astype("string")
 
 
-def _names_from_invoices(invoices: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.Series:
+def _names_from_invoices(invoices: pd.DataFrame, *, as_of: pd.Timestamp, book=None) -> pd.Series:
     if "customer_name" not in invoices:
         return pd.Series(dtype="string")
-    named = invoices[(invoices["invoice_date"] <= as_of) & invoices["customer_name"].notna()]
+    named = np.flatnonzero(
+        (invoices["invoice_date"] <= as_of).to_numpy(dtype=bool)
+        & invoices["customer_name"].notna().to_numpy()
+    )
     # The most recent invoice's spelling wins: names get corrected over time. Only each
     # customer's invoices of its latest date compete (by invoice id, then file order),
-    # so the string sort is over about one invoice per customer, not all of them.
-    codes, _ = pd.factorize(named["customer_id"])
-    day = named["invoice_date"].to_numpy("datetime64[ns]").view(np.int64)
+    # so the string sort is over about one invoice per customer, not all of them. The
+    # customers are the book's codes when there is one (no hash pass of their own).
+    if book is None:
+        codes, _ = pd.factorize(invoices["customer_id"].iloc[named])
+    else:
+        codes = book.customer_codes[0][named]
+    day = invoices["invoice_date"].to_numpy("datetime64[ns]")[named].view(np.int64)
     latest = np.full(codes.max(initial=-1) + 1, np.iinfo(np.int64).min)
     np.maximum.at(latest, codes[codes >= 0], day[codes >= 0])
-    newest = named[(codes >= 0) & (day == latest[np.maximum(codes, 0)])]
+    rows = named[(codes >= 0) & (day == latest[np.maximum(codes, 0)])]
+    newest = invoices[["customer_id", "invoice_id", "customer_name"]].iloc[rows]
     newest = newest.sort_values("invoice_id", kind="mergesort")
     return newest.groupby("customer_id", observed=True)["customer_name"].last()
 

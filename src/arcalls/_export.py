@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._keys import arrow_text
 from .errors import OutputError
 
 #: A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets.
@@ -38,6 +39,9 @@ _QUOTED_PIECE = re.compile(_AT_PIECE + "'(?='*" + _TRIGGER + ")")
 # The same without a group, to find the cells (str.contains warns about groups).
 _HAS_RISKY = re.compile(_RISKY_PIECE.pattern.replace("( *)", "(?: *)", 1))
 _HAS_QUOTED = re.compile(_QUOTED_PIECE.pattern.replace("( *)", "(?: *)", 1))
+# _HAS_RISKY without look-arounds, for Arrow's RE2 (in C++, on a whole column at once):
+# a piece's start (the cell's, or a separator), spaces, apostrophes, a trigger.
+_HAS_RISKY_RE2 = "(?:^|[" + re.escape("".join(CELL_SEPARATORS)) + "]) *'*" + _TRIGGER
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -56,11 +60,14 @@ def neutralize_text(values: pd.Series) -> pd.Series:
     >>> neutralize_text(pd.Series(["=1+1", "Acme;=1+1", "a, -2", "'=x", "Acme"])).tolist()
     ["'=1+1", "Acme;'=1+1", "a, '-2", "''=x", 'Acme']
     """
-    text = values.astype("string")
-    risky = text.str.contains(_HAS_RISKY).fillna(False).to_numpy(dtype=bool)
+    risky = _arrow_matches(values, _HAS_RISKY_RE2)
+    if risky is None:
+        text = values.astype("string")
+        risky = text.str.contains(_HAS_RISKY).fillna(False).to_numpy(dtype=bool)
     if not risky.any():
         return values
-    quoted = text[risky].str.replace(_RISKY_PIECE, r"\1'", regex=True)
+    text = values[risky].astype("string")
+    quoted = text.str.replace(_RISKY_PIECE, r"\1'", regex=True)
     return values.astype("object").mask(risky, quoted.astype("object"))
 
 
@@ -118,11 +125,25 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 CSV_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _arrow_matches(values: pd.Series, pattern: str):
+    """Whether each cell holds a match of the RE2 ``pattern`` (missing: no), searched by
+    Arrow on the whole column; None when the column is not all text (or is empty)."""
+    text = arrow_text(values) if len(values) else None
+    if text is None:
+        return None
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(text, pattern)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _without_controls(values: pd.Series) -> pd.Series:
-    try:
-        bad = values.str.contains(CSV_CONTROL, na=False).to_numpy(dtype=bool)
-    except AttributeError:  # no text in this column
-        return values
+    bad = _arrow_matches(values, CSV_CONTROL.pattern)
+    if bad is None:
+        try:
+            bad = values.str.contains(CSV_CONTROL, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # no text in this column
+            return values
     if not bad.any():
         return values
     cleaned = values[bad].str.replace(CSV_CONTROL, "", regex=True)

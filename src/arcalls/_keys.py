@@ -27,8 +27,11 @@ def arrow_text(values):
     import pyarrow as pa
 
     array = array_of(values)
+    # (A Series' object array has a NumpyEADtype, which is not == object.)
     if not (
-        is_arrow_text(array) or array.dtype == object or isinstance(array.dtype, pd.StringDtype)
+        is_arrow_text(array)
+        or pd.api.types.is_object_dtype(array.dtype)
+        or isinstance(array.dtype, pd.StringDtype)
     ):
         return None  # numbers, dates, ...: not text, and not worth a trip through objects
     try:
