@@ -8,6 +8,7 @@ import pytest
 
 from arcalls.calllist import (
     CALL_COLUMNS,
+    CALLBACK_LAPSE_DAYS,
     EXCLUSION_REASONS,
     REASON_CALLBACK,
     REASON_COOLDOWN,
@@ -102,6 +103,30 @@ def test_a_callback_passed_without_a_later_call_is_overdue_and_still_first():
     assert week.calls["reasons"].iloc[0] == (
         "callback asked for Thu 2026-12-10 14:00: overdue, not called back yet; stub reason"
     )
+
+
+def test_a_callback_not_returned_for_two_weeks_lapses_and_says_so():
+    # Asked for Thu 2026-12-10: on Thu 12-24 (14 days later) it still heads the list...
+    week = listed(CALLBACK, "2026-12-24")
+    assert CALLBACK_LAPSE_DAYS == 14
+    assert week.calls["customer_id"].iloc[0] == "C"
+    assert week.calls["callback_due_at"].notna().iloc[0]
+    # ...on Fri 12-25 it has lapsed: C (the smallest balance) takes its place by the
+    # model's order, says first why it was once asked for, and has no callback time.
+    week = listed(CALLBACK, "2026-12-25")
+    assert week.calls["customer_id"].tolist() == ["A", "B", "C"]
+    c = week.calls.set_index("customer_id").loc["C"]
+    assert c["reasons"] == (
+        "callback asked for Thu 2026-12-10 14:00 lapsed: not called back within 14 days; "
+        "stub reason"
+    )
+    assert pd.isna(c["callback_due_at"])
+    assert week.calls.set_index("customer_id").loc["A", "reasons"] == "stub reason"
+    assert (
+        "1 listed account(s) asked for a callback that lapsed (not returned within 14 days "
+        "of its day): ranked with the rest, the reason first says so."
+    ) in week.describe()
+    assert "lapsed" not in listed(CALLBACK, "2026-12-24").describe()
 
 
 def test_a_later_call_supersedes_the_callback():

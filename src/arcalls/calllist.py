@@ -28,7 +28,11 @@ Rules, as implemented:
   and on every day after it until a later call is logged (the callback is then
   overdue, and the reason says so), it heads the list, earliest callback first, with
   ``"callback asked for 14:00 today"`` in ``reasons`` and the time in
-  ``callback_due_at`` (the Excel list's entry column ``callback_at`` is for new ones);
+  ``callback_due_at`` (the Excel list's entry column ``callback_at`` is for new ones),
+  for :data:`CALLBACK_LAPSE_DAYS` days: a callback still not returned after that has
+  lapsed (what the customer asked to be called back about is that old), and the
+  account takes its place in the order like any other, with ``"callback asked for Mon
+  2025-05-12 11:45 lapsed: not called back within 14 days"`` first in its reasons;
   the cool-down (and in consumer mode the quiet days after a conversation) does not
   hold back a callback the customer asked for; every other must-not-call reason still
   does, and the excluded table then names the callback too. A later call supersedes
@@ -99,6 +103,7 @@ __all__ = [
     "call_list",
     "write_call_list",
     "EXCLUSION_REASONS",
+    "CALLBACK_LAPSE_DAYS",
     "assign_collectors",
     "select_accounts",
     "write_collector_lists",
@@ -122,6 +127,11 @@ P_PAY_DECIMALS = 4
 REASON_ZERO_OVERDUE = "zero overdue balance"
 REASON_DISPUTED = "whole balance disputed"
 REASON_PENDING_PROMISE = "pending promise"
+#: Days after its day that a callback not returned still heads the list; later it has
+#: lapsed (the account is ranked like any other, and its reasons say so).
+CALLBACK_LAPSE_DAYS = 14
+#: How a lapsed callback's reason goes on after :data:`REASON_CALLBACK` and its time.
+_LAPSED_PATTERN = r" [^;]* lapsed: not called back within"
 #: An excluded account's callback reason starts so and goes on with the day and time
 #: asked for ("callback asked for Thu 2026-12-10 14:00").
 REASON_CALLBACK = "callback asked for"
@@ -283,6 +293,15 @@ class CallList:
         else:
             expected = round_money(self.calls["expected_dollars"].sum())
             text = f"; expected dollars of the list {money(expected)} on {overdue}."
+        lapsed = int(
+            self.calls["reasons"].str.match(REASON_CALLBACK + _LAPSED_PATTERN).fillna(False).sum()
+        )
+        if lapsed:
+            text += (
+                f" {lapsed} listed account(s) asked for a callback that lapsed (not returned "
+                f"within {CALLBACK_LAPSE_DAYS} days of its day): ranked with the rest, the "
+                "reason first says so."
+            )
         return (
             f"{shown}, {len(self.excluded)} excluded"
             + (f" ({by_reason})" if by_reason else "")
@@ -492,6 +511,7 @@ def call_list(
         attempts_7d=accounts["attempts_7d"].fillna(0).astype("int64"),
         pending_promise=_flag(accounts["pending_promise"]),
         callback_due=_flag(accounts["callback_due"]),
+        callback_lapsed=_flag(accounts["callback_lapsed"]),
         callback_later=_flag(accounts["callback_later"]),
     )
 
@@ -546,10 +566,12 @@ def call_list(
         reasons=(plan_reason + "; " + to_call["reasons"]).fillna(to_call["reasons"])
     )
     due = to_call["callback_due"].to_numpy(dtype=bool)
+    # A lapsed callback is said first too, though it no longer orders the list.
+    said = due | to_call["callback_lapsed"].to_numpy(dtype=bool)
     to_call = to_call.assign(
         callback_due_at=to_call["callback_at"].where(due),
         reasons=to_call["reasons"].where(
-            ~due, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
+            ~said, to_call["callback_reason"] + ("; " + to_call["reasons"]).fillna("")
         ),
     )
     to_call = to_call.assign(
@@ -933,6 +955,7 @@ def _callbacks(
         "customer_id": dtype_of("id"),
         "callback_at": "datetime64[ns]",
         "callback_due": "bool",
+        "callback_lapsed": "bool",
         "callback_later": "bool",
         "callback_reason": "string",
     }
@@ -946,10 +969,15 @@ def _callbacks(
     day = at.dt.normalize()
     time = at.dt.strftime(" %H:%M").where(at != day, "")
     when = at.dt.strftime("%a %Y-%m-%d") + time
+    lapsed = day < as_of - pd.Timedelta(days=CALLBACK_LAPSE_DAYS)
     reason = np.select(
-        [day == as_of, day < as_of],
+        [day == as_of, lapsed, day < as_of],
         [
             REASON_CALLBACK + time + " today",
+            REASON_CALLBACK
+            + " "
+            + when
+            + f" lapsed: not called back within {CALLBACK_LAPSE_DAYS} days",
             REASON_CALLBACK + " " + when + ": overdue, not called back yet",
         ],
         default=REASON_CALLBACK + " " + when,
@@ -958,7 +986,8 @@ def _callbacks(
         {
             "customer_id": activity["customer_id"].to_numpy()[has],
             "callback_at": at.to_numpy(),
-            "callback_due": (day <= as_of).to_numpy(dtype=bool),
+            "callback_due": ((day <= as_of) & ~lapsed).to_numpy(dtype=bool),
+            "callback_lapsed": lapsed.to_numpy(dtype=bool),
             "callback_later": (day > as_of).to_numpy(dtype=bool),
             "callback_reason": reason,
         }
@@ -1114,8 +1143,9 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
 
 def _order(to_call: pd.DataFrame) -> pd.DataFrame:
     """The accounts to call in the list's order (see :func:`order_accounts`)."""
+    # The callback times of the callbacks due only: a lapsed one no longer orders.
     return order_accounts(
-        to_call, waits=~to_call["callback_due"].to_numpy(dtype=bool), callback="callback_at"
+        to_call, waits=~to_call["callback_due"].to_numpy(dtype=bool), callback="callback_due_at"
     )
 
 
