@@ -61,3 +61,33 @@ def test_accounts_to_hand_off_or_find_are_not_named():
 def test_no_account_to_call():
     line = _call_first(_week([ACTION_HAND_OFF, ACTION_FIND_NUMBER]))
     assert line == "Nobody can be called this week."
+
+
+def test_the_call_list_and_the_report_count_the_same_accounts_to_hand_off(tmp_path, capsys):
+    # The CLI's handoff line names the listed accounts that gain from being placed now
+    # and, beside them, the whole book's count: the report's headline figure.
+    import re
+
+    import arcalls
+    from arcalls.cli import main
+
+    s = arcalls.load_sample()
+    as_of = arcalls.SAMPLE_AS_OF
+    analysis = arcalls.recommend_handoff(s.invoices, s.payments, s.customers, as_of=as_of)
+    book_wide = len(
+        arcalls.accounts_to_hand_off(
+            s.invoices, s.payments, s.customers, as_of=as_of, analysis=analysis
+        )
+    )
+    assert main(["call-list", "--out", str(tmp_path / "week.csv")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Agency"))
+    listed, whole = re.search(
+        r"(\d+) listed accounts? gains?.*?of (\d+) accounts? in", line
+    ).groups()
+    week = pd.read_csv(tmp_path / "week.csv")
+    assert int(listed) == int(week["handoff_suggested"].sum()) > 0
+    assert int(whole) == book_wide > int(listed)
+    assert main(["report", "--out", str(tmp_path / "report")]) == 0
+    capsys.readouterr()
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert f"{book_wide} accounts gain from being placed now" in html

@@ -225,6 +225,11 @@ class CallList:
         The payment plans' status the list was built from
         (:func:`arcalls.plan_status` as of ``as_of``, every plan made by then); None
         when the calls hold no plan. The call sheets read it from here.
+    handoff_accounts : int or None
+        Accounts of the whole book (listed, excluded or cut by ``top``) that gain from
+        being placed with an agency now, from ``handoff_age`` on: the count of
+        :func:`arcalls.accounts_to_hand_off` (the report's), of which the listed ones
+        are flagged ``handoff_suggested``. None when no handoff is considered.
     """
 
     calls: pd.DataFrame
@@ -238,6 +243,7 @@ class CallList:
     overdue_totals: pd.Series | None = None
     promises: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     plans: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    handoff_accounts: int | None = None
 
     @property
     def excluded_by_reason(self) -> pd.Series:
@@ -540,20 +546,17 @@ def call_list(
         best_time_to_call=_best_times(to_call, known, customers, consumer=consumer),
         expected_dollars=round_money(to_call["p_pay"] * to_call["overdue_balance"]),
     )
-    to_call = to_call.merge(
-        _handoff_columns(
-            to_call,
-            invoices,
-            payments,
-            customers,
-            as_of=as_of,
-            handoff_age=handoff_age,
-            handoff=handoff,
-            book=book,
-        ),
-        on="customer_id",
-        how="left",
+    handoff_columns, handoff_accounts = _handoff_columns(
+        to_call,
+        invoices,
+        payments,
+        customers,
+        as_of=as_of,
+        handoff_age=handoff_age,
+        handoff=handoff,
+        book=book,
     )
+    to_call = to_call.merge(handoff_columns, on="customer_id", how="left")
     to_call = to_call.assign(
         handoff_suggested=_flag(to_call["handoff_suggested"]),
         **_actions(to_call),
@@ -595,6 +598,7 @@ def call_list(
         overdue_totals=overdue_totals,
         promises=promises,
         plans=plans,
+        handoff_accounts=handoff_accounts,
     )
 
 
@@ -1264,7 +1268,7 @@ def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_a
         }
     ).astype({"customer_id": to_call["customer_id"].dtype})
     if handoff is None and handoff_age is None:
-        return empty
+        return empty, None
     from .recovery import HandoffAnalysis, account_handoff_gains, recommend_handoff
 
     if handoff is None:
@@ -1282,9 +1286,12 @@ def _handoff_columns(to_call, invoices, payments, customers, *, as_of, handoff_a
     gain = np.where(found, gains["expected_gain"].to_numpy()[at], np.nan)
     flag = np.where(found, gains["hand_off"].to_numpy(dtype=bool)[at], False)
     fee = np.where(found, gains["agency_fee"].to_numpy()[at], np.nan)
+    gaining = gains["hand_off"].to_numpy(dtype=bool)
     if handoff_age is not None:
         flag &= to_call["oldest_days_past_due"].to_numpy() >= handoff_age
-    return empty.assign(handoff_gain=round_money(gain), handoff_suggested=flag, _fee=fee)
+        gaining &= gains["oldest_days_past_due"].to_numpy() >= handoff_age
+    columns = empty.assign(handoff_gain=round_money(gain), handoff_suggested=flag, _fee=fee)
+    return columns, int(gaining.sum())
 
 
 def _money_text(values) -> np.ndarray:

@@ -359,9 +359,16 @@ def run(args: argparse.Namespace) -> int:
         # Each account is flagged by its own expected gain of placing it now, never by
         # its age alone: the age is only where placing starts to be considered.
         suggested = int(result.calls["handoff_suggested"].sum())
+        # The whole book's count is the report's: the listed ones are a part of it.
+        book_wide = (
+            f" (of {plural(result.handoff_accounts, 'account')} in the book that do, the "
+            "accounts not on the list included: arcalls report)"
+            if result.handoff_accounts is not None
+            else ""
+        )
         out.write(
             f"Agency handoff: {plural(suggested, 'listed account gains', 'listed accounts gain')}"
-            " from being placed now, each "
+            f" from being placed now{book_wide}, each "
             f"by its own figure (column handoff_gain; accounts from {handoff_age} days past "
             "due considered; the book's handoff age: arcalls recovery).\n"
         )
