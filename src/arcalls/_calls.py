@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns
+from ._keys import factorize
 from .errors import InputError, SchemaError
 from .schema import OUTCOMES, RIGHT_PARTY_OUTCOMES
 
@@ -137,7 +138,7 @@ def call_local_times(
     0 2026-03-09 12:00:00 2026-03-09 09:00:00           9
     """
     _check_columns(calls, ["customer_id", "called_at"], "calls")
-    codes, ids = pd.factorize(calls["customer_id"])
+    codes, ids = factorize(calls["customer_id"])
     zone_code, zone_names = _zone_codes(codes, ids, customers, business_tz)
     local = pd.Series(
         _local_clock(calls["called_at"], zone_code, zone_names, business_tz), index=calls.index
@@ -169,15 +170,18 @@ def _local_clock(called: pd.Series, zone_code, zone_names, business_tz) -> np.nd
     else:
         instant = called
     local = np.empty(len(called), dtype="datetime64[ns]")
-    # One vectorised conversion per distinct zone: a handful of zones, not rows. (A call
-    # with no zone at all, possible only when business_tz is None, keeps NaT.)
+    # One vectorised conversion per distinct zone: a handful of zones, not rows, each a
+    # contiguous slice of the calls sorted by zone. (A call with no zone at all,
+    # possible only when business_tz is None, keeps NaT.)
     local[zone_code < 0] = np.datetime64("NaT")
+    order = np.argsort(zone_code, kind="stable")
+    bounds = np.searchsorted(zone_code[order], np.arange(len(zone_names) + 1))
+    stamps = pd.DatetimeIndex(instant)
     for code, zone in enumerate(zone_names):
-        mask = zone_code == code
-        if mask.any():
-            local[mask] = (
-                instant[mask].dt.tz_convert(zone).dt.tz_localize(None).to_numpy("datetime64[ns]")
-            )
+        rows = order[bounds[code] : bounds[code + 1]]
+        if len(rows):
+            here = stamps[rows].tz_convert(zone).tz_localize(None)
+            local[rows] = here.to_numpy("datetime64[ns]")
     return local
 
 
@@ -371,7 +375,7 @@ def best_call_times(
     _check_outcomes(calls)
     # Integer codes for customers, zones and segments: the grouping below is bincounts
     # and sorts on numbers, never on millions of strings.
-    codes, ids = pd.factorize(calls["customer_id"], sort=True)
+    codes, ids = factorize(calls["customer_id"], sort=True)
     zone_code, zone_names = _zone_codes(codes, ids, customers, business_tz)
     local = pd.DatetimeIndex(_local_clock(calls["called_at"], zone_code, zone_names, business_tz))
     hour = local.hour.to_numpy(np.int64)
