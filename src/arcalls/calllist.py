@@ -69,7 +69,7 @@ from ._calls import NO_EVIDENCE
 from ._checks import check_one_currency, format_amount, format_amounts
 from ._excel import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 from ._export import write_csvs
-from ._keys import positions, take_text
+from ._keys import factorize, positions, take_text
 from .book import Book, book_for
 from .errors import ArcallsError, InputError, NotEnoughHistoryError, OutputError, SchemaError
 from .listbook import (
@@ -869,10 +869,16 @@ def _call_activity(
     recent = right_party & (days_ago < CONSUMER_QUIET_DAYS_AFTER_CONTACT)
     right_party_recent = np.bincount(account, weights=recent, minlength=n) > 0
     # The last call: the latest time, and for calls logged in the same second the one
-    # further down the file, so the "last call" is the same on every run.
-    order = np.lexsort((np.arange(len(account)), stamp, account))
-    ends = order[np.r_[account[order][1:] != account[order][:-1], True]] if len(order) else order
-    called = account[ends]
+    # further down the file, so the "last call" is the same on every run. Two grouped
+    # maxima instead of a sort of every call.
+    when = stamp.view(np.int64)
+    latest = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(latest, account, when)
+    at_latest = np.flatnonzero(when == latest[account])
+    last = np.full(n, -1)
+    np.maximum.at(last, account[at_latest], at_latest)
+    called = np.flatnonzero(last >= 0)
+    ends = last[called]
     return pd.DataFrame(
         {
             "customer_id": ids[called].astype(dtype_of("id")),
@@ -914,31 +920,33 @@ def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:
             f"promises lacks the column(s) {missing}: pass the result of "
             "arcalls.promise_outcomes(calls, payments, invoices, as_of=...)."
         )
-    amount_col = "promised_amount" if "promised_amount" in promises else None
     pending = _flag(promises["status"] == "pending")
-    frame = pd.DataFrame(
-        {
-            "customer_id": promises["customer_id"].astype(dtype_of("id")),
-            "pending": pending,
-            "called_at": promises["called_at"],
-            "call_id": promises["call_id"].astype("string") if "call_id" in promises else "",
-            "promise_date": promises["promise_date"],
-            "promise_amount": (promises[amount_col].astype("float64") if amount_col else np.nan),
-            "promise_status": promises["status"].astype("string"),
-        }
+    # An open promise matters more than any older outcome; among equals, the latest
+    # (by call time, then call id, then file order; a missing time or id sorts last).
+    # Sorted as integer codes: customer (ids in sorted order), pending, time, call id.
+    cust, ids = factorize(promises["customer_id"].astype(dtype_of("id")), sort=True)
+    when = promises["called_at"].to_numpy("datetime64[ns]").view(np.int64).copy()
+    when[when == np.iinfo(np.int64).min] = np.iinfo(np.int64).max
+    keys = [when, pending, cust]
+    if "call_id" in promises:
+        call, _ = factorize(promises["call_id"].astype("string"), sort=True)
+        keys.insert(0, np.where(call < 0, np.iinfo(np.int64).max, call))
+    rows = np.flatnonzero(cust >= 0)  # a promise without a customer is nobody's
+    order = rows[np.lexsort([k[rows] for k in keys])]
+    sorted_cust = cust[order]
+    last = order[np.r_[sorted_cust[1:] != sorted_cust[:-1], True]] if len(order) else order
+    amount = (
+        promises["promised_amount"].to_numpy(dtype="float64", na_value=np.nan)[last]
+        if "promised_amount" in promises
+        else np.full(len(last), np.nan)
     )
-    # An open promise matters more than any older outcome; among equals, the latest.
-    frame = frame.sort_values(["customer_id", "pending", "called_at", "call_id"], kind="mergesort")
-    last = frame.groupby("customer_id", sort=True, observed=True).last()
     return pd.DataFrame(
         {
-            "customer_id": last.index.astype(dtype_of("id")),
-            "pending_promise": frame.groupby("customer_id", sort=True, observed=True)["pending"]
-            .any()
-            .to_numpy(),
-            "promise_date": last["promise_date"].to_numpy(),
-            "promise_amount": round_money(last["promise_amount"].to_numpy()),
-            "promise_status": last["promise_status"].to_numpy(),
+            "customer_id": pd.array(ids, dtype=dtype_of("id"))[cust[last]],
+            "pending_promise": np.bincount(cust[rows], weights=pending[rows])[cust[last]] > 0,
+            "promise_date": promises["promise_date"].to_numpy("datetime64[ns]")[last],
+            "promise_amount": round_money(amount),
+            "promise_status": promises["status"].astype("string").to_numpy()[last],
         }
     ).astype(columns)
 
