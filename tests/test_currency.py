@@ -207,3 +207,32 @@ def test_aging_by_currency_needs_the_column(sample, tmp_path, capsys):
     code = main(["aging", str(tmp_path / "invoices.csv"), "--by", "currency"])
     assert code == EXIT_ERROR
     assert "--by currency needs a 'currency' column" in capsys.readouterr().err
+
+
+def test_format_amounts_groups_thousands_as_the_cell_by_cell_regex_did():
+    # The Arrow grouping against the regex it replaced, on every size of amount up to
+    # the widest it handles, and beyond it (the regex again).
+    import numpy as np
+
+    from arcalls._checks import format_amounts
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [
+            rng.normal(0, 1e5, 2_000).round(2),
+            10.0 ** np.arange(0, 18) - 0.01,
+            [0.0, -0.001, 0.005, 999.995, -1_000_000.0, 1e19, np.nan, np.inf],
+        ]
+    )
+    series = pd.Series(values, index=np.arange(len(values)) * 3)
+    for currency in ("USD", None):
+        plain = pd.Series(np.char.mod("%.2f", np.abs(np.nan_to_num(values))), index=series.index)
+        plain = plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
+        sign = np.where((values < 0) & (plain != "0.00"), "-", "")
+        text = (sign + "$" + plain) if currency is None else (currency + " " + sign + plain)
+        expected = pd.Series(text, index=series.index).where(~np.isnan(values), "")
+        pd.testing.assert_series_equal(format_amounts(series, currency), expected)
+        pd.testing.assert_series_equal(
+            format_amounts(series.iloc[:2_010], currency), expected.iloc[:2_010]
+        )
+    assert format_amounts(pd.Series([1234567.891]), "EUR").tolist() == ["EUR 1,234,567.89"]

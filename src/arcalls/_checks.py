@@ -120,6 +120,31 @@ def format_amount(value: float, currency: str | None = None, *, decimals: int = 
     return f"{sign}${text}" if currency is None else f"{currency} {sign}{text}"
 
 
+#: Width the "%.2f" texts are right-aligned to for grouping: 18 digits and ".dd".
+_GROUPED_WIDTH = 21
+
+
+def _thousands(digits: np.ndarray) -> np.ndarray:
+    """ "1234567.89" -> "1,234,567.89" for an array of "%.2f" texts of non-negative
+    numbers. Right-aligned to one width, every text splits into the same three-digit
+    slices: Arrow cuts and joins them for the whole column at once (the regex it
+    replaces ran cell by cell, a second per 100k amounts)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(digits) == 0 or np.char.str_len(digits).max() > _GROUPED_WIDTH:
+        # Nothing to group, or amounts of 1e18 and more (no bank ledger's): cell by cell.
+        grouped = pd.Series(digits).str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
+        return grouped.to_numpy(dtype=object)
+    width = _GROUPED_WIDTH
+    padded = pc.utf8_lpad(pa.array(digits), width, " ")
+    groups = [pc.utf8_slice_codeunits(padded, i, i + 3) for i in range(0, width - 3, 3)]
+    joined = pc.binary_join_element_wise(*groups, ",")
+    cents = pc.utf8_slice_codeunits(padded, width - 3, width)
+    text = pc.replace_substring_regex(pc.binary_join_element_wise(joined, cents, ""), "^[ ,]+", "")
+    return text.to_numpy(zero_copy_only=False)
+
+
 def format_amounts(values: pd.Series, currency: str | None = None) -> pd.Series:
     """:func:`format_amount` of each value (two decimals), vectorised; '' where missing.
 
@@ -128,9 +153,17 @@ def format_amounts(values: pd.Series, currency: str | None = None) -> pd.Series:
     >>> format_amounts(pd.Series([-1234.5, 0.001, None]), "EUR").tolist()
     ['EUR -1,234.50', 'EUR 0.00', '']
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     v = values.to_numpy(dtype="float64", na_value=np.nan)
-    plain = pd.Series(np.char.mod("%.2f", np.abs(np.nan_to_num(v))), index=values.index)
-    plain = plain.str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
-    sign = np.where((v < 0) & (plain != "0.00"), "-", "")
-    text = (sign + "$" + plain) if currency is None else (currency + " " + sign + plain)
-    return pd.Series(text, index=values.index).where(~np.isnan(v), "")
+    plain = pa.array(_thousands(np.char.mod("%.2f", np.abs(np.nan_to_num(v)))), pa.string())
+    # Pieces joined by Arrow for the whole column (no Python string per amount).
+    negative = pa.array((v < 0) & (plain.to_numpy(zero_copy_only=False) != "0.00"))
+    sign = pc.if_else(negative, "-", "")
+    if currency is None:
+        text = pc.binary_join_element_wise(sign, "$", plain, "")
+    else:
+        text = pc.binary_join_element_wise(f"{currency} ", sign, plain, "")
+    text = pc.if_else(pa.array(np.isnan(v)), "", text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
