@@ -806,19 +806,25 @@ def _add_customer_details(
         "with_agency": np.zeros(n, dtype=bool),
     }
     if customers is not None and len(customers):
-        cust = customers.drop_duplicates("customer_id", keep="last").set_index("customer_id")
-        key = accounts["customer_id"]
+        cust = customers.drop_duplicates("customer_id", keep="last")
+        # Each account's row of the customer file (-1: not in it), found in one pass.
+        at = positions(accounts["customer_id"], cust["customer_id"])
+
+        def column(name: str) -> pd.Series:
+            values = cust[name].array.take(at, allow_fill=True)
+            return pd.Series(values, index=accounts.index, name=name)
+
         for col in ("contact_name", "phone", "timezone"):
             if col in cust:
-                details[col] = key.map(cust[col]).astype("string")
+                details[col] = column(col).astype("string")
         if "do_not_call" in cust:
-            details["do_not_call"] = _flag(key.map(cust["do_not_call"]))
+            details["do_not_call"] = _flag(column("do_not_call"))
         if "placed_with_agency_date" in cust:
-            placed = key.map(cust["placed_with_agency_date"])
+            placed = column("placed_with_agency_date")
             details["with_agency"] = (placed <= as_of).to_numpy(dtype=bool)
         if "customer_name" in cust:
             # The customer file is the owner's address book: its name wins.
-            own = key.map(cust["customer_name"]).astype("string")
+            own = column("customer_name").astype("string")
             details["customer_name"] = own.fillna(accounts["customer_name"])
     return accounts.assign(**details)
 
