@@ -835,11 +835,31 @@ def control_characters(cells: pd.Series) -> np.ndarray:
     return pc.match_substring_regex(arr, _CONTROL).to_numpy(zero_copy_only=False)
 
 
-def _has_control_byte(chunk: pa.Array) -> bool:
+def _cell_bytes(chunk: pa.Array) -> np.ndarray:
+    """The bytes of a text chunk's cells, end to end, as a numpy view (no copy)."""
     if not len(chunk):
-        return False
+        return np.zeros(0, np.uint8)
     offsets, data = _views(chunk)
-    data = data[offsets[0] : offsets[-1]]
+    return data[offsets[0] : offsets[-1]]
+
+
+def holds_byte(cells: pd.Series, byte: str) -> bool:
+    """Whether some cell may hold the ASCII character ``byte``, from the column's bytes.
+
+    One numpy pass over the text buffers (in UTF-8 an ASCII byte is that character, never
+    part of a longer one): much cheaper than a substring kernel run cell by cell. May say
+    True for the bytes of a missing cell, never False for a cell that holds it.
+    """
+    if cells.dtype != _FAST_STR:
+        cells = cells.astype(_FAST_STR)
+    code = ord(byte)
+    return any((_cell_bytes(c) == code).any() for c in cells.array.__arrow_array__().chunks)
+
+
+def _has_control_byte(chunk: pa.Array) -> bool:
+    data = _cell_bytes(chunk)
+    if not len(data):
+        return False
     low = data < 0x20
     if low.any():
         low &= (data != 0x09) & (data != 0x0A) & (data != 0x0D)
@@ -856,8 +876,10 @@ def escape_controls(values: pd.Series) -> pd.Series:
 def longer_than(cells: pd.Series, limit: int) -> np.ndarray:
     """Which text cells hold more than ``limit`` characters."""
     arr = _arrow_text(cells)
-    # A character is at least one byte: most columns are cleared by their byte lengths.
-    if not len(arr) or pc.max(pc.binary_length(arr)).as_py() <= limit:
+    # A character is at least one byte: most columns are cleared by their byte lengths,
+    # read from the offsets (no length array is built).
+    longest = max((int(np.diff(_views(c)[0]).max()) for c in arr.chunks if len(c)), default=0)
+    if longest <= limit:
         return np.zeros(len(arr), dtype=bool)
     return pc.greater(pc.utf8_length(arr), limit).to_numpy(zero_copy_only=False)
 
@@ -910,7 +932,7 @@ def decimal_comma_for(values: pd.Series, sep: str) -> bool:
     point; when neither or both appear, a ``;``-separated file means comma decimals.
     """
     arr = _arrow_text(values)
-    if sep != ";" and not pc.any(pc.match_substring(arr, ",")).as_py():
+    if sep != ";" and not holds_byte(values, ","):
         return False  # no comma votes, and the separator does not mean comma decimals
     u = _text_series(pc.unique(arr)).str.strip()
     u = u.str.replace(r"^\(|\)$", "", regex=True).str.rstrip("-")

@@ -367,8 +367,10 @@ def load_calls(
     )
     # arcalls writes the log (log-calls) with formula-safe text; read it back exactly,
     # so that an id such as "-C1" still matches its invoices.
+    # Only a cell with an apostrophe can hold a quoted piece: most columns have none,
+    # which one pass over their bytes shows.
     for col in frame.columns:
-        if pd.api.types.is_string_dtype(frame[col]):
+        if pd.api.types.is_string_dtype(frame[col]) and _parse.holds_byte(frame[col], "'"):
             frame[col] = restore_text(frame[col])
     return frame
 
