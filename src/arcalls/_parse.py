@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import mmap
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -363,6 +364,8 @@ class _FileContent:
 
     def counts(self) -> tuple[int, int, int]:
         cr = crlf = quotes = 0
+        if not self._holds(b"\r") and not self._holds(b'"'):
+            return cr, crlf, quotes
         with open(self.path, "rb") as f:
             previous = b""
             while block := f.read(_SCAN_BLOCK):
@@ -373,6 +376,14 @@ class _FileContent:
                 crlf += seam == b"\r\n"
                 previous = block
         return cr, crlf, quotes
+
+    def _holds(self, byte: bytes) -> bool:
+        """Whether the file holds ``byte``: searched in the mapped file, nothing copied
+        (most exports hold neither a CR nor a quote, and need no count)."""
+        if not self.size:
+            return False
+        with open(self.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(byte) >= 0
 
     @contextlib.contextmanager
     def stream(self, start: int, end: int):
@@ -1100,9 +1111,8 @@ def scan_dates(values: pd.Series, *, date_format: str | None = None) -> DateScan
     layouts = tuple(
         lay for lay in (_ISO_DATE, _ISO_SECONDS) if date_format is None or lay.format == date_format
     )
-    good, seconds, seen = _iso_cells(arr, layouts)
-    fast = good | pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    return DateScan(good, seconds, seen, fast)
+    good, seconds, seen, empty = _iso_cells(arr, layouts)
+    return DateScan(good, seconds, seen, good | empty)
 
 
 @dataclass(frozen=True)
@@ -1128,26 +1138,32 @@ _END_SECOND = int(pd.Timestamp(f"{MAX_YEAR + 1}-01-01").timestamp())
 
 def _iso_cells(
     arr: pa.ChunkedArray, layouts: tuple[_IsoLayout, ...]
-) -> tuple[np.ndarray, np.ndarray, frozenset[_IsoLayout]]:
+) -> tuple[np.ndarray, np.ndarray, frozenset[_IsoLayout], np.ndarray]:
     """The cells in one of ``layouts`` that pyarrow reads as a date in MIN_YEAR..MAX_YEAR.
 
-    Returns their mask, their seconds since 1970 (0 elsewhere) and the layouts they use.
+    Returns their mask, their seconds since 1970 (0 elsewhere), the layouts they use,
+    and which cells are empty.
     """
     n = len(arr)
-    good, out = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
-    if not layouts or not n:
-        return good, out, frozenset()
     lengths, iso = _iso_shaped(arr, layouts)
-    count = int(iso.sum())
+    empty = lengths == 0
+    good, out = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    count = int(np.count_nonzero(iso))
     if not count:
-        return good, out, frozenset()
-    cells = arr if count == n else arr.filter(pa.array(iso))
-    seconds, ok = _cast_seconds(cells)
-    ok &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
-    good[iso] = ok
-    out[good] = seconds[ok]
+        return good, out, frozenset(), empty
+    if count == n:
+        # The usual dated column, every cell in a layout: no gathering and scattering.
+        seconds, good = _cast_seconds(arr)
+        good &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
+        out = seconds if good.all() and seconds.flags.writeable else np.where(good, seconds, 0)
+    else:
+        seconds, ok = _cast_seconds(arr.filter(pa.array(iso)))
+        ok &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
+        good[iso] = ok
+        out[good] = seconds[ok]
     lengths = lengths[good]
-    return good, out, frozenset(lay for lay in layouts if (lengths == lay.length).any())
+    seen = frozenset(lay for lay in layouts if (lengths == lay.length).any())
+    return good, out, seen, empty
 
 
 def _iso_shaped(
@@ -1169,18 +1185,33 @@ def _iso_shaped(
             continue
         offsets, data = _views(chunk)
         starts = offsets[:-1]
-        length = offsets[1:] - starts
+        length = lengths[at : at + size]
+        np.subtract(offsets[1:], starts, out=length)
         ok = np.zeros(size, dtype=bool)
         for layout in layouts:
             ok |= length == layout.length
+        # The separators of the cells of a layout's length only (in most date columns
+        # all or almost none of them): the byte at each position, then one verdict.
+        hit = np.flatnonzero(ok) if not ok.all() else None
+        first = starts if hit is None else starts[hit]
+        verdict = np.ones(len(first), dtype=bool)
         for pos, byte in _DATE_SEPARATORS:
-            hit = np.flatnonzero(ok)
-            ok[hit] = data[starts[hit] + pos] == byte
+            verdict &= data[first + pos] == byte
         if _ISO_SECONDS in layouts:
-            timed = np.flatnonzero(ok & (length == _ISO_SECONDS.length))
-            for pos, byte in _TIME_SEPARATORS:
-                ok[timed[data[starts[timed] + pos] != byte]] = False
-        lengths[at : at + size] = length
+            timed = (length if hit is None else length[hit]) == _ISO_SECONDS.length
+            if timed.any():
+                at_time = first if timed.all() else first[timed]
+                time_ok = np.ones(len(at_time), dtype=bool)
+                for pos, byte in _TIME_SEPARATORS:
+                    time_ok &= data[at_time + pos] == byte
+                if timed.all():
+                    verdict &= time_ok
+                else:
+                    verdict[np.flatnonzero(timed)[~time_ok]] = False
+        if hit is None:
+            ok = verdict
+        else:
+            ok[hit] = verdict
         shaped[at : at + size] = ok
         at += size
     return lengths, shaped
