@@ -737,6 +737,18 @@ def _views(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.frombuffer(data, dtype=np.uint8) if data else np.zeros(0, np.uint8)
 
 
+def _lengths(arr: pa.ChunkedArray) -> np.ndarray:
+    """Each cell's length in bytes, from the offsets (missing cells: 0)."""
+    out = np.empty(len(arr), dtype=np.int64)
+    at = 0
+    for chunk in arr.chunks:
+        if len(chunk):
+            offsets = _views(chunk)[0]
+            np.subtract(offsets[1:], offsets[:-1], out=out[at : at + len(chunk)])
+        at += len(chunk)
+    return out
+
+
 def _shape(arr: pa.ChunkedArray) -> tuple[bool, bool]:
     """Whether some cell may start or end with whitespace, and whether one is empty.
 
@@ -747,15 +759,21 @@ def _shape(arr: pa.ChunkedArray) -> tuple[bool, bool]:
     for chunk in arr.chunks:
         if not len(chunk):
             continue
+        if edges and empty:
+            break  # nothing more to learn
         offsets, data = _views(chunk)
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts
-        empty = empty or not filled.all()
-        first, last = data[starts[filled]], data[ends[filled] - 1]
-        edges = edges or bool(
-            ((first < _PRINTABLE[0]) | (first > _PRINTABLE[1])).any()
-            or ((last < _PRINTABLE[0]) | (last > _PRINTABLE[1])).any()
-        )
+        if not filled.all():
+            empty = True
+            starts, ends = starts[filled], ends[filled]
+        if not edges:
+            # Bytes below "!" wrap around above "~" - "!": one comparison per byte.
+            span = _PRINTABLE[1] - _PRINTABLE[0]
+            edges = bool(
+                ((data[starts] - _PRINTABLE[0]) > span).any()
+                or ((data[ends - 1] - _PRINTABLE[0]) > span).any()
+            )
     return edges, empty
 
 
@@ -998,18 +1016,29 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
     # read by the general parser over their distinct values: both read such a cell to
     # the same cent, and nothing here is decided from the whole column.
     arr = _arrow_text(values)
-    plain = pc.match_substring_regex(arr, _PLAIN_CENTS)
-    fast = pc.or_(plain, pc.equal(pc.binary_length(arr), 0)).to_numpy(zero_copy_only=False)
-    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
-    if pc.all(plain).as_py():
-        nums = pc.cast(arr, pa.float64())
+    lengths = _lengths(arr)
+    filled = np.flatnonzero(lengths)
+    if len(filled) * 2 < len(arr):
+        # A mostly empty column (promise or plan amounts): match only the filled cells.
+        plain = np.zeros(len(arr), dtype=bool)
+        plain[filled] = pc.match_substring_regex(arr.take(filled), _PLAIN_CENTS).to_numpy(
+            zero_copy_only=False
+        )
     else:
-        nums = pc.cast(pc.if_else(plain, arr, pa.scalar(None, arr.type)), pa.float64())
+        plain = pc.match_substring_regex(arr, _PLAIN_CENTS).to_numpy(zero_copy_only=False)
+    del filled
+    fast = plain | (lengths == 0)
+    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
+    if plain.all():
+        out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        if not out.flags.writeable:
+            out = out.copy()
+    else:
+        out = np.full(len(arr), np.nan)
+        rows = np.flatnonzero(plain)
+        out[rows] = pc.cast(arr.take(rows), pa.float64()).to_numpy(zero_copy_only=False)
+        del rows
     del plain
-    out = nums.to_numpy(zero_copy_only=False)
-    del nums
-    if not out.flags.writeable:
-        out = out.copy()
     np.round(out, MONEY_DECIMALS, out=out)
     out += 0.0  # turns -0.0 into 0.0
     out, problems = _merge(out, fast, arr, values.index, lambda rest: _by_unique(rest, parse))
