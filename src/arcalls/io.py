@@ -1106,8 +1106,11 @@ def _check_rows(
             "unknown time zone: expected an IANA name such as America/New_York or "
             "Europe/London (empty: the business's own zone)",
         )
+    # The day of each call, for the checks that compare a date with it.
+    dated = table is CALLS and ("promise_date" in frame or "callback_at" in frame)
+    called_day = frame["called_at"].dt.normalize() if dated else None
     if table is CALLS and "promise_date" in frame:
-        early = frame["promise_date"] < frame["called_at"].dt.normalize()
+        early = frame["promise_date"] < called_day
         problems.add(
             early,
             header("promise_date"),
@@ -1120,7 +1123,7 @@ def _check_rows(
         called = frame["called_at"]
         back = frame["callback_at"]
         day_only = back == back.dt.normalize()
-        early = back.notna() & ((back < called) & ~day_only | (back < called.dt.normalize()))
+        early = back.notna() & ((back < called) & ~day_only | (back < called_day))
         problems.add(
             early,
             header("callback_at"),
