@@ -718,7 +718,10 @@ class _Problems:
         self.kinds: set[str] = set()
 
     def add(self, mask, column: str, values, problem, kind: str = _PARSE_TAG) -> None:
-        mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        if isinstance(mask, pd.Series) and mask.dtype == bool:
+            mask = mask.to_numpy()  # nothing missing to fill: no copy of the column
+        elif not (isinstance(mask, np.ndarray) and mask.dtype == bool):
+            mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
         if not mask.any():
             return
         self.kinds.add(kind)
@@ -1012,16 +1015,17 @@ def _map_outcomes(text: pd.Series, outcomes: dict[str, str]) -> tuple[pd.Series,
         index=text.index,
     )
     unknown = text.notna() & values.isna()
-    bad = pd.Series(pd.NA, index=text.index, dtype="string")
-    if unknown.any():
-        bad = bad.mask(
-            unknown,
-            "unknown call outcome: map it with outcome_map={'"
-            + text.fillna("").astype(str)
-            + "': '<one of "
-            + "/".join(OUTCOMES)
-            + ">'}",
-        )
+    if not unknown.any():
+        # All known (the usual log): no column of missing problems cell by cell.
+        return values, _parse._no_problems(text.index)
+    bad = pd.Series(pd.NA, index=text.index, dtype="string").mask(
+        unknown,
+        "unknown call outcome: map it with outcome_map={'"
+        + text.fillna("").astype(str)
+        + "': '<one of "
+        + "/".join(OUTCOMES)
+        + ">'}",
+    )
     return values, bad
 
 
