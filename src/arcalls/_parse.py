@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import mmap
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -363,6 +364,8 @@ class _FileContent:
 
     def counts(self) -> tuple[int, int, int]:
         cr = crlf = quotes = 0
+        if not self._holds(b"\r") and not self._holds(b'"'):
+            return cr, crlf, quotes
         with open(self.path, "rb") as f:
             previous = b""
             while block := f.read(_SCAN_BLOCK):
@@ -373,6 +376,14 @@ class _FileContent:
                 crlf += seam == b"\r\n"
                 previous = block
         return cr, crlf, quotes
+
+    def _holds(self, byte: bytes) -> bool:
+        """Whether the file holds ``byte``: searched in the mapped file, nothing copied
+        (most exports hold neither a CR nor a quote, and need no count)."""
+        if not self.size:
+            return False
+        with open(self.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(byte) >= 0
 
     @contextlib.contextmanager
     def stream(self, start: int, end: int):
@@ -726,6 +737,18 @@ def _views(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.frombuffer(data, dtype=np.uint8) if data else np.zeros(0, np.uint8)
 
 
+def _lengths(arr: pa.ChunkedArray) -> np.ndarray:
+    """Each cell's length in bytes, from the offsets (missing cells: 0)."""
+    out = np.empty(len(arr), dtype=np.int64)
+    at = 0
+    for chunk in arr.chunks:
+        if len(chunk):
+            offsets = _views(chunk)[0]
+            np.subtract(offsets[1:], offsets[:-1], out=out[at : at + len(chunk)])
+        at += len(chunk)
+    return out
+
+
 def _shape(arr: pa.ChunkedArray) -> tuple[bool, bool]:
     """Whether some cell may start or end with whitespace, and whether one is empty.
 
@@ -736,15 +759,21 @@ def _shape(arr: pa.ChunkedArray) -> tuple[bool, bool]:
     for chunk in arr.chunks:
         if not len(chunk):
             continue
+        if edges and empty:
+            break  # nothing more to learn
         offsets, data = _views(chunk)
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts
-        empty = empty or not filled.all()
-        first, last = data[starts[filled]], data[ends[filled] - 1]
-        edges = edges or bool(
-            ((first < _PRINTABLE[0]) | (first > _PRINTABLE[1])).any()
-            or ((last < _PRINTABLE[0]) | (last > _PRINTABLE[1])).any()
-        )
+        if not filled.all():
+            empty = True
+            starts, ends = starts[filled], ends[filled]
+        if not edges:
+            # Bytes below "!" wrap around above "~" - "!": one comparison per byte.
+            span = _PRINTABLE[1] - _PRINTABLE[0]
+            edges = bool(
+                ((data[starts] - _PRINTABLE[0]) > span).any()
+                or ((data[ends - 1] - _PRINTABLE[0]) > span).any()
+            )
     return edges, empty
 
 
@@ -835,11 +864,31 @@ def control_characters(cells: pd.Series) -> np.ndarray:
     return pc.match_substring_regex(arr, _CONTROL).to_numpy(zero_copy_only=False)
 
 
-def _has_control_byte(chunk: pa.Array) -> bool:
+def _cell_bytes(chunk: pa.Array) -> np.ndarray:
+    """The bytes of a text chunk's cells, end to end, as a numpy view (no copy)."""
     if not len(chunk):
-        return False
+        return np.zeros(0, np.uint8)
     offsets, data = _views(chunk)
-    data = data[offsets[0] : offsets[-1]]
+    return data[offsets[0] : offsets[-1]]
+
+
+def holds_byte(cells: pd.Series, byte: str) -> bool:
+    """Whether some cell may hold the ASCII character ``byte``, from the column's bytes.
+
+    One numpy pass over the text buffers (in UTF-8 an ASCII byte is that character, never
+    part of a longer one): much cheaper than a substring kernel run cell by cell. May say
+    True for the bytes of a missing cell, never False for a cell that holds it.
+    """
+    if cells.dtype != _FAST_STR:
+        cells = cells.astype(_FAST_STR)
+    code = ord(byte)
+    return any((_cell_bytes(c) == code).any() for c in cells.array.__arrow_array__().chunks)
+
+
+def _has_control_byte(chunk: pa.Array) -> bool:
+    data = _cell_bytes(chunk)
+    if not len(data):
+        return False
     low = data < 0x20
     if low.any():
         low &= (data != 0x09) & (data != 0x0A) & (data != 0x0D)
@@ -856,8 +905,10 @@ def escape_controls(values: pd.Series) -> pd.Series:
 def longer_than(cells: pd.Series, limit: int) -> np.ndarray:
     """Which text cells hold more than ``limit`` characters."""
     arr = _arrow_text(cells)
-    # A character is at least one byte: most columns are cleared by their byte lengths.
-    if not len(arr) or pc.max(pc.binary_length(arr)).as_py() <= limit:
+    # A character is at least one byte: most columns are cleared by their byte lengths,
+    # read from the offsets (no length array is built).
+    longest = max((int(np.diff(_views(c)[0]).max()) for c in arr.chunks if len(c)), default=0)
+    if longest <= limit:
         return np.zeros(len(arr), dtype=bool)
     return pc.greater(pc.utf8_length(arr), limit).to_numpy(zero_copy_only=False)
 
@@ -910,7 +961,7 @@ def decimal_comma_for(values: pd.Series, sep: str) -> bool:
     point; when neither or both appear, a ``;``-separated file means comma decimals.
     """
     arr = _arrow_text(values)
-    if sep != ";" and not pc.any(pc.match_substring(arr, ",")).as_py():
+    if sep != ";" and not holds_byte(values, ","):
         return False  # no comma votes, and the separator does not mean comma decimals
     u = _text_series(pc.unique(arr)).str.strip()
     u = u.str.replace(r"^\(|\)$", "", regex=True).str.rstrip("-")
@@ -965,18 +1016,29 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
     # read by the general parser over their distinct values: both read such a cell to
     # the same cent, and nothing here is decided from the whole column.
     arr = _arrow_text(values)
-    plain = pc.match_substring_regex(arr, _PLAIN_CENTS)
-    fast = pc.or_(plain, pc.equal(pc.binary_length(arr), 0)).to_numpy(zero_copy_only=False)
-    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
-    if pc.all(plain).as_py():
-        nums = pc.cast(arr, pa.float64())
+    lengths = _lengths(arr)
+    filled = np.flatnonzero(lengths)
+    if len(filled) * 2 < len(arr):
+        # A mostly empty column (promise or plan amounts): match only the filled cells.
+        plain = np.zeros(len(arr), dtype=bool)
+        plain[filled] = pc.match_substring_regex(arr.take(filled), _PLAIN_CENTS).to_numpy(
+            zero_copy_only=False
+        )
     else:
-        nums = pc.cast(pc.if_else(plain, arr, pa.scalar(None, arr.type)), pa.float64())
+        plain = pc.match_substring_regex(arr, _PLAIN_CENTS).to_numpy(zero_copy_only=False)
+    del filled
+    fast = plain | (lengths == 0)
+    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
+    if plain.all():
+        out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        if not out.flags.writeable:
+            out = out.copy()
+    else:
+        out = np.full(len(arr), np.nan)
+        rows = np.flatnonzero(plain)
+        out[rows] = pc.cast(arr.take(rows), pa.float64()).to_numpy(zero_copy_only=False)
+        del rows
     del plain
-    out = nums.to_numpy(zero_copy_only=False)
-    del nums
-    if not out.flags.writeable:
-        out = out.copy()
     np.round(out, MONEY_DECIMALS, out=out)
     out += 0.0  # turns -0.0 into 0.0
     out, problems = _merge(out, fast, arr, values.index, lambda rest: _by_unique(rest, parse))
@@ -1078,9 +1140,8 @@ def scan_dates(values: pd.Series, *, date_format: str | None = None) -> DateScan
     layouts = tuple(
         lay for lay in (_ISO_DATE, _ISO_SECONDS) if date_format is None or lay.format == date_format
     )
-    good, seconds, seen = _iso_cells(arr, layouts)
-    fast = good | pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    return DateScan(good, seconds, seen, fast)
+    good, seconds, seen, empty = _iso_cells(arr, layouts)
+    return DateScan(good, seconds, seen, good | empty)
 
 
 @dataclass(frozen=True)
@@ -1106,26 +1167,32 @@ _END_SECOND = int(pd.Timestamp(f"{MAX_YEAR + 1}-01-01").timestamp())
 
 def _iso_cells(
     arr: pa.ChunkedArray, layouts: tuple[_IsoLayout, ...]
-) -> tuple[np.ndarray, np.ndarray, frozenset[_IsoLayout]]:
+) -> tuple[np.ndarray, np.ndarray, frozenset[_IsoLayout], np.ndarray]:
     """The cells in one of ``layouts`` that pyarrow reads as a date in MIN_YEAR..MAX_YEAR.
 
-    Returns their mask, their seconds since 1970 (0 elsewhere) and the layouts they use.
+    Returns their mask, their seconds since 1970 (0 elsewhere), the layouts they use,
+    and which cells are empty.
     """
     n = len(arr)
-    good, out = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
-    if not layouts or not n:
-        return good, out, frozenset()
     lengths, iso = _iso_shaped(arr, layouts)
-    count = int(iso.sum())
+    empty = lengths == 0
+    good, out = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    count = int(np.count_nonzero(iso))
     if not count:
-        return good, out, frozenset()
-    cells = arr if count == n else arr.filter(pa.array(iso))
-    seconds, ok = _cast_seconds(cells)
-    ok &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
-    good[iso] = ok
-    out[good] = seconds[ok]
+        return good, out, frozenset(), empty
+    if count == n:
+        # The usual dated column, every cell in a layout: no gathering and scattering.
+        seconds, good = _cast_seconds(arr)
+        good &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
+        out = seconds if good.all() and seconds.flags.writeable else np.where(good, seconds, 0)
+    else:
+        seconds, ok = _cast_seconds(arr.filter(pa.array(iso)))
+        ok &= (seconds >= _FIRST_SECOND) & (seconds < _END_SECOND)
+        good[iso] = ok
+        out[good] = seconds[ok]
     lengths = lengths[good]
-    return good, out, frozenset(lay for lay in layouts if (lengths == lay.length).any())
+    seen = frozenset(lay for lay in layouts if (lengths == lay.length).any())
+    return good, out, seen, empty
 
 
 def _iso_shaped(
@@ -1147,18 +1214,33 @@ def _iso_shaped(
             continue
         offsets, data = _views(chunk)
         starts = offsets[:-1]
-        length = offsets[1:] - starts
+        length = lengths[at : at + size]
+        np.subtract(offsets[1:], starts, out=length)
         ok = np.zeros(size, dtype=bool)
         for layout in layouts:
             ok |= length == layout.length
+        # The separators of the cells of a layout's length only (in most date columns
+        # all or almost none of them): the byte at each position, then one verdict.
+        hit = np.flatnonzero(ok) if not ok.all() else None
+        first = starts if hit is None else starts[hit]
+        verdict = np.ones(len(first), dtype=bool)
         for pos, byte in _DATE_SEPARATORS:
-            hit = np.flatnonzero(ok)
-            ok[hit] = data[starts[hit] + pos] == byte
+            verdict &= data[first + pos] == byte
         if _ISO_SECONDS in layouts:
-            timed = np.flatnonzero(ok & (length == _ISO_SECONDS.length))
-            for pos, byte in _TIME_SEPARATORS:
-                ok[timed[data[starts[timed] + pos] != byte]] = False
-        lengths[at : at + size] = length
+            timed = (length if hit is None else length[hit]) == _ISO_SECONDS.length
+            if timed.any():
+                at_time = first if timed.all() else first[timed]
+                time_ok = np.ones(len(at_time), dtype=bool)
+                for pos, byte in _TIME_SEPARATORS:
+                    time_ok &= data[at_time + pos] == byte
+                if timed.all():
+                    verdict &= time_ok
+                else:
+                    verdict[np.flatnonzero(timed)[~time_ok]] = False
+        if hit is None:
+            ok = verdict
+        else:
+            ok[hit] = verdict
         shaped[at : at + size] = ok
         at += size
     return lengths, shaped

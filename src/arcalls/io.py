@@ -367,8 +367,10 @@ def load_calls(
     )
     # arcalls writes the log (log-calls) with formula-safe text; read it back exactly,
     # so that an id such as "-C1" still matches its invoices.
+    # Only a cell with an apostrophe can hold a quoted piece: most columns have none,
+    # which one pass over their bytes shows.
     for col in frame.columns:
-        if pd.api.types.is_string_dtype(frame[col]):
+        if pd.api.types.is_string_dtype(frame[col]) and _parse.holds_byte(frame[col], "'"):
             frame[col] = restore_text(frame[col])
     return frame
 
@@ -716,7 +718,10 @@ class _Problems:
         self.kinds: set[str] = set()
 
     def add(self, mask, column: str, values, problem, kind: str = _PARSE_TAG) -> None:
-        mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        if isinstance(mask, pd.Series) and mask.dtype == bool:
+            mask = mask.to_numpy()  # nothing missing to fill: no copy of the column
+        elif not (isinstance(mask, np.ndarray) and mask.dtype == bool):
+            mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
         if not mask.any():
             return
         self.kinds.add(kind)
@@ -1010,16 +1015,17 @@ def _map_outcomes(text: pd.Series, outcomes: dict[str, str]) -> tuple[pd.Series,
         index=text.index,
     )
     unknown = text.notna() & values.isna()
-    bad = pd.Series(pd.NA, index=text.index, dtype="string")
-    if unknown.any():
-        bad = bad.mask(
-            unknown,
-            "unknown call outcome: map it with outcome_map={'"
-            + text.fillna("").astype(str)
-            + "': '<one of "
-            + "/".join(OUTCOMES)
-            + ">'}",
-        )
+    if not unknown.any():
+        # All known (the usual log): no column of missing problems cell by cell.
+        return values, _parse._no_problems(text.index)
+    bad = pd.Series(pd.NA, index=text.index, dtype="string").mask(
+        unknown,
+        "unknown call outcome: map it with outcome_map={'"
+        + text.fillna("").astype(str)
+        + "': '<one of "
+        + "/".join(OUTCOMES)
+        + ">'}",
+    )
     return values, bad
 
 
@@ -1104,8 +1110,11 @@ def _check_rows(
             "unknown time zone: expected an IANA name such as America/New_York or "
             "Europe/London (empty: the business's own zone)",
         )
+    # The day of each call, for the checks that compare a date with it.
+    dated = table is CALLS and ("promise_date" in frame or "callback_at" in frame)
+    called_day = frame["called_at"].dt.normalize() if dated else None
     if table is CALLS and "promise_date" in frame:
-        early = frame["promise_date"] < frame["called_at"].dt.normalize()
+        early = frame["promise_date"] < called_day
         problems.add(
             early,
             header("promise_date"),
@@ -1118,7 +1127,7 @@ def _check_rows(
         called = frame["called_at"]
         back = frame["callback_at"]
         day_only = back == back.dt.normalize()
-        early = back.notna() & ((back < called) & ~day_only | (back < called.dt.normalize()))
+        early = back.notna() & ((back < called) & ~day_only | (back < called_day))
         problems.add(
             early,
             header("callback_at"),
