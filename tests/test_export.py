@@ -92,3 +92,22 @@ def test_arrow_finds_the_same_risky_and_control_cells_as_the_python_patterns():
     # Not all text: the Python patterns, cell by cell.
     assert _export._arrow_matches(pd.Series(["=1", 3]), _export._HAS_RISKY_RE2) is None
     assert _export.neutralize_text(pd.Series(["=1", 3])).tolist() == ["'=1", 3]
+
+
+@pytest.mark.parametrize("na_rep", [None, "NA"])
+def test_floats_written_by_numpy_are_the_bytes_pandas_writes(tmp_path, na_rep):
+    from arcalls._export import write_csvs
+
+    frame = pd.DataFrame(
+        {
+            "amount": [1234.5, -0.0, np.nan, np.inf, -1e17, 0.005, 2.675],
+            "count": [1, 2, 3, 4, 5, 6, 7],
+            "name": ["a", "=b", None, "c", "d", "e", "f"],
+        }
+    )
+    options = {"float_format": "%.2f", **({"na_rep": na_rep} if na_rep else {})}
+    (path,) = write_csvs({tmp_path / "x.csv": frame}, **options)
+    expected = neutralize_formulas(frame).to_csv(index=False, lineterminator="\n", **options)
+    assert path.read_text() == expected
+    write_csv(frame, tmp_path / "y.csv", **options)
+    assert (tmp_path / "y.csv").read_text() == expected
