@@ -208,14 +208,33 @@ def plan_problems(calls: pd.DataFrame, *, earliest=None) -> list[tuple]:
     >>> [(column, problem[0]) for _, column, _, problem in plan_problems(calls)]
     [('plan_amount', "does not equal the schedule's sum, 200.00")]
     """
+    return _field_problems(*_read_plans(calls), earliest=earliest)
+
+
+def _read_plans(calls: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.DataFrame, np.ndarray]:
+    """The plan fields of ``calls`` (:func:`_fields`) and their explicit schedules parsed
+    (:func:`_parse_schedules`): what the rules judge and :func:`plan_schedule` then
+    expands, read once for both."""
     f = _fields(calls)
-    n = len(calls)
+    return (f, *_parse_schedules(f["plan_schedule"]))
+
+
+def _field_problems(
+    f: dict[str, pd.Series], parsed: pd.DataFrame, bad: np.ndarray, *, earliest=None
+) -> list[tuple]:
+    """:func:`plan_problems` of the fields and parsed schedules of :func:`_read_plans`."""
+    n = len(f["outcome"])
     out: list[tuple] = []
 
     def add(mask, column, values, problem):
+        """Keep a problem that names a row; ``values`` may be a function making the
+        cells to show, called only then (dates as text are costly at 1M calls)."""
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            out.append((mask, column, values, problem))
+            out.append((mask, column, values() if callable(values) else values, problem))
+
+    def first_dates() -> pd.Series:
+        return f["plan_first_date"].dt.strftime("%Y-%m-%d")
 
     is_plan = (f["outcome"] == "plan").fillna(False).to_numpy(dtype=bool)
     given = {c: f[c].notna().to_numpy(dtype=bool) for c in PLAN_FIELDS}
@@ -258,12 +277,11 @@ def plan_problems(calls: pd.DataFrame, *, earliest=None) -> list[tuple]:
         & given["plan_first_date"]
         & (f["plan_first_date"] < low).fillna(False).to_numpy(bool),
         "plan_first_date",
-        f["plan_first_date"].dt.strftime("%Y-%m-%d"),
+        first_dates,
         "the first instalment is dated before the call: a plan starts on or after the call day",
     )
 
     scheduled = is_plan & given["plan_schedule"]
-    parsed, bad = _parse_schedules(f["plan_schedule"])
     add(scheduled & bad, "plan_schedule", f["plan_schedule"], _SCHEDULE_HELP)
     sums = np.bincount(parsed["pos"], weights=parsed["cents"], minlength=n).round().astype(np.int64)
     counts = np.bincount(parsed["pos"], minlength=n)
@@ -310,7 +328,7 @@ def plan_problems(calls: pd.DataFrame, *, earliest=None) -> list[tuple]:
     add(
         ok_schedule & given["plan_first_date"] & (first_day != first_of),
         "plan_first_date",
-        f["plan_first_date"].dt.strftime("%Y-%m-%d"),
+        first_dates,
         "does not equal the schedule's first date",
     )
     add(

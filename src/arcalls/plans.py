@@ -65,14 +65,15 @@ from ._keys import contains, factorize, invoice_positions, positions
 from ._plan_rules import (
     MAX_PLAN_INSTALMENTS,
     PLAN_FREQUENCIES,
-    _fields,
-    _parse_schedules,
+    _field_problems,
     _raise_problems,
-    plan_problems,
+    _read_plans,
 )
 
-# The input rules live below the loaders; ``arcalls.plans.PLAN_FIELDS`` still reads.
+# The input rules live below the loaders; ``arcalls.plans.PLAN_FIELDS`` and
+# ``arcalls.plans.plan_problems`` still read.
 from ._plan_rules import PLAN_FIELDS as PLAN_FIELDS
+from ._plan_rules import plan_problems as plan_problems
 from .book import NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
 from .ledger import resolve_payments
@@ -197,11 +198,13 @@ def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
     2           3 2026-03-31   33.34
     """
     check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], what="calls table")
-    _raise_problems(calls, plan_problems(calls))
-    f = _fields(calls)
+    # The schedules are parsed once, for the rules and for the instalments.
+    f, parsed, bad = _read_plans(calls)
+    _raise_problems(calls, _field_problems(f, parsed, bad))
     is_plan = (f["outcome"] == "plan").fillna(False).to_numpy(dtype=bool)
     has_schedule = (f["plan_schedule"].fillna("") != "").to_numpy(dtype=bool)
-    parsed, _ = _parse_schedules(f["plan_schedule"].where(is_plan & has_schedule))
+    # Schedules on calls of no outcome pass the rules but are no plan.
+    parsed = parsed[is_plan[parsed["pos"].to_numpy()]]
     parsed = parsed.assign(
         k=parsed.groupby("pos").cumcount().to_numpy(dtype=np.int64) if len(parsed) else 0
     )
