@@ -61,7 +61,7 @@ import pandas as pd
 
 from ._calls import month_text
 from ._checks import check_columns, check_one_currency
-from ._keys import contains, factorize, invoice_positions, positions
+from ._keys import as_text, contains, equals, factorize, invoice_positions, positions
 from ._plan_rules import (
     MAX_PLAN_INSTALMENTS,
     PLAN_FREQUENCIES,
@@ -97,6 +97,14 @@ __all__ = [
     "propose_payment_plan",
 ]
 
+#: The columns of the calls :func:`plan_schedule` reads.
+_SCHEDULE_COLUMNS: tuple[str, ...] = (
+    "call_id",
+    "customer_id",
+    "called_at",
+    "outcome",
+    *PLAN_FIELDS,
+)
 #: Days between instalments of a weekly and a fortnightly plan.
 _STEP_DAYS = {"weekly": 7, "fortnightly": 14}
 #: An instalment's statuses; only kept, partial and broken enter the rates.
@@ -335,16 +343,17 @@ def plan_instalments(
 
     stamp = pd.to_datetime(calls["called_at"]).to_numpy(dtype="datetime64[ns]")
     known = ~np.isnat(stamp) & (stamp.astype("datetime64[D]") <= as_of.to_datetime64())
-    outcome = calls["outcome"].astype("string")
-    plan_rows = np.flatnonzero(known & (outcome == "plan").fillna(False).to_numpy(bool))
-    plans = calls.iloc[plan_rows]
+    outcome = pd.Series(as_text(calls["outcome"]))
+    plan_rows = np.flatnonzero(known & equals(outcome, "plan"))
+    # Only the columns a schedule reads: the plans are a copy.
+    plans = calls[[c for c in calls.columns if c in _SCHEDULE_COLUMNS]].iloc[plan_rows]
     schedule = plan_schedule(plans)
     pos_in_plans = positions(schedule["plan_id"], plans["call_id"])
     rows = plan_rows[pos_in_plans]
 
     # Replacement: the customer's next plan or promise after the plan (by time, call id).
     agreement = np.flatnonzero(
-        known & outcome.isin(["plan", "promise"]).fillna(False).to_numpy(bool)
+        known & outcome.isin(["plan", "promise"]).to_numpy(dtype=bool, na_value=False)
     )
     # Ordered by customer, time, then the log's order; integer keys only.
     who, _ = factorize(calls["customer_id"].array.take(agreement))
@@ -432,7 +441,9 @@ def plan_instalments(
             "superseded_by": pd.array(
                 np.where(
                     superseded,
-                    calls["call_id"].astype("string").to_numpy(dtype=object)[after_row],
+                    pd.array(calls["call_id"].array.take(after_row), dtype="string").to_numpy(
+                        dtype=object, na_value=None
+                    ),
                     None,
                 ),
                 dtype="string",
