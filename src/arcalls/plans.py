@@ -224,18 +224,25 @@ def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
         np.round(f["plan_amount"].to_numpy(dtype="float64")[equal] * 100).astype(np.int64),
         f["plan_frequency"].to_numpy(dtype=object, na_value="")[equal],
     )
-    rows = pd.concat([parsed[["pos", "k", "day", "cents"]], expanded], ignore_index=True)
-    rows = rows.sort_values(["pos", "k"], kind="mergesort")
-    pos = rows["pos"].to_numpy(dtype=np.int64)
+
+    def both(column: str, dtype) -> np.ndarray:
+        """A column of the explicit, then the equal instalments."""
+        return np.concatenate(
+            [parsed[column].to_numpy(dtype=dtype), expanded[column].to_numpy(dtype=dtype)]
+        )
+
+    # In the calls' order, then by instalment (each plan and instalment once).
+    order = np.lexsort([both("k", np.int64), both("pos", np.int64)])
+    pos = both("pos", np.int64)[order]
     call_id = calls["call_id"].array.take(pos)
     return pd.DataFrame(
         {
             "call_id": pd.array(call_id, dtype=dtype_of("id")),
             "customer_id": pd.array(calls["customer_id"].array.take(pos), dtype=dtype_of("id")),
             "plan_id": pd.array(call_id, dtype=dtype_of("id")),
-            "instalment": rows["k"].to_numpy(dtype=np.int64) + 1,
-            "due_date": rows["day"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]"),
-            "amount": rows["cents"].to_numpy(dtype=np.int64) / 100.0,
+            "instalment": both("k", np.int64)[order] + 1,
+            "due_date": both("day", "datetime64[D]")[order].astype("datetime64[ns]"),
+            "amount": both("cents", np.int64)[order] / 100.0,
         }
     )
 
