@@ -420,11 +420,12 @@ def plan_instalments(
         default="broken",
     )
     count = pd.Series(plan_code).map(pd.Series(plan_code).value_counts()).to_numpy(np.int64)
-    collector = (
-        pd.array(calls["collector"].array.take(rows), dtype="string")
-        if "collector" in calls
-        else pd.array([pd.NA] * len(rows), dtype="string")
-    )
+    if "collector" in calls:
+        # A handful of collectors: each name made a Python string once, then taken.
+        who_called, names = factorize(calls["collector"].array.take(rows))
+        collector = pd.array(names, dtype="string").take(who_called, allow_fill=True)
+    else:
+        collector = pd.array([pd.NA] * len(rows), dtype="string")
     called_at = pd.Series(stamp[rows])
     out = pd.DataFrame(
         {
