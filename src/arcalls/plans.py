@@ -414,11 +414,17 @@ def plan_instalments(
     kept = by_deadline >= cum_due - tol
     replaced = ~kept & (deadline > window_end)
     pending = ~kept & ~replaced & (deadline > as_of_day)
+    # Positions in INSTALMENT_STATUSES: its texts are then taken, not made per row.
+    code = {name: k for k, name in enumerate(INSTALMENT_STATUSES)}
     status = np.select(
         [kept, replaced, pending, received > 0],
-        ["kept", "superseded", "pending", "partial"],
-        default="broken",
+        [code["kept"], code["superseded"], code["pending"], code["partial"]],
+        default=code["broken"],
     )
+    superseded_by = np.full(len(rows), None, dtype=object)
+    superseded_by[superseded] = pd.array(
+        calls["call_id"].array.take(after_row[superseded]), dtype="string"
+    ).to_numpy(dtype=object, na_value=None)
     count = pd.Series(plan_code).map(pd.Series(plan_code).value_counts()).to_numpy(np.int64)
     if "collector" in calls:
         # A handful of collectors: each name made a Python string once, then taken.
@@ -444,18 +450,9 @@ def plan_instalments(
             "paid_by_deadline": by_deadline / 100.0,
             "received": received / 100.0,
             "shortfall": (cents - received) / 100.0,
-            "status": pd.array(status, dtype="string"),
+            "status": pd.array(INSTALMENT_STATUSES, dtype="string").take(status),
             "covered": so_far >= cum_due - tol,
-            "superseded_by": pd.array(
-                np.where(
-                    superseded,
-                    pd.array(calls["call_id"].array.take(after_row), dtype="string").to_numpy(
-                        dtype=object, na_value=None
-                    ),
-                    None,
-                ),
-                dtype="string",
-            ),
+            "superseded_by": pd.array(superseded_by, dtype="string"),
             "_paid_to_date": so_far / 100.0,
         }
     )
