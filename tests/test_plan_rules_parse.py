@@ -54,3 +54,14 @@ def test_no_filled_schedule_is_no_pair():
     parsed, bad = _parse_schedules(pd.Series(["", " ", None], dtype="string[pyarrow]"))
     assert bad.tolist() == [False, False, False]
     assert parsed.empty
+
+
+def test_a_column_in_several_arrow_chunks_reads_row_by_row():
+    import pyarrow as pa
+
+    chunks = [["2026-12-05=1; 2026-12-06=2", "x"], ["", "2026-12-07=3;2026-12-08=4", None]]
+    column = pa.chunked_array([pa.array(c, pa.large_string()) for c in chunks])
+    parsed, bad = _parse_schedules(pd.Series(pd.arrays.ArrowStringArray(column)))
+    assert bad.tolist() == [False, True, False, False, False]
+    assert parsed["pos"].tolist() == [0, 0, 3, 3]
+    assert parsed["cents"].tolist() == [100, 200, 300, 400]

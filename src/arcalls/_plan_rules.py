@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._keys import arrow_text
 from .errors import InputError
 
 #: The frequencies an equal-instalment plan may have.
@@ -119,7 +120,7 @@ def _parse_schedules(text: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
     :data:`_SCHEDULE_PAIR` as before, so every text reads as it always did.
     """
     n = len(text)
-    values = pa.array(text.astype(_TEXT).array)
+    values = arrow_text(text.astype(_TEXT))
     filled = np.asarray(
         pc.fill_null(pc.not_equal(pc.utf8_trim(values, _WHITESPACE), ""), False), dtype=bool
     )
