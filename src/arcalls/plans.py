@@ -61,18 +61,19 @@ import pandas as pd
 
 from ._calls import month_text
 from ._checks import check_columns, check_one_currency
-from ._keys import contains, factorize, invoice_positions, positions
+from ._keys import as_text, contains, equals, factorize, invoice_positions, positions
 from ._plan_rules import (
     MAX_PLAN_INSTALMENTS,
     PLAN_FREQUENCIES,
-    _fields,
-    _parse_schedules,
+    _field_problems,
     _raise_problems,
-    plan_problems,
+    _read_plans,
 )
 
-# The input rules live below the loaders; ``arcalls.plans.PLAN_FIELDS`` still reads.
+# The input rules live below the loaders; ``arcalls.plans.PLAN_FIELDS`` and
+# ``arcalls.plans.plan_problems`` still read.
 from ._plan_rules import PLAN_FIELDS as PLAN_FIELDS
+from ._plan_rules import plan_problems as plan_problems
 from .book import NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
 from .ledger import resolve_payments
@@ -96,6 +97,14 @@ __all__ = [
     "propose_payment_plan",
 ]
 
+#: The columns of the calls :func:`plan_schedule` reads.
+_SCHEDULE_COLUMNS: tuple[str, ...] = (
+    "call_id",
+    "customer_id",
+    "called_at",
+    "outcome",
+    *PLAN_FIELDS,
+)
 #: Days between instalments of a weekly and a fortnightly plan.
 _STEP_DAYS = {"weekly": 7, "fortnightly": 14}
 #: An instalment's statuses; only kept, partial and broken enter the rates.
@@ -197,11 +206,13 @@ def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
     2           3 2026-03-31   33.34
     """
     check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], what="calls table")
-    _raise_problems(calls, plan_problems(calls))
-    f = _fields(calls)
+    # The schedules are parsed once, for the rules and for the instalments.
+    f, parsed, bad = _read_plans(calls)
+    _raise_problems(calls, _field_problems(f, parsed, bad))
     is_plan = (f["outcome"] == "plan").fillna(False).to_numpy(dtype=bool)
     has_schedule = (f["plan_schedule"].fillna("") != "").to_numpy(dtype=bool)
-    parsed, _ = _parse_schedules(f["plan_schedule"].where(is_plan & has_schedule))
+    # Schedules on calls of no outcome pass the rules but are no plan.
+    parsed = parsed[is_plan[parsed["pos"].to_numpy()]]
     parsed = parsed.assign(
         k=parsed.groupby("pos").cumcount().to_numpy(dtype=np.int64) if len(parsed) else 0
     )
@@ -213,18 +224,25 @@ def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
         np.round(f["plan_amount"].to_numpy(dtype="float64")[equal] * 100).astype(np.int64),
         f["plan_frequency"].to_numpy(dtype=object, na_value="")[equal],
     )
-    rows = pd.concat([parsed[["pos", "k", "day", "cents"]], expanded], ignore_index=True)
-    rows = rows.sort_values(["pos", "k"], kind="mergesort")
-    pos = rows["pos"].to_numpy(dtype=np.int64)
+
+    def both(column: str, dtype) -> np.ndarray:
+        """A column of the explicit, then the equal instalments."""
+        return np.concatenate(
+            [parsed[column].to_numpy(dtype=dtype), expanded[column].to_numpy(dtype=dtype)]
+        )
+
+    # In the calls' order, then by instalment (each plan and instalment once).
+    order = np.lexsort([both("k", np.int64), both("pos", np.int64)])
+    pos = both("pos", np.int64)[order]
     call_id = calls["call_id"].array.take(pos)
     return pd.DataFrame(
         {
             "call_id": pd.array(call_id, dtype=dtype_of("id")),
             "customer_id": pd.array(calls["customer_id"].array.take(pos), dtype=dtype_of("id")),
             "plan_id": pd.array(call_id, dtype=dtype_of("id")),
-            "instalment": rows["k"].to_numpy(dtype=np.int64) + 1,
-            "due_date": rows["day"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]"),
-            "amount": rows["cents"].to_numpy(dtype=np.int64) / 100.0,
+            "instalment": both("k", np.int64)[order] + 1,
+            "due_date": both("day", "datetime64[D]")[order].astype("datetime64[ns]"),
+            "amount": both("cents", np.int64)[order] / 100.0,
         }
     )
 
@@ -332,16 +350,17 @@ def plan_instalments(
 
     stamp = pd.to_datetime(calls["called_at"]).to_numpy(dtype="datetime64[ns]")
     known = ~np.isnat(stamp) & (stamp.astype("datetime64[D]") <= as_of.to_datetime64())
-    outcome = calls["outcome"].astype("string")
-    plan_rows = np.flatnonzero(known & (outcome == "plan").fillna(False).to_numpy(bool))
-    plans = calls.iloc[plan_rows]
+    outcome = pd.Series(as_text(calls["outcome"]))
+    plan_rows = np.flatnonzero(known & equals(outcome, "plan"))
+    # Only the columns a schedule reads: the plans are a copy.
+    plans = calls[[c for c in calls.columns if c in _SCHEDULE_COLUMNS]].iloc[plan_rows]
     schedule = plan_schedule(plans)
     pos_in_plans = positions(schedule["plan_id"], plans["call_id"])
     rows = plan_rows[pos_in_plans]
 
     # Replacement: the customer's next plan or promise after the plan (by time, call id).
     agreement = np.flatnonzero(
-        known & outcome.isin(["plan", "promise"]).fillna(False).to_numpy(bool)
+        known & outcome.isin(["plan", "promise"]).to_numpy(dtype=bool, na_value=False)
     )
     # Ordered by customer, time, then the log's order; integer keys only.
     who, _ = factorize(calls["customer_id"].array.take(agreement))
@@ -395,17 +414,24 @@ def plan_instalments(
     kept = by_deadline >= cum_due - tol
     replaced = ~kept & (deadline > window_end)
     pending = ~kept & ~replaced & (deadline > as_of_day)
+    # Positions in INSTALMENT_STATUSES: its texts are then taken, not made per row.
+    code = {name: k for k, name in enumerate(INSTALMENT_STATUSES)}
     status = np.select(
         [kept, replaced, pending, received > 0],
-        ["kept", "superseded", "pending", "partial"],
-        default="broken",
+        [code["kept"], code["superseded"], code["pending"], code["partial"]],
+        default=code["broken"],
     )
+    superseded_by = np.full(len(rows), None, dtype=object)
+    superseded_by[superseded] = pd.array(
+        calls["call_id"].array.take(after_row[superseded]), dtype="string"
+    ).to_numpy(dtype=object, na_value=None)
     count = pd.Series(plan_code).map(pd.Series(plan_code).value_counts()).to_numpy(np.int64)
-    collector = (
-        pd.array(calls["collector"].array.take(rows), dtype="string")
-        if "collector" in calls
-        else pd.array([pd.NA] * len(rows), dtype="string")
-    )
+    if "collector" in calls:
+        # A handful of collectors: each name made a Python string once, then taken.
+        who_called, names = factorize(calls["collector"].array.take(rows))
+        collector = pd.array(names, dtype="string").take(who_called, allow_fill=True)
+    else:
+        collector = pd.array([pd.NA] * len(rows), dtype="string")
     called_at = pd.Series(stamp[rows])
     out = pd.DataFrame(
         {
@@ -424,16 +450,9 @@ def plan_instalments(
             "paid_by_deadline": by_deadline / 100.0,
             "received": received / 100.0,
             "shortfall": (cents - received) / 100.0,
-            "status": pd.array(status, dtype="string"),
+            "status": pd.array(INSTALMENT_STATUSES, dtype="string").take(status),
             "covered": so_far >= cum_due - tol,
-            "superseded_by": pd.array(
-                np.where(
-                    superseded,
-                    calls["call_id"].astype("string").to_numpy(dtype=object)[after_row],
-                    None,
-                ),
-                dtype="string",
-            ),
+            "superseded_by": pd.array(superseded_by, dtype="string"),
             "_paid_to_date": so_far / 100.0,
         }
     )
