@@ -4,8 +4,9 @@
 per run and passes it down. Its constructor and its hash passes over the invoice ids are
 counted here: one, the shared invoice codes, from which the payments' invoice positions
 are read off (``invoice_positions``, a second pass, is not made).
-The payment plans' instalments are judged once too (``plans.plan_instalments`` run
-without a book: with one, it asks the book's memo, which runs it once), whether the
+The payment plans' instalments are judged once too (``plans._instalments``, which
+``plan_instalments`` runs itself without a book, and through the book's memo, once, with
+one: on the book's payment positions), whether the
 model is loaded from a file or trained on the history in the same run.
 """
 
@@ -38,14 +39,13 @@ def counted(monkeypatch):
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(book_module, name, wrapper)
-    judge = plans.plan_instalments
+    judge = plans._instalments
 
     def counting_judge(*args, **kwargs):
-        if kwargs.get("book") is None:
-            counts["plan_instalments"] += 1
+        counts["plan_instalments"] += 1
         return judge(*args, **kwargs)
 
-    monkeypatch.setattr(plans, "plan_instalments", counting_judge)
+    monkeypatch.setattr(plans, "_instalments", counting_judge)
     return counts
 
 

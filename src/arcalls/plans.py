@@ -332,11 +332,28 @@ def plan_instalments(
         book = book_for(book, invoices, payments, calls)
 
         def judge() -> pd.DataFrame:
-            return plan_instalments(
-                calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+            # The book has matched the payments to their invoices for the whole run.
+            return _instalments(
+                calls,
+                book.payments,
+                invoices,
+                as_of=as_of,
+                grace_days=grace_days,
+                tolerance=tolerance,
+                pay_inv=book.pay_positions,
             )
 
         return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge).copy()
+    return _instalments(
+        calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+    )
+
+
+def _instalments(
+    calls, payments, invoices, *, as_of, grace_days, tolerance, pay_inv=None
+) -> pd.DataFrame:
+    """:func:`plan_instalments` of checked options; ``pay_inv``: each payment's invoice
+    position when already known (the book's), else matched here."""
     check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], what="calls table")
     check_columns(
         invoices,
@@ -378,7 +395,8 @@ def plan_instalments(
     # Payments of the plans' customers (any invoice), known on the as-of date.
     cust, customers = factorize(schedule["customer_id"])
     inv_cust = positions(invoices["customer_id"], customers)
-    (pay_inv,) = invoice_positions(invoices["invoice_id"], payments["invoice_id"])
+    if pay_inv is None:
+        (pay_inv,) = invoice_positions(invoices["invoice_id"], payments["invoice_id"])
     if (pay_inv < 0).any():
         unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
         raise IntegrityError(
