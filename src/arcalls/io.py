@@ -471,6 +471,7 @@ class _Loaded:
 def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.DataFrame:
     _check_on_bad_rows(on_bad_rows)
     loaded = _load(table, source, **options)
+    _release_unused()
     if len(loaded.problems) and on_bad_rows == "raise":
         cls = ParseError if _PARSE_TAG in loaded.problem_kinds else IntegrityError
         raise cls(
@@ -490,6 +491,17 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
             stacklevel=3,
         )
     return loaded.frame
+
+
+def _release_unused() -> None:
+    """Hand the memory Arrow freed while reading back to the system.
+
+    Arrow's allocator keeps freed pages for reuse: after a 3M-call file its pool held
+    about 400 MB more than its tables use, for the rest of the run (the run's peak
+    memory, 1.2 GB of reading a file, then kept while the model is trained)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _check_on_bad_rows(on_bad_rows: str) -> None:
