@@ -644,9 +644,7 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
     return result
 
 
-def _plan_features(
-    calls, payments, invoices, cust_ids, grid, dates, *, grace_days, book=None
-) -> dict:
+def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_days, book) -> dict:
     """Plan instalments kept and missed by each date, point in time.
 
     An instalment's status is final on its deadline: the payments that judge it are
@@ -664,8 +662,12 @@ def _plan_features(
         return result
     from .plans import plan_instalments
 
-    # Payments to unknown invoices belong to no customer (as in the other features).
-    listed = contains(payments["invoice_id"], invoices["invoice_id"])
+    # Payments to unknown invoices belong to no customer (as in the other features). The
+    # book's invoice positions of the payments answer without hashing the ids again; only
+    # when one is not found does the hash look-up decide (a missing id matches a missing one).
+    listed = book.pay_positions >= 0
+    if not listed.all():
+        listed = contains(payments["invoice_id"], invoices["invoice_id"])
     if listed.all():
         inst = plan_instalments(
             calls, payments, invoices, as_of=dates[-1], grace_days=grace_days, book=book
