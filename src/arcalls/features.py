@@ -42,7 +42,6 @@ from .promises import (
     PROMISE_STATUSES,
     _Book,
     _cents,
-    _is_sorted,
     _judge,
     _order,
     _promised_cents,
@@ -356,10 +355,12 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
     date_pos = np.repeat(first, n_dates) + offsets
     d = date_day[date_pos]
 
-    open_amt = round_money(amount[inv_pos] - by_invoice.sum_upto(inv_pos, d))
+    paid = by_invoice.sum_upto(inv_pos, d)
+    open_amt = round_money(amount[inv_pos] - paid)
     open_amt = np.where(book.written_off[inv_pos] <= d, 0.0, open_amt)
     keep = open_amt != 0
     inv_pos, date_pos, d, open_amt = inv_pos[keep], date_pos[keep], d[keep], open_amt[keep]
+    paid = paid[keep]
     dpd = d - book.due[inv_pos]
     overdue = dpd > 0
     over_amt = np.where(overdue, open_amt, 0.0)
@@ -396,7 +397,7 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
         "n_chased": np.bincount(account[chased], minlength=n_acc),
     }
     if horizon_days is not None:
-        ahead = by_invoice.sum_upto(inv_pos, d + horizon_days) - by_invoice.sum_upto(inv_pos, d)
+        ahead = by_invoice.sum_upto(inv_pos, d + horizon_days) - paid
         acc["label"] = per_account(np.where(overdue & (open_amt > 0), ahead, 0.0))
     return pair_key[new], acc
 
@@ -404,10 +405,10 @@ def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> t
 def _history_features(cust_codes, due_day, settle_day, grid) -> dict:
     done = settle_day != NO_DAY
     days_late = np.clip(settle_day[done] - due_day[done], 0, None).astype("float64")
-    cust, day = cust_codes[done], settle_day[done]
-    n = grid.count_upto(cust, day)
-    late = grid.count_upto(cust, day, weights=(days_late > 0).astype("float64"))
-    late_days = grid.count_upto(cust, day, weights=days_late)
+    cells = grid.cells(cust_codes[done], settle_day[done])
+    n = grid.count(cells)
+    late = grid.count(cells, (days_late > 0).astype("float64"))
+    late_days = grid.count(cells, days_late)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, late / n, np.nan)
         mean_late = np.where(n > 0, late_days / n, np.nan)
@@ -420,7 +421,7 @@ def _history_features(cust_codes, due_day, settle_day, grid) -> dict:
 
 def _payment_features(pay_cust, pay_day, pay_amt, qc, qd, grid) -> dict:
     ev = Events(pay_cust, pay_day, pay_amt)
-    since = grid.days_since(pay_cust, pay_day)
+    since = grid.days_since(grid.cells(pay_cust, pay_day), pay_day)
     recent = ev.sum_upto(qc, qd) - ev.sum_upto(qc, qd - LONG_WINDOW_DAYS)
     return {
         "days_since_last_payment": since,
@@ -473,64 +474,34 @@ def _call_features(log: _CallLog | None, qc, qd, grid) -> dict:
             "dispute_calls": np.zeros(n, np.int64),
         }
     mine = np.flatnonzero(log.cust >= 0)
-    if len(mine) == 0:
-        return _call_features(None, qc, qd, grid)
-    rpc = log.outcome_is(RIGHT_PARTY_OUTCOMES)[mine]
     cust, day = log.cust[mine], log.day[mine]
-    ev = Events(cust, day, rpc)
-    if len(ev.order) == 0:
+    if not (day < DAY_SPAN).any():
         return _call_features(None, qc, qd, grid)
-    lo, hi = ev.bounds(qc, qd)
-    attempts = hi - lo
-    contacts = ev.cum[hi] - ev.cum[lo]
-    disputes = ev.cumsum(log.outcome_is(["dispute"])[mine])
-    has = hi > lo
-    last = np.maximum(hi - 1, 0)
-
-    # The outcome of the day's latest call (by time, then row order) on the day of each
-    # query's last call.
-    at = np.arange(len(ev.key))
-    ends = last[has]
-    # Queries sorted by customer and day have their last calls in order already.
-    if _is_sorted(ends):
-        ends = ends[np.concatenate([ends[:1] == ends[:1], ends[1:] != ends[:-1]])]
-    else:
-        ends = np.unique(ends)
-    latest = _latest_of_runs(ev.key, log.stamp[mine[ev.order]], ends)
-    last_code = np.full(len(qc), -1, dtype=np.int64)
-    last_code[has] = log.outcome[mine[ev.order[latest]]][np.searchsorted(ends, last[has])]
-
-    # The last right-party contact on or before each sorted position.
-    last_rpc = np.maximum.accumulate(np.where(rpc[ev.order], at, -1))[last]
-    contacted = has & (last_rpc >= lo)
+    # Each feature is a count, or the latest call, by (customer, date) cell of the calls.
+    cells = grid.cells(cust, day)
+    rpc = np.flatnonzero(log.outcome_is(RIGHT_PARTY_OUTCOMES)[mine])
+    attempts = grid.count(cells)
+    contacts = grid.count(cells[rpc])
+    # The outcome of the latest call (by time, then row order) on or before the date.
+    latest = grid.latest(cells, log.stamp[mine])
+    has = latest >= 0
+    last_code = np.where(has, log.outcome[mine[np.maximum(latest, 0)]], -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(attempts > 0, contacts / attempts, np.nan)
     return {
         "call_attempts": attempts.astype(np.int64),
-        "attempts_7d": (attempts - grid.count_upto(cust, day, SHORT_WINDOW_DAYS)).astype(np.int64),
-        "attempts_30d": (attempts - grid.count_upto(cust, day, LONG_WINDOW_DAYS)).astype(np.int64),
-        "contact_rate": np.round(rate, 4),
-        "days_since_last_call": np.where(has, qd - ev.day[last], np.nan),
-        "days_since_last_contact": np.where(
-            contacted, qd - ev.day[np.maximum(last_rpc, 0)], np.nan
+        "attempts_7d": (attempts - grid.count(grid.cells(cust, day, SHORT_WINDOW_DAYS))).astype(
+            np.int64
         ),
+        "attempts_30d": (attempts - grid.count(grid.cells(cust, day, LONG_WINDOW_DAYS))).astype(
+            np.int64
+        ),
+        "contact_rate": np.round(rate, 4),
+        "days_since_last_call": np.where(has, qd - day[np.maximum(latest, 0)], np.nan),
+        "days_since_last_contact": grid.days_since(cells[rpc], day[rpc]),
         "last_outcome": log.outcomes.take(last_code, allow_fill=True),
-        "dispute_calls": (disputes[hi] - disputes[lo]).astype(np.int64),
+        "dispute_calls": grid.count(cells[log.outcome_is(["dispute"])[mine]]).astype(np.int64),
     }
-
-
-def _latest_of_runs(key: np.ndarray, stamp: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """For each position in ``ends`` (sorted), the position of the latest ``stamp`` (the
-    last one of equal stamps) in the run of equal ``key`` values that ends there."""
-    if len(ends) == 0:
-        return ends
-    at = np.arange(len(key))
-    run_start = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], at, 0))
-    size = ends + 1 - run_start[ends]
-    seg = np.cumsum(size) - size
-    pos = np.repeat(ends + 1 - size, size) + (np.arange(size.sum()) - np.repeat(seg, size))
-    latest = np.maximum.reduceat(stamp[pos], seg)
-    return np.maximum.reduceat(np.where(stamp[pos] == np.repeat(latest, size), pos, -1), seg)
 
 
 def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days) -> dict:
@@ -606,12 +577,13 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
     )
     closed = judged["window_end"]
     status = judged["status"]
-    result["promises_made"] = grid.count_upto(code, made).astype(np.int64)
+    result["promises_made"] = grid.count(grid.cells(code, made)).astype(np.int64)
     for name in ("kept", "partial", "broken"):
         done = status == PROMISE_STATUSES.index(name)
-        result[f"promises_{name}"] = grid.count_upto(code[done], closed[done]).astype(np.int64)
+        cells = grid.cells(code[done], closed[done])
+        result[f"promises_{name}"] = grid.count(cells).astype(np.int64)
         if name == "broken":
-            result["days_since_broken_promise"] = grid.days_since(code[done], closed[done])
+            result["days_since_broken_promise"] = grid.days_since(cells, closed[done])
 
     # Promises still open on a date (made on or before it, window ending after it) are
     # judged again with only what was known that day, every (promise, date) pair at once.
@@ -639,7 +611,7 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
     owed = ~judged["already_paid"][pos]
     kept = owed & (received >= judged["target"][pos])
     for name, hit in (("kept", kept), ("pending", owed & ~kept)):
-        extra = grid.count_on(p_code[hit], date_pos[hit])
+        extra = grid.count(grid.cells_on(p_code[hit], date_pos[hit]), running=False)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
     return result
 
@@ -680,9 +652,8 @@ def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_da
     status = inst["status"].astype("string")
     for name, states in (("kept", ["kept"]), ("missed", ["partial", "broken"])):
         rows = status.isin(states).to_numpy(dtype=bool, na_value=False)
-        result[f"plan_instalments_{name}"] = grid.count_upto(code[rows], deadline[rows]).astype(
-            np.int64
-        )
+        cells = grid.cells(code[rows], deadline[rows])
+        result[f"plan_instalments_{name}"] = grid.count(cells).astype(np.int64)
     return result
 
 
@@ -713,49 +684,65 @@ class _Grid:
 
     Every query asks about one customer on one as-of date (or a fixed number of days
     before it), and the dates are few. So "how many of a customer's events are dated on
-    or before the day" is one ``bincount`` of the events by customer and the first date
-    that counts them, a running sum along the dates, and one look-up per query: no sort
-    of the events and no binary search per query, which cost several times more on
+    or before the day" is one ``bincount`` of the events by their cell (customer, first
+    date that counts them), a running sum along the dates, and one look-up per query: no
+    sort of the events and no binary search per query, which cost several times more on
     millions of rows. Counts and sums of whole numbers only (exact in any order); sums
     of dollars stay with :class:`arcalls.book.Events`, whose order of addition they keep.
     """
 
     def __init__(self, qc: np.ndarray, q_date: np.ndarray, date_day: np.ndarray, ncust: int):
         self.qc, self.q_date, self.date_day, self.ncust = qc, q_date, date_day, ncust
+        # One column past the last date (events counted on no date), one row past the
+        # last customer (events of no customer, code -1).
+        self.width = len(date_day) + 1
+        self.size = (ncust + 1) * self.width
+        self._query = qc * self.width + q_date
 
-    def _cells(self, group, day, lag):
-        """Per event of a customer: its cell (customer, first date whose day minus ``lag``
-        is on or after the event's day; the column past the last date when none)."""
-        mine = np.flatnonzero(group >= 0)
-        first = np.searchsorted(self.date_day - lag, day[mine], side="left")
-        return mine, group[mine] * (len(self.date_day) + 1) + first
+    def cells(self, group, day, lag: int = 0) -> np.ndarray:
+        """Each event's cell: its customer (``group``, -1: none) and the first date whose
+        day minus ``lag`` is on or after the event's day."""
+        # The first such date of each day from a table over the days the dates span
+        # (one look-up per event, several times faster than a binary search each).
+        upto = self.date_day - lag
+        span = np.searchsorted(upto, np.arange(upto[0], upto[-1] + 2), side="left")
+        first = span[np.clip(day, upto[0], upto[-1] + 1) - upto[0]]
+        return np.where(group >= 0, group, self.ncust) * self.width + first
 
-    def _table(self, cells, weights=None) -> np.ndarray:
-        width = len(self.date_day) + 1
-        table = np.bincount(cells, weights=weights, minlength=self.ncust * width)
-        return table.reshape(self.ncust, width)
+    def cells_on(self, group, date_pos) -> np.ndarray:
+        """The cells of events dated by date position, counted on that date only."""
+        return np.where(group >= 0, group, self.ncust) * self.width + date_pos
 
-    def count_upto(self, group, day, lag: int = 0, weights=None) -> np.ndarray:
-        """Per query: the customer's events (codes ``group``, -1: none) dated on or
-        before the query's date minus ``lag`` days; with ``weights`` (whole numbers),
-        their sum as float64."""
-        mine, cells = self._cells(group, day, lag)
-        table = self._table(cells, None if weights is None else weights[mine])
-        return np.cumsum(table, axis=1)[self.qc, self.q_date]
+    def count(self, cells, weights=None, *, running: bool = True) -> np.ndarray:
+        """Per query: how many events (of ``cells``) count on its date, or with
+        ``weights`` (whole numbers) their sum as float64; ``running=False``: the events
+        of the query's date alone (from :meth:`cells_on`)."""
+        table = np.bincount(cells, weights=weights, minlength=self.size)
+        if running:
+            table = np.cumsum(table.reshape(-1, self.width), axis=1).reshape(-1)
+        return table[self._query]
 
-    def count_on(self, group, date_pos) -> np.ndarray:
-        """Per query: the customer's events dated (by date position) on the query's date."""
-        mine = np.flatnonzero(group >= 0)
-        table = self._table(group[mine] * (len(self.date_day) + 1) + date_pos[mine])
-        return table[self.qc, self.q_date]
+    def latest(self, cells, stamp) -> np.ndarray:
+        """Per query: the position (in ``cells``) of its customer's latest event counted
+        on the date, by ``stamp`` and the last of equal stamps; -1 if none. ``stamp``
+        orders the events as their days do (later cells hold later stamps)."""
+        top = np.full(self.size, np.iinfo(np.int64).min)
+        np.maximum.at(top, cells, stamp)
+        tie = np.flatnonzero(stamp == top[cells])
+        pick = np.full(self.size, -1, dtype=np.int64)
+        np.maximum.at(pick, cells[tie], tie)
+        # The latest event up to a date is the pick of the last cell up to it with one.
+        filled = np.where(pick >= 0, np.arange(self.size), -1).reshape(-1, self.width)
+        cell = np.maximum.accumulate(filled, axis=1).reshape(-1)[self._query]
+        return np.where(cell >= 0, pick[cell], -1)
 
-    def days_since(self, group, day) -> np.ndarray:
-        """Per query: days from the customer's last event on or before the date; NaN if none."""
-        mine, cells = self._cells(group, day, 0)
-        latest = np.full(self.ncust * (len(self.date_day) + 1), -1, dtype=np.int64)
-        np.maximum.at(latest, cells, day[mine])
-        latest = np.maximum.accumulate(latest.reshape(self.ncust, -1), axis=1)
-        last = latest[self.qc, self.q_date]
+    def days_since(self, cells, day) -> np.ndarray:
+        """Per query: days from its customer's last event counted on the date (of
+        ``cells``, dated ``day``) to the date; NaN if none."""
+        last = np.full(self.size, -1, dtype=np.int64)
+        np.maximum.at(last, cells, day)
+        last = np.maximum.accumulate(last.reshape(-1, self.width), axis=1).reshape(-1)
+        last = last[self._query]
         return np.where(last >= 0, self.date_day[self.q_date] - last, np.nan).astype("float64")
 
 
