@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_currency
-from ._keys import contains, factorize, positions, sort_stable, stable_order
+from ._keys import contains, factorize, positions, sort_stable
 from .book import (
     DAY_SPAN,
     NO_DAY,
@@ -278,14 +278,11 @@ def account_snapshots(
         "chased_invoices": acc["n_chased"].astype(np.int64),
     }
 
-    # The features by customer and day. The rows are sorted by date, then customer; the
-    # binary searches below run in customer order instead, so that each one walks its
-    # sorted events once (several times faster than jumping about). Only the events of
-    # customers with a row matter.
-    by_cust = stable_order(a_cust, a_date) if len(dates) > 1 else None
-    qc = a_cust if by_cust is None else a_cust[by_cust]
-    qd = q_day if by_cust is None else q_day[by_cust]
-    grid = _Grid(qc, a_date if by_cust is None else a_date[by_cust], date_day, ncust)
+    # The features by customer and day, in the rows' order (by date, then customer): most
+    # are looked up in one (customer, date) table (:class:`_Grid`), whatever the order.
+    # Only the events of customers with a row matter.
+    qc, qd = a_cust, q_day
+    grid = _Grid(qc, a_date, date_day, ncust)
     wanted = np.zeros(ncust + 1, dtype=bool)  # + 1: code -1 (no customer) is not wanted
     wanted[a_cust] = True
     first_invoice = np.full(ncust, NO_DAY)
@@ -315,10 +312,6 @@ def account_snapshots(
             calls, payments, invoices, cust_ids, grid, dates, grace_days=grace_days, book=run_book
         ),
     }
-    if by_cust is not None:
-        back = np.empty_like(by_cust)
-        back[by_cust] = np.arange(len(by_cust))
-        features = {name: values[back] for name, values in features.items()}
     columns.update(features)
     columns.update(_customer_flags(customers, cust_ids, a_cust, q_day))
     names = ("as_of", "customer_id", *SNAPSHOT_FEATURES, *CHASE_COLUMNS)
@@ -697,7 +690,8 @@ class _Grid:
         # last customer (events of no customer, code -1).
         self.width = len(date_day) + 1
         self.size = (ncust + 1) * self.width
-        self._query = qc * self.width + q_date
+        self._row = qc * self.width
+        self._query = self._row + q_date
 
     def cells(self, group, day, lag: int = 0) -> np.ndarray:
         """Each event's cell: its customer (``group``, -1: none) and the first date whose
@@ -718,9 +712,22 @@ class _Grid:
         ``weights`` (whole numbers) their sum as float64; ``running=False``: the events
         of the query's date alone (from :meth:`cells_on`)."""
         table = np.bincount(cells, weights=weights, minlength=self.size)
-        if running:
-            table = np.cumsum(table.reshape(-1, self.width), axis=1).reshape(-1)
-        return table[self._query]
+        if not running:
+            return table[self._query]
+        # The running sum along a customer's dates, as the difference of one running
+        # sum over the whole table (exact: whole numbers).
+        total = np.zeros(self.size + 1, dtype=table.dtype)
+        np.cumsum(table, out=total[1:])
+        return total[self._query + 1] - total[self._row]
+
+    def _last_cell(self, filled) -> np.ndarray:
+        """Per query: the last cell of its customer up to its date where ``filled``
+        (a bool per cell); -1 if none. Cells count up along a customer's dates and
+        from one customer to the next, so one running maximum over the table serves."""
+        at = np.where(filled, np.arange(self.size), -1)
+        np.maximum.accumulate(at, out=at)
+        cell = at[self._query]
+        return np.where(cell >= self._row, cell, -1)
 
     def latest(self, cells, stamp) -> np.ndarray:
         """Per query: the position (in ``cells``) of its customer's latest event counted
@@ -731,9 +738,7 @@ class _Grid:
         tie = np.flatnonzero(stamp == top[cells])
         pick = np.full(self.size, -1, dtype=np.int64)
         np.maximum.at(pick, cells[tie], tie)
-        # The latest event up to a date is the pick of the last cell up to it with one.
-        filled = np.where(pick >= 0, np.arange(self.size), -1).reshape(-1, self.width)
-        cell = np.maximum.accumulate(filled, axis=1).reshape(-1)[self._query]
+        cell = self._last_cell(pick >= 0)
         return np.where(cell >= 0, pick[cell], -1)
 
     def days_since(self, cells, day) -> np.ndarray:
@@ -741,9 +746,9 @@ class _Grid:
         ``cells``, dated ``day``) to the date; NaN if none."""
         last = np.full(self.size, -1, dtype=np.int64)
         np.maximum.at(last, cells, day)
-        last = np.maximum.accumulate(last.reshape(-1, self.width), axis=1).reshape(-1)
-        last = last[self._query]
-        return np.where(last >= 0, self.date_day[self.q_date] - last, np.nan).astype("float64")
+        cell = self._last_cell(last >= 0)
+        since = self.date_day[self.q_date] - last[cell]
+        return np.where(cell >= 0, since, np.nan).astype("float64")
 
 
 def _customer_flags(customers, cust_ids, a_cust, q_day) -> dict:
