@@ -686,12 +686,12 @@ class _Grid:
 
     def __init__(self, qc: np.ndarray, q_date: np.ndarray, date_day: np.ndarray, ncust: int):
         self.qc, self.q_date, self.date_day, self.ncust = qc, q_date, date_day, ncust
-        # One column past the last date (events counted on no date), one row past the
-        # last customer (events of no customer, code -1).
-        self.width = len(date_day) + 1
-        self.size = (ncust + 1) * self.width
-        self._row = qc * self.width
-        self._query = self._row + q_date
+        # A row per date and one past the last (events counted on no date), a column per
+        # customer and one past the last (events of no customer, code -1). Date major:
+        # the queries, sorted by date then customer, read the table in its own order.
+        self.width = ncust + 1
+        self.size = (len(date_day) + 1) * self.width
+        self._query = q_date * self.width + qc
 
     def cells(self, group, day, lag: int = 0) -> np.ndarray:
         """Each event's cell: its customer (``group``, -1: none) and the first date whose
@@ -701,33 +701,30 @@ class _Grid:
         upto = self.date_day - lag
         span = np.searchsorted(upto, np.arange(upto[0], upto[-1] + 2), side="left")
         first = span[np.clip(day, upto[0], upto[-1] + 1) - upto[0]]
-        return np.where(group >= 0, group, self.ncust) * self.width + first
+        return self.cells_on(group, first)
 
     def cells_on(self, group, date_pos) -> np.ndarray:
         """The cells of events dated by date position, counted on that date only."""
-        return np.where(group >= 0, group, self.ncust) * self.width + date_pos
+        return date_pos * self.width + np.where(group >= 0, group, self.ncust)
 
     def count(self, cells, weights=None, *, running: bool = True) -> np.ndarray:
         """Per query: how many events (of ``cells``) count on its date, or with
         ``weights`` (whole numbers) their sum as float64; ``running=False``: the events
         of the query's date alone (from :meth:`cells_on`)."""
         table = np.bincount(cells, weights=weights, minlength=self.size)
-        if not running:
-            return table[self._query]
-        # The running sum along a customer's dates, as the difference of one running
-        # sum over the whole table (exact: whole numbers).
-        total = np.zeros(self.size + 1, dtype=table.dtype)
-        np.cumsum(table, out=total[1:])
-        return total[self._query + 1] - total[self._row]
+        if running:
+            # Exact in any order: whole numbers.
+            table = np.cumsum(table.reshape(-1, self.width), axis=0).reshape(-1)
+        return table[self._query]
 
     def _last_cell(self, filled) -> np.ndarray:
-        """Per query: the last cell of its customer up to its date where ``filled``
-        (a bool per cell); -1 if none. Cells count up along a customer's dates and
-        from one customer to the next, so one running maximum over the table serves."""
-        at = np.where(filled, np.arange(self.size), -1)
-        np.maximum.accumulate(at, out=at)
-        cell = at[self._query]
-        return np.where(cell >= self._row, cell, -1)
+        """Per query: the cell of its customer on the last date up to its own where
+        ``filled`` (a bool per cell); -1 if none."""
+        rows = np.arange(self.size // self.width)[:, None]
+        at = np.where(filled.reshape(-1, self.width), rows, -1)
+        np.maximum.accumulate(at, axis=0, out=at)
+        row = at.reshape(-1)[self._query]
+        return np.where(row >= 0, row * self.width + self.qc, -1)
 
     def latest(self, cells, stamp) -> np.ndarray:
         """Per query: the position (in ``cells``) of its customer's latest event counted
