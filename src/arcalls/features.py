@@ -4,16 +4,18 @@ The call-priority model learns from, and ranks, these snapshots. Point in time i
 rule: a payment, call, promise status or write-off dated after the as-of date never
 enters a feature; only the training label looks ahead (``horizon_days`` after the date).
 
-Many as-of dates are built in one vectorised pass. Every dated event (payment, call,
-settlement) is sorted once by (customer or invoice, day); "what was known on day d" is
-then a binary search for the last event on or before d in each group, and running
-totals answer "how much up to d" and, by difference, "how much in the last 30 days".
-Invoices are crossed only with the as-of dates between their issue and their final
-settlement, so a long history with many dates stays small in memory.
+Many as-of dates are built in one vectorised pass. Counts, latest events and days
+since are read from one (as-of date, customer) table per kind of event: each event
+falls in the cell of the first date that knows it, and a running sum (or maximum)
+along the dates answers "up to d" for every row at once, with no sort of the events.
+Dollar sums keep their own order of addition: those events are sorted once by
+(customer or invoice, day), and running totals answer "how much up to d" and, by
+difference, "how much in the last 30 days". Invoices are crossed only with the as-of
+dates between their issue and their final settlement, so a long history with many
+dates stays small in memory.
 
 Every id column is hashed once, into integer codes (Arrow strings as they are, Python
-strings copied into Arrow for the hashing); everything after works on integer arrays,
-and the binary searches run in customer order, walking each sorted array once.
+strings copied into Arrow for the hashing); everything after works on integer arrays.
 """
 
 from __future__ import annotations
