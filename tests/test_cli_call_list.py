@@ -164,20 +164,3 @@ def test_the_printout_quotes_the_files_actions_and_handoff_count(runs):
         assert cell.rstrip() == action, (i, cell, action)
         # The reason is printed whole, never cut inside a word.
         assert reasons[i] == listed["reasons"].iloc[i], i
-
-
-def test_the_model_is_imported_beside_the_reading_and_a_failed_import_is_silent(capsys):
-    # call-list starts importing the ranking model (scikit-learn) on a second thread while
-    # it reads the files; a module that cannot be imported there says nothing, so the
-    # command's own import is the one that reports it.
-    import sys
-
-    from arcalls.cli._common import import_in_background
-
-    thread = import_in_background("arcalls.ranking")
-    thread.join(timeout=60)
-    assert not thread.is_alive() and "arcalls.ranking" in sys.modules
-    failed = import_in_background("arcalls.no_such_module")
-    failed.join(timeout=60)
-    assert not failed.is_alive() and "arcalls.no_such_module" not in sys.modules
-    assert capsys.readouterr() == ("", "")
