@@ -19,14 +19,7 @@ import pandas as pd
 from .._checks import format_amount
 from .._progress import Stages
 from ..errors import ArcallsError, InputError, OutputError
-from ._common import (
-    add_input_arguments,
-    books_line,
-    check_outputs_of,
-    import_in_background,
-    load_tables,
-    resolve_as_of,
-)
+from ._common import add_input_arguments, books_line, check_outputs_of, load_tables, resolve_as_of
 from ._terminal import output_width, plural
 
 NAME = "call-list"
@@ -233,7 +226,6 @@ def run(args: argparse.Namespace) -> int:
         [*outputs, None if model_in else args.model],
         inputs=[args.model] if model_in else [],
     )
-    import_in_background("arcalls.ranking")
     tables = load_tables(args)
     as_of = resolve_as_of(args, tables)
     # One coded book for the run: every analysis below reads its codes and memos.

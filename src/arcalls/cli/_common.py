@@ -199,25 +199,6 @@ def _preset_kind(args: argparse.Namespace) -> str | None:
     return None if preset is None else preset.table
 
 
-def import_in_background(module: str) -> None:
-    """Start importing ``module`` on another thread, while this one reads the files.
-
-    The ranking model's scikit-learn takes 1.5 s to import, mostly in Python, while
-    reading a large export is mostly Arrow's C++, which does not hold the interpreter:
-    the two overlap. A failed import is left for the command's own import to report.
-    """
-    import importlib
-    import threading
-
-    def run() -> None:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001, S110 - the command's own import says what failed
-            pass
-
-    threading.Thread(target=run, name=f"import {module}", daemon=True).start()
-
-
 def load_tables(args: argparse.Namespace) -> Tables:
     """Load the inputs a command was given, or the bundled sample when none."""
     from .. import datasets, io
