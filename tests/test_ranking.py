@@ -340,6 +340,28 @@ def test_fit_with_snapshot_is_the_two_separate_passes(sample):
     assert len(now) > 100
 
 
+@pytest.mark.parametrize("cap", [None, 400])
+def test_weekly_fit_builds_features_for_the_sampled_rows_only_and_fits_the_same(sample, cap):
+    # The weekly fit builds the features only for the rows its sample keeps (and the
+    # as-of date's): the model must be the one fitted on the whole training snapshot,
+    # sampled or not, and say the same about its sample.
+    from arcalls.ranking import _fit_with_snapshot
+
+    weeks, horizon = 6, 30
+    model, _ = _fit_with_snapshot(*sample, as_of=AS_OF, weeks=weeks, max_train_rows=cap)
+    last = pd.Timestamp(AS_OF) - pd.Timedelta(days=horizon)
+    dates = [last - pd.Timedelta(weeks=i) for i in range(weeks)]
+    snap = account_snapshots(*sample, as_of_dates=dates, data_end=AS_OF)
+    train = snap[snap["overdue_balance"] > 0]
+    whole = CallPriorityModel(max_train_rows=cap).fit(train)
+    np.testing.assert_array_equal(model.pipeline_["logit"].coef_, whole.pipeline_["logit"].coef_)
+    np.testing.assert_array_equal(model.calibration_, whole.calibration_)
+    assert model.describe() == whole.describe()
+    assert (model.n_train_rows_, model.n_rows_given_) == (whole.n_train_rows_, whole.n_rows_given_)
+    if cap is not None:
+        assert model.n_train_rows_ <= cap < model.n_rows_given_
+
+
 def test_fit_and_predict_leave_the_callers_data_alone(sample, snapshot):
     # The pipeline scales in place; what it scales must be the model's own copy.
     rng = np.random.default_rng(0)

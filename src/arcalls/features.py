@@ -198,6 +198,44 @@ def account_snapshots(
     >>> bool((snap["overdue_balance"] >= 0).all())
     True
     """
+    return _snapshots(
+        invoices,
+        payments,
+        calls,
+        customers,
+        as_of_dates=as_of_dates,
+        horizon_days=horizon_days,
+        label=label,
+        data_end=data_end,
+        grace_days=grace_days,
+        book=book,
+    )
+
+
+def _snapshots(
+    invoices,
+    payments,
+    calls,
+    customers,
+    *,
+    as_of_dates,
+    horizon_days,
+    label,
+    data_end,
+    grace_days,
+    book,
+    select=None,
+) -> pd.DataFrame:
+    """:func:`account_snapshots`, with the rows cut to ``select``'s before the features.
+
+    ``select``, given, is called with the rows' ``as_of``, customer code
+    (``customer_code``, into the book's customer ids, its second argument),
+    ``overdue_balance`` and, with ``label``, ``paid_within_horizon``, and returns a
+    boolean mask of the rows to keep. The balances and labels decide which rows matter
+    (the model trains on a sample of the overdue account-weeks): a row's features
+    depend only on its own customer and date, so the rows kept are those
+    :func:`account_snapshots` would give, without building the features of the rest.
+    """
     _check_table(invoices, INVOICES, "invoices")
     check_one_currency(invoices)
     if payments is not None:
@@ -261,6 +299,19 @@ def account_snapshots(
         book, by_invoice, disputed, date_day, ncust, horizon_days=horizon_days if label else None
     )
     a_date, a_cust = key // ncust, key % ncust
+    labels = _labels(acc["label"], dates, a_date, horizon_days, end) if label else {}
+    if select is not None:
+        base = {
+            "as_of": dates[a_date],
+            "customer_code": a_cust,
+            "overdue_balance": np.clip(round_money(acc["overdue"]), 0.0, None) + 0.0,
+        }
+        if label:
+            base["paid_within_horizon"] = labels["paid_within_horizon"]
+        rows = np.asarray(select(pd.DataFrame(base, copy=False), cust_ids), dtype=bool)
+        a_date, a_cust = a_date[rows], a_cust[rows]
+        acc = {name: values[rows] for name, values in acc.items()}
+        labels = {name: values[rows] for name, values in labels.items()}
     q_day = date_day[a_date]
     overdue_bal = np.clip(round_money(acc["overdue"]), 0.0, None)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -319,7 +370,7 @@ def account_snapshots(
     names = ("as_of", "customer_id", *SNAPSHOT_FEATURES, *CHASE_COLUMNS)
     names += ("do_not_call", "placed_with_agency")
     if label:
-        columns.update(_labels(acc["label"], dates, a_date, horizon_days, end))
+        columns.update(labels)
         names += ("dollars_within_horizon", "paid_within_horizon")
     # One frame from one dict: no column is added to a frame of millions of rows.
     # copy=False: the arrays are ours, and consolidating them would copy every column.

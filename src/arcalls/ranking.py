@@ -36,7 +36,14 @@ from threadpoolctl import threadpool_limits
 
 from ._progress import progress
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
-from .features import CHASE_COLUMNS, DEFAULT_HORIZON_DAYS, SNAPSHOT_FEATURES, account_snapshots
+from .features import (
+    CHASE_COLUMNS,
+    DEFAULT_GRACE_DAYS,
+    DEFAULT_HORIZON_DAYS,
+    SNAPSHOT_FEATURES,
+    _snapshots,
+    account_snapshots,
+)
 from .schema import OUTCOMES, dtype_of, round_money
 
 __all__ = [
@@ -458,6 +465,15 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             keep = self._sample(np.arange(len(y)), y)
             if keep is not None:
                 Z, y = Z[keep], y[keep]
+        return self._fit_design(X, Z, y)
+
+    def _fit_sampled(self, X: pd.DataFrame, y: np.ndarray) -> CallPriorityModel:
+        """Fit on snapshot rows already cut to :meth:`_sample`'s sample (which recorded
+        the sizes given), as :meth:`fit` does after its own sampling."""
+        return self._fit_design(X, self._matrix(X, reset=True), y)
+
+    def _fit_design(self, X, Z: np.ndarray, y: np.ndarray) -> CallPriorityModel:
+        """The fit proper, on the sampled rows ``X`` and their design matrix ``Z``."""
         self.n_train_rows_ = len(y)
         kind = type_of_target(y)
         if kind not in ("binary", "unknown") and not (kind == "multiclass" and len(y) < 2):
@@ -970,25 +986,45 @@ def _fit_with_snapshot(
         raise InputError(f"weeks must be a whole number of weeks >= 1, got {weeks!r}.")
     last = as_of - pd.Timedelta(days=horizon_days)
     dates = pd.DatetimeIndex([last - pd.Timedelta(weeks=i) for i in range(weeks)])
-    snap = account_snapshots(
+    model = CallPriorityModel(horizon_days=horizon_days, **model_options)
+
+    def rows(base: pd.DataFrame, customer_ids) -> np.ndarray:
+        # The features are built only for the rows the fit samples and the as-of date's:
+        # at 1M invoices, 300k of 2.7M snapshot rows (a 26-week history holds every
+        # open account each week, most of them not overdue or not sampled).
+        is_now = (base["as_of"] == as_of).to_numpy()
+        train = ~is_now & (base["overdue_balance"] > 0).to_numpy()
+        train &= base["paid_within_horizon"].notna().to_numpy()
+        y = base["paid_within_horizon"].to_numpy(dtype=bool, na_value=False)[train]
+        _check_trainable(
+            pd.DataFrame({"paid_within_horizon": y}),
+            f"the {weeks} weekly snapshot(s) up to {last.date()}",
+        )
+        at = np.flatnonzero(train)
+        keep = model._sample(np.asarray(customer_ids.take(base["customer_code"].to_numpy()[at])), y)
+        if keep is not None:
+            train[at[~keep]] = False
+        return train | is_now
+
+    snap = _snapshots(
         invoices,
         payments,
         calls,
         customers,
         as_of_dates=dates.append(pd.DatetimeIndex([as_of])) if snapshot_now else dates,
         horizon_days=horizon_days,
+        label=True,
         data_end=as_of,
+        grace_days=DEFAULT_GRACE_DAYS,
         book=book,
+        select=rows,
     )
     now = None
     if snapshot_now:
         is_now = (snap["as_of"] == as_of).to_numpy()
         now = snap[is_now].drop(columns=["dollars_within_horizon", "paid_within_horizon"])
         snap = snap[~is_now]
-    train = snap[(snap["overdue_balance"] > 0) & snap["paid_within_horizon"].notna()]
-    del snap
-    _check_trainable(train, f"the {weeks} weekly snapshot(s) up to {last.date()}")
-    model = CallPriorityModel(horizon_days=horizon_days, **model_options).fit(train)
+    model._fit_sampled(snap, snap["paid_within_horizon"].to_numpy(dtype=bool))
     return model, None if now is None else now.reset_index(drop=True)
 
 
