@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ._memory import release_freed_memory
 from ._progress import progress
 from .errors import ArcallsError, InputError, ModelFileError, NotEnoughHistoryError
 from .features import (
@@ -1024,7 +1025,12 @@ def _fit_with_snapshot(
         is_now = (snap["as_of"] == as_of).to_numpy()
         now = snap[is_now].drop(columns=["dollars_within_horizon", "paid_within_horizon"])
         snap = snap[~is_now]
+    # The snapshot's temporaries are freed by now, the fit's are freed after it: handed
+    # back each time, so that the run's peak is the larger stage's, not their sum.
+    release_freed_memory()
     model._fit_sampled(snap, snap["paid_within_horizon"].to_numpy(dtype=bool))
+    del snap
+    release_freed_memory()
     return model, None if now is None else now.reset_index(drop=True)
 
 
