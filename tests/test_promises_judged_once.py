@@ -186,3 +186,21 @@ def test_a_payment_before_its_invoice_on_the_last_day_is_judged_by_the_snapshot(
     assert own["status"].tolist() == [promises.PROMISE_STATUSES.index("partial")]
     judged = promises.promise_outcomes(calls, payments, invoices, as_of="2026-03-15")
     assert judged["status"].tolist() == ["kept"]
+
+
+def test_the_judgement_is_read_at_the_promises_it_judged():
+    s = arcalls.load_sample()
+    book = arcalls.book.book_of(*s)
+    as_of = pd.Timestamp("2026-06-30")
+    judgement = promises._judgement(s.calls, s.invoices, book, as_of, 3, 0.0, 7, "rescheduled")
+    table = promises.promise_outcomes(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
+    # One judgement in the book, read by both.
+    assert len(book._memo) == 1
+    rows = judgement.rows[::-1]
+    at = judgement.at(rows)
+    status = np.asarray(promises.PROMISE_STATUSES)[judgement.judged["status"][at]]
+    by_call = table.set_index("call_id")["status"]
+    assert status.tolist() == by_call.loc[s.calls["call_id"].take(rows)].tolist()
+    assert len(judgement.at(rows[:0])) == 0
+    not_a_promise = np.flatnonzero(s.calls["outcome"] != "promise")[:1]
+    assert judgement.at(not_a_promise) is None

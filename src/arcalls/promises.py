@@ -347,11 +347,8 @@ class _Judgement:
     def at(self, call_rows: np.ndarray) -> np.ndarray | None:
         """Where in :attr:`judged` each of ``call_rows`` (positions in ``calls``) is;
         None when one of them is not a promise judged here."""
-        k = np.searchsorted(self.rows, call_rows)
-        if (
-            not (k < len(self.rows)).all()
-            or not (self.rows[np.minimum(k, len(self.rows) - 1)] == call_rows).all()
-        ):
+        k = np.minimum(np.searchsorted(self.rows, call_rows), max(len(self.rows) - 1, 0))
+        if len(call_rows) and not (len(self.rows) and (self.rows[k] == call_rows).all()):
             return None
         where = np.empty(len(self.rows), dtype=np.int64)
         where[self.by_group] = np.arange(len(self.rows))
