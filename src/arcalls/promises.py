@@ -164,7 +164,9 @@ def promise_outcomes(
         ``"strict"`` judges it on what had arrived by the new call (partial or broken).
     book : arcalls.book.Book, optional
         The run's coded book of these same tables (:func:`arcalls.book.book_of`): the
-        outcomes are judged once per book and options, and every later call gets a copy.
+        outcomes are judged once per book and options, and every later call gets a copy;
+        the promise features of :func:`arcalls.account_snapshots` on the same book,
+        whose last date is ``as_of``, read the same judgement.
 
     Returns
     -------
