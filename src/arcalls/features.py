@@ -45,6 +45,7 @@ from .promises import (
     _Book,
     _cents,
     _judge,
+    _judgement,
     _order,
     _promised_cents,
     _Promises,
@@ -360,6 +361,7 @@ def _snapshots(
             grid,
             dates,
             grace_days=grace_days,
+            run_book=run_book,
         ),
         **_plan_features(
             calls, payments, invoices, cust_ids, grid, dates, grace_days=grace_days, book=run_book
@@ -550,7 +552,7 @@ def _call_features(log: _CallLog | None, qc, qd, grid) -> dict:
     }
 
 
-def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days) -> dict:
+def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days, run_book) -> dict:
     """Promise counts by status on each as-of date, as :func:`arcalls.promise_outcomes`
     judges them on that date.
 
@@ -560,9 +562,11 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
     A promise whose window (call day to deadline, or to the call that replaced it) ended
     on or before the as-of date had all its evidence known then, so its status that day
     is its status on the last date: one judgement (the rules of ``promise_outcomes``, on
-    the same integer arrays) serves them all. The promises still open on a date are
-    judged again as of that date, all (promise, date) pairs in one pass from the last
-    date's amounts and the customers' running payment totals.
+    the same integer arrays) serves them all, the run's own judgement of
+    ``promise_outcomes(as_of=last)`` when it judges these promises alike
+    (:func:`_run_judgement`). The promises still open on a date are judged again as of
+    that date, all (promise, date) pairs in one pass from the last date's amounts and
+    the customers' running payment totals.
     """
     n = len(grid.qc)
     result = {
@@ -584,43 +588,25 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
     inv_ok = has_promise[book.cust] & (book.issued_at <= last)
     pays = np.flatnonzero(inv_ok[book.pay_inv] & (book.pay_at <= last))
     pay_cents = _cents(book.pay_amt[pays])
-    stamp = log.stamp[rows]
-    order = _order([log.cust[rows], stamp], [calls["call_id"]], rows)
-    rows = rows[order]
     code = log.cust[rows]
     made = log.day[rows]
-    if "promise_date" in calls:
-        promise_day = day_numbers(stamps(calls["promise_date"])[rows])
-    else:
-        promise_day = np.full(len(rows), NO_DAY)
-    named = np.full(len(rows), -1, dtype=np.int64) if named is None else named[order]
-    given = _promised_cents(calls, rows)
-    judged = _judge(
-        _Promises(
-            group=code,
-            cust=code,
-            call_day=made,
-            promise_day=promise_day,
-            given_date=promise_day != NO_DAY,
-            given_cents=given,
-            named=np.where((named >= 0) & inv_ok[named], named, -1),
-        ),
-        _Book(
-            inv_cust=np.where(inv_ok, book.cust, -1),
-            issued=book.issued,
-            due=book.due,
-            written_off=book.written_off,
-            amount=_cents(book.amount),
-            pay_inv=book.pay_inv[pays],
-            pay_day=book.pay_day[pays],
-            pay_cents=pay_cents,
-            pay_known=np.ones(len(pays), dtype=bool),
-        ),
-        as_of_day=int(date_day[-1]),
-        grace_days=grace_days,
-        default_promise_days=DEFAULT_PROMISE_DAYS,
-        tolerance_cents=0,
+    named = np.full(len(rows), -1, dtype=np.int64) if named is None else named
+    judged = _run_judgement(
+        calls, rows, named, book, run_book, dates[-1], has_promise, inv_ok, grace_days=grace_days
     )
+    if judged is None:
+        judged = _own_judgement(
+            calls,
+            log,
+            rows,
+            named,
+            book,
+            inv_ok,
+            pays,
+            pay_cents,
+            int(date_day[-1]),
+            grace_days=grace_days,
+        )
     closed = judged["window_end"]
     status = judged["status"]
     result["promises_made"] = grid.count(grid.cells(code, made)).astype(np.int64)
@@ -660,6 +646,102 @@ def _promise_features(calls, log, rows, named, book, grid, dates, *, grace_days)
         extra = grid.count(grid.cells_on(p_code[hit], date_pos[hit]), running=False)
         result[f"promises_{name}"] = result[f"promises_{name}"] + extra.astype(np.int64)
     return result
+
+
+def _run_judgement(
+    calls, rows, named, book, run_book, last, has_promise, inv_ok, *, grace_days
+) -> dict | None:
+    """The run's judgement of ``promise_outcomes(as_of=last)`` at ``rows`` (kept in the
+    book's memo: the call list of the same run reads it too), or None when it could judge
+    one of these promises otherwise than the snapshot would.
+
+    The snapshot judges on the invoices of its customers who promised (``has_promise``)
+    issued by ``last`` (``inv_ok``), and their payments dated by then; promise_outcomes
+    on every invoice of each customer who promised, and every payment known on ``last``.
+    A customer's promises depend only on the customer's own invoices and payments and on
+    the invoices the promises name, and promise_outcomes leaves out all that is dated
+    after the last day. So the two agree unless: a payment is of no listed invoice
+    (promise_outcomes refuses the tables); a promise names an invoice the snapshot leaves
+    out (another customer's, or one issued later); or the snapshot leaves out an invoice
+    or payment of its customers dated by the last day (a time of day on it, or a
+    payment of an invoice issued later).
+    """
+    if isinstance(grace_days, bool) or not isinstance(grace_days, int | np.integer):
+        return None
+    if grace_days < 0 or (run_book.pay_positions < 0).any():
+        return None
+    if ((named >= 0) & ~inv_ok[np.maximum(named, 0)]).any():
+        return None
+    last_day = int(day_numbers(np.array([last.to_datetime64()]))[0])
+    theirs = has_promise[book.cust]
+    if (theirs & ~inv_ok & (book.issued <= last_day)).any():
+        return None
+    left_out = ~(inv_ok[book.pay_inv] & (book.pay_at <= last.to_datetime64()))
+    if (theirs[book.pay_inv] & left_out & (book.pay_day <= last_day)).any():
+        return None
+    judgement = _judgement(
+        calls,
+        run_book.invoices,
+        run_book,
+        last,
+        grace_days=grace_days,
+        tolerance=0.0,
+        default_promise_days=DEFAULT_PROMISE_DAYS,
+        renegotiated="rescheduled",
+    )
+    at = judgement.at(rows)
+    if at is None:
+        return None
+    return {name: judgement.judged[name][at] for name in _JUDGED}
+
+
+#: What the promise features read of a judgement.
+_JUDGED = ("window_end", "status", "already_paid", "target")
+
+
+def _own_judgement(
+    calls, log, rows, named, book, inv_ok, pays, pay_cents, last_day, *, grace_days
+) -> dict:
+    """The snapshot's own judgement of the promises at ``rows`` (in that order), where
+    the run's (:func:`_run_judgement`) could differ: on the invoices ``inv_ok`` and the
+    payments ``pays``."""
+    order = _order([log.cust[rows], log.stamp[rows]], [calls["call_id"]], rows)
+    sorted_rows = rows[order]
+    code = log.cust[sorted_rows]
+    if "promise_date" in calls:
+        promise_day = day_numbers(stamps(calls["promise_date"])[sorted_rows])
+    else:
+        promise_day = np.full(len(rows), NO_DAY)
+    named = named[order]
+    judged = _judge(
+        _Promises(
+            group=code,
+            cust=code,
+            call_day=log.day[sorted_rows],
+            promise_day=promise_day,
+            given_date=promise_day != NO_DAY,
+            given_cents=_promised_cents(calls, sorted_rows),
+            named=np.where((named >= 0) & inv_ok[named], named, -1),
+        ),
+        _Book(
+            inv_cust=np.where(inv_ok, book.cust, -1),
+            issued=book.issued,
+            due=book.due,
+            written_off=book.written_off,
+            amount=_cents(book.amount),
+            pay_inv=book.pay_inv[pays],
+            pay_day=book.pay_day[pays],
+            pay_cents=pay_cents,
+            pay_known=np.ones(len(pays), dtype=bool),
+        ),
+        as_of_day=last_day,
+        grace_days=grace_days,
+        default_promise_days=DEFAULT_PROMISE_DAYS,
+        tolerance_cents=0,
+    )
+    back = np.empty(len(rows), dtype=np.int64)
+    back[order] = np.arange(len(rows))
+    return {name: judged[name][back] for name in _JUDGED}
 
 
 def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_days, book) -> dict:

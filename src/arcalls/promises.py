@@ -57,6 +57,7 @@ Rules (each one pinned by a test in ``tests/test_promises.py`` or
 
 from __future__ import annotations
 
+from functools import cached_property
 from statistics import NormalDist
 from typing import NamedTuple
 
@@ -163,7 +164,9 @@ def promise_outcomes(
         ``"strict"`` judges it on what had arrived by the new call (partial or broken).
     book : arcalls.book.Book, optional
         The run's coded book of these same tables (:func:`arcalls.book.book_of`): the
-        outcomes are judged once per book and options, and every later call gets a copy.
+        outcomes are judged once per book and options, and every later call gets a copy;
+        the promise features of :func:`arcalls.account_snapshots` on the same book,
+        whose last date is ``as_of``, read the same judgement.
 
     Returns
     -------
@@ -235,119 +238,173 @@ def promise_outcomes(
     book = book_for(book, invoices, payments, calls)
     _check_columns(book.payments, ["invoice_id", "payment_date", "amount"], "payments")
     options = (grace_days, tolerance, default_promise_days, renegotiated)
-    if not shared:
-        return _outcomes(calls, invoices, book, as_of, *options)
-    # Judged once per book and options; each caller gets its own copy.
-    key = ("promise_outcomes", as_of, *options)
-    return book.memo(key, lambda: _outcomes(calls, invoices, book, as_of, *options)).copy()
+    outcomes = _judgement(calls, invoices, book, as_of, *options).outcomes
+    # A given book is shared: each caller gets its own copy.
+    return outcomes.copy() if shared else outcomes
 
 
-def _outcomes(
+def _judgement(
     calls, invoices, book: Book, as_of, grace_days, tolerance, default_promise_days, renegotiated
-) -> pd.DataFrame:
-    """:func:`promise_outcomes` of checked tables, from the book's codes and day numbers."""
-    payments = book.payments
-    as_of_day = day_numbers(np.array([as_of.to_datetime64()])).item()
-
-    # Only the promise rows are worked on; everything else is integer codes, day numbers
-    # and cents, so sums over millions of rows stay exact and no string is hashed twice.
-    rows = _promise_rows(calls, as_of=as_of)
-    stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
-    named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
-    pay_inv, *named = book.invoice_positions(*named_ids)
-    if (pay_inv < 0).any():
-        unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
-        raise IntegrityError(
-            f"{int((pay_inv < 0).sum())} payment(s) name invoices that are not in "
-            f"the invoices table, e.g. {unknown}: payments are tied to customers through "
-            "their invoice. Load the full invoice file or drop those payments."
-        )
-    # One code per customer who promised; the other customers' invoices play no part.
-    cust, customers = factorize(calls["customer_id"].array.take(rows))
-    inv_cust = positions(invoices["customer_id"], customers)
-    # A promise without a customer is a group of its own.
-    no_customer = cust < 0
-    group = cust.copy()
-    group[no_customer] = len(customers) + np.arange(int(no_customer.sum()))
-
-    order = _order([stamp.view(np.int64)], [calls["call_id"], calls["customer_id"]], rows)
-    by_group = order[np.argsort(group[order], kind="stable")]
-    promise_day, given_date = _optional_days(calls, "promise_date", rows)
-    coded = _Book(
-        inv_cust=inv_cust,
-        issued=book.issued,
-        due=book.due,
-        written_off=book.written_off,
-        amount=_cents(invoices["amount"]),
-        pay_inv=pay_inv,
-        pay_day=book.pay_day,
-        pay_cents=_cents(payments["amount"]),
-        pay_known=known_by(book.pay_at, as_of),
-    )
-    given_cents = _promised_cents(calls, rows)
-    judged = _judge(
-        _Promises(
-            group=group[by_group],
-            cust=cust[by_group],
-            call_day=day_numbers(stamp[by_group]),
-            promise_day=promise_day[by_group],
-            given_date=given_date[by_group],
-            given_cents=given_cents[by_group],
-            named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
+) -> _Judgement:
+    """The promises of checked tables judged on ``as_of``, once per book and options:
+    the call list's outcomes and the snapshot's promise features
+    (``features._promise_features``) of one run read the same judgement."""
+    key = ("promise_outcomes", as_of, grace_days, tolerance, default_promise_days, renegotiated)
+    return book.memo(
+        key,
+        lambda: _Judgement(
+            calls,
+            invoices,
+            book,
+            as_of,
+            grace_days=grace_days,
+            tolerance=tolerance,
+            default_promise_days=default_promise_days,
+            renegotiated=renegotiated,
         ),
-        coded,
-        as_of_day=as_of_day,
-        grace_days=grace_days,
-        default_promise_days=default_promise_days,
-        tolerance_cents=int(round(tolerance * 100)),
-        due_weights=coded.due - EPOCH_DAY,
-        renegotiated=renegotiated,
     )
 
-    # From the customers' order to the output's: by call time, then call id.
-    at = np.empty(len(rows), dtype=np.int64)
-    at[order] = np.arange(len(rows))
-    back = np.empty(len(rows), dtype=np.int64)
-    back[at[by_group]] = np.arange(len(rows))
-    j = {name: values[back] for name, values in judged.items()}
-    out_rows = rows[order]
-    replaced_by = np.where(j["replaced_at"] >= 0, rows[by_group][j["replaced_at"]], -1)
 
-    overdue = j["overdue_cents"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_due = np.where(overdue > 0, j["overdue_due_sum"] / overdue, np.nan)
-    call_day = day_numbers(stamp[order])
-    age = np.where(overdue > 0, np.maximum(call_day - EPOCH_DAY - mean_due, 1.0), np.nan)
-    age = pd.Series(np.floor(age)).astype("Int64")
-    target = j["target"]
-    promised = target / 100.0
-    return pd.DataFrame(
-        {
-            "call_id": take_text(calls["call_id"], out_rows),
-            "customer_id": take_text(calls["customer_id"], out_rows),
-            "invoice_id": _optional_text(calls, "invoice_id", out_rows),
-            "collector": _optional_text(calls, "collector", out_rows),
-            "called_at": calls["called_at"].array.take(out_rows),
-            "promise_date": dates_of(j["promise_day"]),
-            "deadline": dates_of(j["deadline"]),
-            "promised_amount": promised,
-            "received": j["received"] / 100.0,
-            "status": _labels(PROMISE_STATUSES, j["status"]),
-            "date_source": _labels(("default", "given"), j["given_date"].astype(np.int64)),
-            "amount_source": _labels(_AMOUNT_SOURCES, j["amount_source"]),
-            "overdue_at_call": overdue / 100.0,
-            "open_at_call": j["open_cents"] / 100.0,
-            "window_end": dates_of(j["window_end"]),
-            "shortfall": np.maximum(target - j["received"], 0) / 100.0,
-            "replaced_by": take_text(calls["call_id"], replaced_by),
-            "counted": j["counted"],
-            "already_paid": j["already_paid"],
-            "days_past_due_at_call": age,
-            "age_bucket": _age_bucket(age),
-            "size_band": _size_band(promised),
-            "month": month_text(pd.Series(calls["called_at"].array.take(out_rows))),
-        }
-    )
+class _Judgement:
+    """Every promise made by ``as_of`` judged by :func:`_judge`, from the book's codes and
+    day numbers; :attr:`outcomes` is :func:`promise_outcomes`'s table of it.
+
+    ``rows`` are the promises' positions in ``calls`` (ascending) and ``judged`` the
+    arrays of :func:`_judge` in its own order (by customer, call time, call id):
+    ``judged[name][self.at(rows)]`` reads them at any of the promises.
+    """
+
+    def __init__(
+        self,
+        calls,
+        invoices,
+        book: Book,
+        as_of,
+        *,
+        grace_days,
+        tolerance,
+        default_promise_days,
+        renegotiated,
+    ):
+        payments = book.payments
+        as_of_day = day_numbers(np.array([as_of.to_datetime64()])).item()
+
+        # Only the promise rows are worked on; everything else is integer codes, day numbers
+        # and cents, so sums over millions of rows stay exact and no string is hashed twice.
+        rows = _promise_rows(calls, as_of=as_of)
+        stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
+        named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
+        pay_inv, *named = book.invoice_positions(*named_ids)
+        if (pay_inv < 0).any():
+            unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
+            raise IntegrityError(
+                f"{int((pay_inv < 0).sum())} payment(s) name invoices that are not in "
+                f"the invoices table, e.g. {unknown}: payments are tied to customers through "
+                "their invoice. Load the full invoice file or drop those payments."
+            )
+        # One code per customer who promised; the other customers' invoices play no part.
+        cust, customers = factorize(calls["customer_id"].array.take(rows))
+        inv_cust = positions(invoices["customer_id"], customers)
+        # A promise without a customer is a group of its own.
+        no_customer = cust < 0
+        group = cust.copy()
+        group[no_customer] = len(customers) + np.arange(int(no_customer.sum()))
+
+        order = _order([stamp.view(np.int64)], [calls["call_id"], calls["customer_id"]], rows)
+        by_group = order[np.argsort(group[order], kind="stable")]
+        promise_day, given_date = _optional_days(calls, "promise_date", rows)
+        coded = _Book(
+            inv_cust=inv_cust,
+            issued=book.issued,
+            due=book.due,
+            written_off=book.written_off,
+            amount=_cents(invoices["amount"]),
+            pay_inv=pay_inv,
+            pay_day=book.pay_day,
+            pay_cents=_cents(payments["amount"]),
+            pay_known=known_by(book.pay_at, as_of),
+        )
+        given_cents = _promised_cents(calls, rows)
+        self.judged = _judge(
+            _Promises(
+                group=group[by_group],
+                cust=cust[by_group],
+                call_day=day_numbers(stamp[by_group]),
+                promise_day=promise_day[by_group],
+                given_date=given_date[by_group],
+                given_cents=given_cents[by_group],
+                named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
+            ),
+            coded,
+            as_of_day=as_of_day,
+            grace_days=grace_days,
+            default_promise_days=default_promise_days,
+            tolerance_cents=int(round(tolerance * 100)),
+            due_weights=coded.due - EPOCH_DAY,
+            renegotiated=renegotiated,
+        )
+        self.calls, self.rows, self.order, self.by_group = calls, rows, order, by_group
+        self._stamp = stamp
+
+    def at(self, call_rows: np.ndarray) -> np.ndarray | None:
+        """Where in :attr:`judged` each of ``call_rows`` (positions in ``calls``) is;
+        None when one of them is not a promise judged here."""
+        k = np.minimum(np.searchsorted(self.rows, call_rows), max(len(self.rows) - 1, 0))
+        if len(call_rows) and not (len(self.rows) and (self.rows[k] == call_rows).all()):
+            return None
+        where = np.empty(len(self.rows), dtype=np.int64)
+        where[self.by_group] = np.arange(len(self.rows))
+        return where[k]
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """:func:`promise_outcomes`'s table: a row per promise, by call time then call id."""
+        calls, rows, order, by_group = self.calls, self.rows, self.order, self.by_group
+
+        # From the customers' order to the output's: by call time, then call id.
+        at = np.empty(len(rows), dtype=np.int64)
+        at[order] = np.arange(len(rows))
+        back = np.empty(len(rows), dtype=np.int64)
+        back[at[by_group]] = np.arange(len(rows))
+        j = {name: values[back] for name, values in self.judged.items()}
+        out_rows = rows[order]
+        replaced_by = np.where(j["replaced_at"] >= 0, rows[by_group][j["replaced_at"]], -1)
+
+        overdue = j["overdue_cents"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_due = np.where(overdue > 0, j["overdue_due_sum"] / overdue, np.nan)
+        call_day = day_numbers(self._stamp[order])
+        age = np.where(overdue > 0, np.maximum(call_day - EPOCH_DAY - mean_due, 1.0), np.nan)
+        age = pd.Series(np.floor(age)).astype("Int64")
+        target = j["target"]
+        promised = target / 100.0
+        return pd.DataFrame(
+            {
+                "call_id": take_text(calls["call_id"], out_rows),
+                "customer_id": take_text(calls["customer_id"], out_rows),
+                "invoice_id": _optional_text(calls, "invoice_id", out_rows),
+                "collector": _optional_text(calls, "collector", out_rows),
+                "called_at": calls["called_at"].array.take(out_rows),
+                "promise_date": dates_of(j["promise_day"]),
+                "deadline": dates_of(j["deadline"]),
+                "promised_amount": promised,
+                "received": j["received"] / 100.0,
+                "status": _labels(PROMISE_STATUSES, j["status"]),
+                "date_source": _labels(("default", "given"), j["given_date"].astype(np.int64)),
+                "amount_source": _labels(_AMOUNT_SOURCES, j["amount_source"]),
+                "overdue_at_call": overdue / 100.0,
+                "open_at_call": j["open_cents"] / 100.0,
+                "window_end": dates_of(j["window_end"]),
+                "shortfall": np.maximum(target - j["received"], 0) / 100.0,
+                "replaced_by": take_text(calls["call_id"], replaced_by),
+                "counted": j["counted"],
+                "already_paid": j["already_paid"],
+                "days_past_due_at_call": age,
+                "age_bucket": _age_bucket(age),
+                "size_band": _size_band(promised),
+                "month": month_text(pd.Series(calls["called_at"].array.take(out_rows))),
+            }
+        )
 
 
 def broken_promise_rate(
