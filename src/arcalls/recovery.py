@@ -239,18 +239,46 @@ class _Dollars:
     last_day: int  # last day any dollar is observed (event or censoring)
 
 
-def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _Dollars:
-    """The dollar events; ``stop`` (per invoice, NaT = none) censors an invoice earlier
-    than ``as_of``: nothing after its stop date is used (e.g. its placement with an
-    agency, for the owner's in-house curve). With the run's ``book`` (of these invoices
-    and payments) the ids are not hashed again: its payment positions and customer codes
-    are the ones every other analysis of the run reads."""
+@dataclass
+class _Paid:
+    """The payments known by the as-of date with a positive amount, as arrays: the one
+    selection that the in-house curve and the placed dollars both read."""
+
+    inv: np.ndarray  # invoice position (row of the invoices; -1: no listed invoice)
+    at: np.ndarray  # payment date, datetime64[ns]
+    amount: np.ndarray  # dollars, float64
+
+
+def _known_payments(invoices, payments, *, as_of, book=None) -> _Paid:
+    """The tables checked, then the payments known by ``as_of`` (``ledger.known_by``)
+    with a positive amount, each with its invoice position. With the run's ``book`` (of
+    these invoices and payments) its columns and payment positions are read: no id is
+    hashed again and no table is copied."""
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
     check_one_currency(invoices)
     if payments is not None:
         _check_columns(payments, ("invoice_id", "payment_date", "amount"), "payments")
     if book is None:
         _check_unique_ids(invoices)
+        pays = resolve_payments(invoices, payments)
+        at = pays["payment_date"].to_numpy("datetime64[ns]")
+        amount = pays["amount"].to_numpy("float64", na_value=np.nan)
+    else:
+        at, amount = book.pay_at, book.pay_amount
+    keep = np.flatnonzero(known_by(at, as_of) & (amount > 0))
+    if book is None:
+        inv = positions(pays["invoice_id"].iloc[keep], invoices["invoice_id"])
+    else:
+        inv = book.pay_positions[keep]
+    return _Paid(inv=inv, at=at[keep], amount=amount[keep])
+
+
+def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) -> _Dollars:
+    """The dollar events of ``paid`` (from :func:`_known_payments`); ``stop`` (per
+    invoice, NaT = none) censors an invoice earlier than ``as_of``: nothing after its
+    stop date is used (e.g. its placement with an agency, for the owner's in-house
+    curve). With the run's ``book`` its customer codes are the ones every other analysis
+    of the run reads."""
     by_names, by_frame = _segments(invoices, by)
     as_of = pd.Timestamp(as_of)
     # Each invoice's own end of observation: the as-of date, or its earlier stop date.
@@ -289,23 +317,22 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
     amount_c = np.rint(amount[rows] * 100).astype(np.int64)
     due = invoices["due_date"].to_numpy("datetime64[ns]")[rows]
 
-    pays, at = _known_payments(invoices, payments, book, known_by, as_of)
     # Position among the kept invoices (-1: a payment of any other invoice). The extra
     # last slot answers position -1, a payment of no invoice at all.
     kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     kept_at[rows] = np.arange(len(rows))
-    pos = kept_at[at]
+    pos = kept_at[paid.inv]
+    mine = np.flatnonzero(pos >= 0)
+    pos, paid_at = pos[mine], paid.at[mine]
     if stop is not None:
         # A payment after its invoice's stop date is unknown to this curve.
-        late = ~known_by(pays["payment_date"], np.append(cutoff, as_of.to_datetime64())[at])
-        pos = np.where(late, -1, pos)
-    mine = np.flatnonzero(pos >= 0)
-    paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[mine]
+        seen = np.flatnonzero(paid_at <= cutoff[rows][pos])
+        mine, pos, paid_at = mine[seen], pos[seen], paid_at[seen]
     # By invoice, then date; a stable sort keeps the file's order for same-day payments.
-    order = np.lexsort((paid_at, pos[mine]))
-    inv = pos[mine][order]
+    order = np.lexsort((paid_at, pos))
+    inv = pos[order]
     paid_at = paid_at[order]
-    cents = np.rint(pays["amount"].to_numpy("float64")[mine][order] * 100).astype(np.int64)
+    cents = np.rint(paid.amount[mine[order]] * 100).astype(np.int64)
     # Overpayments: only the invoice's own dollars can leave the risk set, so the running
     # total is capped at the amount and each payment keeps what is left under the cap.
     first = np.concatenate(([True], inv[1:] != inv[:-1]))
@@ -501,7 +528,8 @@ def recovery_curve(
     n_boot = _check_positive_int(n_boot, "n_boot", allow_zero=True)
     if book is not None:
         book = book_for(book, invoices, payments)
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=by, book=book)
+    paid = _known_payments(invoices, payments, as_of=as_of, book=book)
+    dol = _dollar_events(invoices, paid, as_of=as_of, by=by, book=book)
     max_d = (
         dol.last_day
         if max_days is None
@@ -802,24 +830,7 @@ class _Placed:
     customers: int  # placed customers with followed dollars
 
 
-def _known_payments(invoices, payments, book, known, as_of):
-    """The payments known by ``as_of`` (``known(dates, as_of)``) with a positive amount,
-    and each one's invoice position (-1: none); the book's positions when there is one."""
-    pays = resolve_payments(invoices, payments) if book is None else book.payments
-    mask = known(pays["payment_date"], as_of) & (pays["amount"] > 0).to_numpy(bool, na_value=False)
-    if book is None:
-        pays = pays[mask]
-        return pays, positions(pays["invoice_id"], invoices["invoice_id"])
-    return pays[mask], book.pay_positions[np.asarray(mask, dtype=bool)]
-
-
-def _on_or_before(dates, as_of) -> np.ndarray:
-    return (dates <= as_of).to_numpy(dtype=bool, na_value=False)
-
-
-def _placed_dollars(
-    invoices, payments, dol: _Dollars, placed, *, as_of, horizon, book=None
-) -> _Placed:
+def _placed_dollars(invoices, paid: _Paid, dol: _Dollars, placed, *, as_of, horizon) -> _Placed:
     rows = dol.rows
     when = placed[rows]
     has = ~np.isnat(when)
@@ -829,14 +840,13 @@ def _placed_dollars(
     age = ((when - due) // np.timedelta64(1, "D")).astype(np.int64)
     known = ((as_of.to_datetime64() - when) // np.timedelta64(1, "D")).astype(np.int64)
     window = np.minimum(known, horizon)
-    pays, at = _known_payments(invoices, payments, book, _on_or_before, as_of)
     sel_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     sel_at[inv_rows] = np.arange(len(inv_rows))
-    k = sel_at[at]
-    m = k >= 0
+    k = sel_at[paid.inv]
+    m = np.flatnonzero(k >= 0)
     k = k[m]
-    paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[m]
-    cents = np.rint(pays["amount"].to_numpy("float64")[m] * 100)
+    paid_at = paid.at[m]
+    cents = np.rint(paid.amount[m] * 100)
     before = paid_at <= when[k]
     end = when[k] + window[k].astype("timedelta64[D]")
     within = ~before & (paid_at <= end)
@@ -1168,10 +1178,10 @@ def _book(invoices, payments, customers, *, as_of, horizon_days, max_days, book=
     placed_on = _placement_dates(invoices, customers, as_of, book)
     # The owner's own recovery: every dollar up to its customer's placement, none after
     # (what an agency collected is not the owner's recovery).
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=None, stop=placed_on, book=book)
-    placed = _placed_dollars(
-        invoices, payments, dol, placed_on, as_of=as_of, horizon=horizon, book=book
-    )
+    # One selection of the known payments for both: the curve and the placed dollars.
+    paid = _known_payments(invoices, payments, as_of=as_of, book=book)
+    dol = _dollar_events(invoices, paid, as_of=as_of, by=None, stop=placed_on, book=book)
+    placed = _placed_dollars(invoices, paid, dol, placed_on, as_of=as_of, horizon=horizon)
     max_d = (
         dol.last_day
         if max_days is None
