@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns, check_one_currency
-from ._keys import contains, positions
+from ._keys import contains, positions, sort_stable
 from .book import book_for
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, known_by, resolve_payments
@@ -322,14 +322,16 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
     kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     kept_at[rows] = np.arange(len(rows))
     pos = kept_at[paid.inv]
-    mine = np.flatnonzero(pos >= 0)
+    # A payment after its invoice's cutoff (its stop date) is unknown to this curve; the
+    # cutoff of position -1 is NaT, so one comparison also drops the other invoices'.
+    mine = np.flatnonzero(paid.at <= np.append(cutoff[rows], np.datetime64("NaT"))[pos])
     pos, paid_at = pos[mine], paid.at[mine]
-    if stop is not None:
-        # A payment after its invoice's stop date is unknown to this curve.
-        seen = np.flatnonzero(paid_at <= cutoff[rows][pos])
-        mine, pos, paid_at = mine[seen], pos[seen], paid_at[seen]
     # By invoice, then date; a stable sort keeps the file's order for same-day payments.
-    order = np.lexsort((paid_at, pos))
+    # Payments usually come in date order: then one stable sort by invoice is the same.
+    if _is_sorted(paid_at):
+        order = sort_stable(pos)[0]
+    else:
+        order = np.lexsort((paid_at, pos))
     inv = pos[order]
     paid_at = paid_at[order]
     cents = np.rint(paid.amount[mine[order]] * 100).astype(np.int64)
@@ -342,8 +344,8 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
     start = np.maximum.accumulate(np.where(first, np.arange(len(inv)), 0))
     cum = running - (running[start] - cents[start])
     capped = np.minimum(cum, amount_c[inv])
-    prev = np.concatenate(([0], capped[:-1]))
-    paid_c = capped - np.where(first, 0, prev)
+    paid_c = np.diff(capped, prepend=0)
+    paid_c[first] = capped[first]
     day = np.maximum((paid_at - due[inv]) // np.timedelta64(1, "D"), 0)
     ev = paid_c > 0
     ev_inv, ev_day, ev_cents = inv[ev], day[ev].astype(np.int64), paid_c[ev]
@@ -360,7 +362,7 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
     if "customer_id" in invoices and book is not None:
         # The book's codes, renumbered in order of first appearance (the bootstrap's
         # draws are by code, so the order is the one without a book).
-        cust, _ = pd.factorize(book.customer_codes[0][rows], use_na_sentinel=False)
+        cust = _first_seen_codes(book.customer_codes[0][rows])
     elif "customer_id" in invoices:
         cust, _ = pd.factorize(invoices["customer_id"].iloc[rows], use_na_sentinel=False)
     else:
@@ -380,6 +382,23 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
         rows=rows,
         last_day=int(observed.max()) if observed.size else 0,
     )
+
+
+def _is_sorted(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
+def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
+    """Integer codes (-1 included) renumbered 0, 1, ... in order of first appearance:
+    what ``pd.factorize(codes, use_na_sentinel=False)`` gives, by two small sorts on the
+    distinct codes instead of a hash of every row."""
+    shifted = codes + 1  # -1 (none) is a value like any other
+    first = np.full(int(shifted.max(initial=0)) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, shifted, np.arange(len(codes)))
+    seen = np.flatnonzero(first < len(codes))
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[seen[np.argsort(first[seen])]] = np.arange(len(seen))
+    return rank[shifted]
 
 
 def _km(dol: _Dollars, n_seg: int, n_days: int, inv_weight=None):
