@@ -174,7 +174,9 @@ def _local_clock(called: pd.Series, zone_code, zone_names, business_tz) -> np.nd
     # contiguous slice of the calls sorted by zone. (A call with no zone at all,
     # possible only when business_tz is None, keeps NaT.)
     local[zone_code < 0] = np.datetime64("NaT")
-    order = np.argsort(zone_code, kind="stable")
+    # A handful of zones: a 16-bit code sorts by radix, several times faster than int64.
+    small = np.int16 if len(zone_names) < np.iinfo(np.int16).max else np.int64
+    order = np.argsort(zone_code.astype(small), kind="stable")
     bounds = np.searchsorted(zone_code[order], np.arange(len(zone_names) + 1))
     stamps = pd.DatetimeIndex(instant)
     for code, zone in enumerate(zone_names):
@@ -618,11 +620,11 @@ def _customer_windows(
     per_customer["attempts_to_first_contact"] = first_contact
 
     # Each customer's own windows, each against the customer's other hours.
-    own = _window_table(cust, calls.window[has], contact, n, n_windows, window_hours, z=z)
-    candidate = own[own["rank"] == 1]
-    who = candidate["group"].to_numpy()
+    own = _windows(cust, calls.window[has], contact, n, n_windows, window_hours, z=z)
+    candidate = own["rank"] == 1
+    who = own["group"][candidate]
     judged = np.zeros(n, dtype=bool)
-    judged[who] = (attempts[who] >= min_attempts) & candidate["supported"].to_numpy()
+    judged[who] = (attempts[who] >= min_attempts) & own["supported"][candidate]
     # Else the segment's supported best window, for a real segment only.
     seg_best = segs[segs["best"] & segs["supported"]]
     seg_row = np.full(len(seg_names), -1, dtype=np.int64)
@@ -634,22 +636,24 @@ def _customer_windows(
     columns = ["window_start", "window_end", "attempts", "contacts", "contact_rate"]
     columns += ["ci_low", "ci_high", "lift_low"]
     values = {c: np.full(n, np.nan) for c in columns}
-    mine = candidate.set_index("group")
     lent = seg_best.iloc[seg_row[seg_of_customer[lend]]] if lend.any() else seg_best.iloc[[]]
     for c in columns:
-        values[c][who] = mine[c].to_numpy(float)
+        values[c][who] = own[c][candidate]
         values[c][~judged] = np.nan
         values[c][lend] = lent[c].to_numpy(float)
     shown = judged | lend
-    start = pd.array(values["window_start"], dtype="Float64").astype("Int64")
-    end = pd.array(values["window_end"], dtype="Float64").astype("Int64")
-    per_customer["best_window_start"] = start
-    per_customer["best_window_end"] = end
-    text = pd.Series(start, dtype="Int64").astype("string").str.zfill(2) + ":00-"
-    text = text + pd.Series(end, dtype="Int64").astype("string").str.zfill(2) + ":00"
-    per_customer["best_time"] = text.fillna(NO_EVIDENCE).astype("string").to_numpy()
-    per_customer["window_attempts"] = pd.array(values["attempts"], dtype="Float64").astype("Int64")
-    per_customer["window_contacts"] = pd.array(values["contacts"], dtype="Float64").astype("Int64")
+    per_customer["best_window_start"] = _whole_or_na(values["window_start"])
+    per_customer["best_window_end"] = _whole_or_na(values["window_end"])
+    # One label per distinct window shown (a dozen at most), not string work per customer.
+    best_time = np.full(n, NO_EVIDENCE, dtype=object)
+    if shown.any():
+        key = values["window_start"][shown] * 100 + values["window_end"][shown]
+        keys, which = np.unique(key.astype(np.int64), return_inverse=True)
+        labels = np.array([f"{k // 100:02d}:00-{k % 100:02d}:00" for k in keys], dtype=object)
+        best_time[shown] = labels[which]
+    per_customer["best_time"] = best_time
+    per_customer["window_attempts"] = _whole_or_na(values["attempts"])
+    per_customer["window_contacts"] = _whole_or_na(values["contacts"])
     per_customer["best_estimate"] = values["contact_rate"]
     per_customer["ci_low"] = values["ci_low"]
     per_customer["ci_high"] = values["ci_high"]
@@ -660,14 +664,29 @@ def _customer_windows(
 
 
 def _window_table(group, window, contact, n_groups, n_windows, window_hours, *, z) -> pd.DataFrame:
+    """:func:`_windows` as a table."""
+    return pd.DataFrame(_windows(group, window, contact, n_groups, n_windows, window_hours, z=z))
+
+
+def _whole_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as floats (NaN: none) as Int64, without pandas' checks that
+    each float is whole (they are: counts and hours)."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
+def _windows(group, window, contact, n_groups, n_windows, window_hours, *, z) -> dict:
     """Per (group, window) with calls: attempts, contacts, rate, its Wilson interval, the
     group's rate at its other hours, the one-sided lower bound of the difference
     (Agresti-Caffo: one success and one failure added to each side), whether it is
     supported, and its rank within the group (highest bound first, then higher rate,
-    more attempts, earlier window)."""
+    more attempts, earlier window). Columns as arrays: the per-customer windows keep
+    only each customer's first-ranked rows, without building a table of them all."""
     ok = group >= 0
-    cell = group[ok] * n_windows + window[ok]
-    hit = contact[ok]
+    if ok.all():  # usually: no copy
+        cell, hit = group * n_windows + window, contact
+    else:
+        cell, hit = group[ok] * n_windows + window[ok], contact[ok]
     size = n_groups * n_windows
     attempts = np.bincount(cell, minlength=size)
     contacts = np.bincount(cell, weights=hit, minlength=size).astype(np.int64)
@@ -684,29 +703,30 @@ def _window_table(group, window, contact, n_groups, n_windows, window_hours, *, 
     low, high = _wilson_interval(c, a, z)
     with np.errstate(invalid="ignore", divide="ignore"):
         other_rate = np.where(other_a > 0, other_c / np.maximum(other_a, 1), np.nan)
-    start = (tried % n_windows) * window_hours
-    order = np.lexsort((start, -a, -rate, -lift_low, g))
+    win = tried % n_windows
+    start = win * window_hours
+    # More attempts, then the earlier window, as one integer key (one sort pass fewer).
+    fewer_then_later = (int(a.max(initial=0)) - a) * n_windows + win
+    order = np.lexsort((fewer_then_later, -rate, -lift_low, g))
     rank = np.empty(len(tried), dtype=np.int64)
     if len(order):
         first = np.r_[True, g[order][1:] != g[order][:-1]]
         run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         rank[order] = np.arange(len(order)) - run_start + 1
-    return pd.DataFrame(
-        {
-            "group": g,
-            "window_start": start,
-            "window_end": np.minimum(start + window_hours, 24),
-            "attempts": a,
-            "contacts": c,
-            "contact_rate": rate,
-            "ci_low": low,
-            "ci_high": high,
-            "other_rate": other_rate,
-            "lift_low": lift_low,
-            "supported": (lift_low > 0) & (a >= MIN_WINDOW_ATTEMPTS),
-            "rank": rank,
-        }
-    )
+    return {
+        "group": g,
+        "window_start": start,
+        "window_end": np.minimum(start + window_hours, 24),
+        "attempts": a,
+        "contacts": c,
+        "contact_rate": rate,
+        "ci_low": low,
+        "ci_high": high,
+        "other_rate": other_rate,
+        "lift_low": lift_low,
+        "supported": (lift_low > 0) & (a >= MIN_WINDOW_ATTEMPTS),
+        "rank": rank,
+    }
 
 
 def _wilson_interval(successes: np.ndarray, trials: np.ndarray, z: float):
