@@ -621,7 +621,7 @@ def _customer_windows(
 
     # Each customer's own windows, each against the customer's other hours.
     own = _windows(cust, calls.window[has], contact, n, n_windows, window_hours, z=z)
-    candidate = own["rank"] == 1
+    candidate = _first_ranked(own)
     who = own["group"][candidate]
     judged = np.zeros(n, dtype=bool)
     judged[who] = (attempts[who] >= min_attempts) & own["supported"][candidate]
@@ -664,8 +664,9 @@ def _customer_windows(
 
 
 def _window_table(group, window, contact, n_groups, n_windows, window_hours, *, z) -> pd.DataFrame:
-    """:func:`_windows` as a table."""
-    return pd.DataFrame(_windows(group, window, contact, n_groups, n_windows, window_hours, z=z))
+    """:func:`_windows` as a table, with each window's ``rank`` within its group."""
+    cols = _windows(group, window, contact, n_groups, n_windows, window_hours, z=z)
+    return pd.DataFrame({**cols, "rank": _ranks(cols, window_hours)})
 
 
 def _whole_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -678,10 +679,9 @@ def _whole_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
 def _windows(group, window, contact, n_groups, n_windows, window_hours, *, z) -> dict:
     """Per (group, window) with calls: attempts, contacts, rate, its Wilson interval, the
     group's rate at its other hours, the one-sided lower bound of the difference
-    (Agresti-Caffo: one success and one failure added to each side), whether it is
-    supported, and its rank within the group (highest bound first, then higher rate,
-    more attempts, earlier window). Columns as arrays: the per-customer windows keep
-    only each customer's first-ranked rows, without building a table of them all."""
+    (Agresti-Caffo: one success and one failure added to each side) and whether it is
+    supported. Columns as arrays, in order of group (then window): the per-customer
+    windows keep only each customer's first-ranked rows, without a table of them all."""
     ok = group >= 0
     if ok.all():  # usually: no copy
         cell, hit = group * n_windows + window, contact
@@ -703,16 +703,7 @@ def _windows(group, window, contact, n_groups, n_windows, window_hours, *, z) ->
     low, high = _wilson_interval(c, a, z)
     with np.errstate(invalid="ignore", divide="ignore"):
         other_rate = np.where(other_a > 0, other_c / np.maximum(other_a, 1), np.nan)
-    win = tried % n_windows
-    start = win * window_hours
-    # More attempts, then the earlier window, as one integer key (one sort pass fewer).
-    fewer_then_later = (int(a.max(initial=0)) - a) * n_windows + win
-    order = np.lexsort((fewer_then_later, -rate, -lift_low, g))
-    rank = np.empty(len(tried), dtype=np.int64)
-    if len(order):
-        first = np.r_[True, g[order][1:] != g[order][:-1]]
-        run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        rank[order] = np.arange(len(order)) - run_start + 1
+    start = (tried % n_windows) * window_hours
     return {
         "group": g,
         "window_start": start,
@@ -725,8 +716,41 @@ def _windows(group, window, contact, n_groups, n_windows, window_hours, *, z) ->
         "other_rate": other_rate,
         "lift_low": lift_low,
         "supported": (lift_low > 0) & (a >= MIN_WINDOW_ATTEMPTS),
-        "rank": rank,
     }
+
+
+def _ranks(cols: dict, window_hours: int) -> np.ndarray:
+    """Each window's rank within its group (1 = strongest evidence): highest
+    ``lift_low``, then higher rate, more attempts, earlier window."""
+    g, a = cols["group"], cols["attempts"]
+    win = cols["window_start"] // window_hours
+    # More attempts, then the earlier window, as one integer key (one sort pass fewer).
+    fewer_then_later = (int(a.max(initial=0)) - a) * (int(win.max(initial=0)) + 1) + win
+    order = np.lexsort((fewer_then_later, -cols["contact_rate"], -cols["lift_low"], g))
+    rank = np.empty(len(g), dtype=np.int64)
+    if len(order):
+        first = np.r_[True, g[order][1:] != g[order][:-1]]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        rank[order] = np.arange(len(order)) - run_start + 1
+    return rank
+
+
+def _first_ranked(cols: dict) -> np.ndarray:
+    """Whether each window is rank 1 of :func:`_ranks` in its group, without the sort:
+    among the group's windows still tied, the highest of each key in turn (lift_low,
+    rate, attempts, then the earliest start), one pass per key over the groups'
+    contiguous rows."""
+    g = cols["group"]
+    best = np.ones(len(g), dtype=bool)
+    if not len(g):
+        return best
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, len(g)])
+    keys = (cols["lift_low"], cols["contact_rate"], cols["attempts"], -cols["window_start"])
+    for key in keys:
+        held = np.where(best, key.astype("float64"), -np.inf)
+        best &= held == np.repeat(np.maximum.reduceat(held, starts), sizes)
+    return best
 
 
 def _wilson_interval(successes: np.ndarray, trials: np.ndarray, z: float):
