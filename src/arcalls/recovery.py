@@ -46,7 +46,7 @@ import pandas as pd
 
 from ._checks import check_columns, check_one_currency
 from ._keys import contains, positions, sort_stable
-from .book import book_for
+from .book import _is_sorted, book_for
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, known_by, resolve_payments
 from .schema import dtype_of, round_money
@@ -385,14 +385,10 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
     )
 
 
-def _is_sorted(values: np.ndarray) -> bool:
-    return bool(np.all(values[1:] >= values[:-1]))
-
-
 def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
     """Integer codes (-1 included) renumbered 0, 1, ... in order of first appearance:
-    what ``pd.factorize(codes, use_na_sentinel=False)`` gives, by two small sorts on the
-    distinct codes instead of a hash of every row."""
+    what ``pd.factorize(codes, use_na_sentinel=False)`` gives, from each code's first
+    row and one sort of the distinct codes instead of a hash of every row."""
     shifted = codes + 1  # -1 (none) is a value like any other
     first = np.full(int(shifted.max(initial=0)) + 1, len(codes), dtype=np.int64)
     np.minimum.at(first, shifted, np.arange(len(codes)))
@@ -705,7 +701,7 @@ def recovery_cohorts(
             f"cohort dates must be on or before as_of ({as_of.date()}), got {late[0].date()}."
         )
     pays = resolve_payments(invoices, payments)
-    pays = pays[(pays["payment_date"] <= as_of) & (pays["amount"] > 0)]
+    pays = pays[known_by(pays["payment_date"], as_of) & (pays["amount"] > 0)]
     labels = pd.CategoricalDtype(list(_BUCKET_LABELS), ordered=True)
     tables = []
     # One pass per cohort date: a handful of dates, each fully vectorised.
@@ -824,7 +820,8 @@ def _placement_dates(
     _check_columns(customers, ("customer_id",), "customers")
     _check_columns(invoices, ("customer_id",), "invoices")
     placed = customers.loc[
-        customers["placed_with_agency_date"] <= as_of, ["customer_id", "placed_with_agency_date"]
+        known_by(customers["placed_with_agency_date"], as_of),
+        ["customer_id", "placed_with_agency_date"],
     ].drop_duplicates("customer_id")
     if placed.empty:
         return none
@@ -877,7 +874,7 @@ def _placed_dollars(invoices, paid: _Paid, dol: _Dollars, placed, *, as_of, hori
     open_c = np.maximum(amount_c - paid_before, 0.0)
     if "written_off_date" in invoices:
         wo = invoices["written_off_date"].to_numpy("datetime64[ns]")[inv_rows]
-        open_c = np.where(~np.isnat(wo) & (wo <= when), 0.0, open_c)
+        open_c = np.where(known_by(wo, when), 0.0, open_c)
     # Only the invoices that were delinquent when placed: the younger invoices of a
     # placed customer are those of a customer known to pay badly, and comparing them
     # with the whole book's young invoices would blame the agency for the customer.
@@ -1732,7 +1729,7 @@ def account_handoff_gains(
     if "disputed" in bal:
         keep &= ~bal["disputed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     if customers is not None and "placed_with_agency_date" in customers:
-        placed = customers.loc[customers["placed_with_agency_date"] <= as_of, "customer_id"]
+        placed = customers.loc[known_by(customers["placed_with_agency_date"], as_of), "customer_id"]
         keep &= ~contains(bal["customer_id"], placed)
     bal = bal[keep]
     p = analysis.params
