@@ -404,7 +404,8 @@ def best_call_times(
 
     cell = weekday * 24 + hour
     attempts = np.bincount(cell, minlength=7 * 24)
-    contacts = np.bincount(cell, weights=contact, minlength=7 * 24).astype(np.int64)
+    # Counts of the flagged rows: an integer bincount, no float weights.
+    contacts = np.bincount(cell[contact], minlength=7 * 24)
     tried = np.flatnonzero(attempts)
     grid = pd.DataFrame(
         {
@@ -608,14 +609,14 @@ def _customer_windows(
     stamp = calls.called_at[has]
     n = len(calls.ids)
     attempts = np.bincount(cust, minlength=n)
-    contacts = np.bincount(cust, weights=contact, minlength=n).astype(np.int64)
+    contacts = np.bincount(cust[contact], minlength=n)
     # Attempts up to and including the first right-party contact: every call not later
     # than it (a comparison per call instead of a sort by customer).
     first_at = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_at, cust[contact], stamp[contact].astype(np.int64))
     reached = first_at != np.iinfo(np.int64).max
     upto_first = reached[cust] & (stamp.astype(np.int64) <= first_at[cust])
-    first_contact = pd.array(np.bincount(cust, weights=upto_first, minlength=n), dtype="Int64")
+    first_contact = pd.array(np.bincount(cust[upto_first], minlength=n), dtype="Int64")
     first_contact[~reached] = pd.NA
     segment = np.asarray(seg_names, dtype=object)[seg_of_customer] if n else np.array([], object)
     per_customer = pd.DataFrame(
@@ -699,7 +700,7 @@ def _windows(group, window, contact, n_groups, n_windows, window_hours, *, z) ->
         cell, hit = group[ok] * n_windows + window[ok], contact[ok]
     size = n_groups * n_windows
     attempts = np.bincount(cell, minlength=size)
-    contacts = np.bincount(cell, weights=hit, minlength=size).astype(np.int64)
+    contacts = np.bincount(cell[hit], minlength=size)
     tried = np.flatnonzero(attempts)
     g = tried // n_windows
     a, c = attempts[tried], contacts[tried]
