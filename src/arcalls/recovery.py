@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns, check_one_currency
-from ._keys import contains, positions
-from .book import book_for
+from ._keys import contains, positions, sort_stable
+from .book import _is_sorted, book_for
 from .errors import ArcallsError, InputError, SchemaError
 from .ledger import invoice_balances, known_by, resolve_payments
 from .schema import dtype_of, round_money
@@ -239,18 +239,48 @@ class _Dollars:
     last_day: int  # last day any dollar is observed (event or censoring)
 
 
-def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _Dollars:
-    """The dollar events; ``stop`` (per invoice, NaT = none) censors an invoice earlier
-    than ``as_of``: nothing after its stop date is used (e.g. its placement with an
-    agency, for the owner's in-house curve). With the run's ``book`` (of these invoices
-    and payments) the ids are not hashed again: its payment positions and customer codes
-    are the ones every other analysis of the run reads."""
+@dataclass
+class _Paid:
+    """The payments known by the as-of date with a positive amount, as arrays: the one
+    selection that the in-house curve and the placed dollars both read."""
+
+    inv: np.ndarray  # invoice position (row of the invoices; -1: no listed invoice)
+    at: np.ndarray  # payment date, datetime64[ns]
+    amount: np.ndarray  # dollars, float64
+
+
+def _known_payments(invoices, payments, *, as_of, book=None) -> _Paid:
+    """The tables checked, then the payments known by ``as_of`` (``ledger.known_by``)
+    with a positive amount, each with its invoice position. With the run's ``book`` (of
+    these invoices and payments) its columns and payment positions are read: no id is
+    hashed again and no table is copied."""
     _check_columns(invoices, ("invoice_id", "invoice_date", "due_date", "amount"), "invoices")
     check_one_currency(invoices)
     if payments is not None:
         _check_columns(payments, ("invoice_id", "payment_date", "amount"), "payments")
     if book is None:
         _check_unique_ids(invoices)
+        pays = resolve_payments(invoices, payments)
+        at = pays["payment_date"].to_numpy("datetime64[ns]")
+        amount = pays["amount"].to_numpy("float64", na_value=np.nan)
+    else:
+        at, amount = book.pay_at, book.pay_amount
+    known = known_by(at, as_of) & (amount > 0)
+    # Usually every payment is known by the as-of date: then nothing is copied.
+    keep = slice(None) if known.all() else np.flatnonzero(known)
+    if book is None:
+        inv = positions(pays["invoice_id"].iloc[keep], invoices["invoice_id"])
+    else:
+        inv = book.pay_positions[keep]
+    return _Paid(inv=inv, at=at[keep], amount=amount[keep])
+
+
+def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) -> _Dollars:
+    """The dollar events of ``paid`` (from :func:`_known_payments`); ``stop`` (per
+    invoice, NaT = none) censors an invoice earlier than ``as_of``: nothing after its
+    stop date is used (e.g. its placement with an agency, for the owner's in-house
+    curve). With the run's ``book`` its customer codes are the ones every other analysis
+    of the run reads."""
     by_names, by_frame = _segments(invoices, by)
     as_of = pd.Timestamp(as_of)
     # Each invoice's own end of observation: the as-of date, or its earlier stop date.
@@ -275,8 +305,7 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
         keep &= ~invoices["is_credit"].to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
     if "written_off_date" in invoices:
-        wo_at = invoices["written_off_date"].to_numpy("datetime64[ns]")[rows]
-        written_off = known_by(wo_at, cutoff[rows])
+        written_off = known_by(invoices["written_off_date"], cutoff)[rows]
     else:
         written_off = np.zeros(len(rows), dtype=bool)
 
@@ -289,23 +318,24 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
     amount_c = np.rint(amount[rows] * 100).astype(np.int64)
     due = invoices["due_date"].to_numpy("datetime64[ns]")[rows]
 
-    pays, at = _known_payments(invoices, payments, book, known_by, as_of)
     # Position among the kept invoices (-1: a payment of any other invoice). The extra
     # last slot answers position -1, a payment of no invoice at all.
     kept_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     kept_at[rows] = np.arange(len(rows))
-    pos = kept_at[at]
-    if stop is not None:
-        # A payment after its invoice's stop date is unknown to this curve.
-        late = ~known_by(pays["payment_date"], np.append(cutoff, as_of.to_datetime64())[at])
-        pos = np.where(late, -1, pos)
-    mine = np.flatnonzero(pos >= 0)
-    paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[mine]
+    pos = kept_at[paid.inv]
+    # A payment after its invoice's cutoff (its stop date) is unknown to this curve; the
+    # cutoff of position -1 is NaT, so one comparison also drops the other invoices'.
+    mine = np.flatnonzero(paid.at <= np.append(cutoff[rows], np.datetime64("NaT"))[pos])
+    pos, paid_at = pos[mine], paid.at[mine]
     # By invoice, then date; a stable sort keeps the file's order for same-day payments.
-    order = np.lexsort((paid_at, pos[mine]))
-    inv = pos[mine][order]
+    # Payments usually come in date order: then one stable sort by invoice is the same.
+    if _is_sorted(paid_at):
+        order = sort_stable(pos)[0]
+    else:
+        order = np.lexsort((paid_at, pos))
+    inv = pos[order]
     paid_at = paid_at[order]
-    cents = np.rint(pays["amount"].to_numpy("float64")[mine][order] * 100).astype(np.int64)
+    cents = np.rint(paid.amount[mine[order]] * 100).astype(np.int64)
     # Overpayments: only the invoice's own dollars can leave the risk set, so the running
     # total is capped at the amount and each payment keeps what is left under the cap.
     first = np.concatenate(([True], inv[1:] != inv[:-1]))
@@ -315,8 +345,8 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
     start = np.maximum.accumulate(np.where(first, np.arange(len(inv)), 0))
     cum = running - (running[start] - cents[start])
     capped = np.minimum(cum, amount_c[inv])
-    prev = np.concatenate(([0], capped[:-1]))
-    paid_c = capped - np.where(first, 0, prev)
+    paid_c = np.diff(capped, prepend=0)
+    paid_c[first] = capped[first]
     day = np.maximum((paid_at - due[inv]) // np.timedelta64(1, "D"), 0)
     ev = paid_c > 0
     ev_inv, ev_day, ev_cents = inv[ev], day[ev].astype(np.int64), paid_c[ev]
@@ -333,7 +363,7 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
     if "customer_id" in invoices and book is not None:
         # The book's codes, renumbered in order of first appearance (the bootstrap's
         # draws are by code, so the order is the one without a book).
-        cust, _ = pd.factorize(book.customer_codes[0][rows], use_na_sentinel=False)
+        cust = _first_seen_codes(book.customer_codes[0][rows])
     elif "customer_id" in invoices:
         cust, _ = pd.factorize(invoices["customer_id"].iloc[rows], use_na_sentinel=False)
     else:
@@ -353,6 +383,19 @@ def _dollar_events(invoices, payments, *, as_of, by, stop=None, book=None) -> _D
         rows=rows,
         last_day=int(observed.max()) if observed.size else 0,
     )
+
+
+def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
+    """Integer codes (-1 included) renumbered 0, 1, ... in order of first appearance:
+    what ``pd.factorize(codes, use_na_sentinel=False)`` gives, from each code's first
+    row and one sort of the distinct codes instead of a hash of every row."""
+    shifted = codes + 1  # -1 (none) is a value like any other
+    first = np.full(int(shifted.max(initial=0)) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, shifted, np.arange(len(codes)))
+    seen = np.flatnonzero(first < len(codes))
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[seen[np.argsort(first[seen])]] = np.arange(len(seen))
+    return rank[shifted]
 
 
 def _km(dol: _Dollars, n_seg: int, n_days: int, inv_weight=None):
@@ -501,7 +544,8 @@ def recovery_curve(
     n_boot = _check_positive_int(n_boot, "n_boot", allow_zero=True)
     if book is not None:
         book = book_for(book, invoices, payments)
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=by, book=book)
+    paid = _known_payments(invoices, payments, as_of=as_of, book=book)
+    dol = _dollar_events(invoices, paid, as_of=as_of, by=by, book=book)
     max_d = (
         dol.last_day
         if max_days is None
@@ -657,7 +701,7 @@ def recovery_cohorts(
             f"cohort dates must be on or before as_of ({as_of.date()}), got {late[0].date()}."
         )
     pays = resolve_payments(invoices, payments)
-    pays = pays[(pays["payment_date"] <= as_of) & (pays["amount"] > 0)]
+    pays = pays[known_by(pays["payment_date"], as_of) & (pays["amount"] > 0)]
     labels = pd.CategoricalDtype(list(_BUCKET_LABELS), ordered=True)
     tables = []
     # One pass per cohort date: a handful of dates, each fully vectorised.
@@ -776,7 +820,8 @@ def _placement_dates(
     _check_columns(customers, ("customer_id",), "customers")
     _check_columns(invoices, ("customer_id",), "invoices")
     placed = customers.loc[
-        customers["placed_with_agency_date"] <= as_of, ["customer_id", "placed_with_agency_date"]
+        known_by(customers["placed_with_agency_date"], as_of),
+        ["customer_id", "placed_with_agency_date"],
     ].drop_duplicates("customer_id")
     if placed.empty:
         return none
@@ -802,24 +847,7 @@ class _Placed:
     customers: int  # placed customers with followed dollars
 
 
-def _known_payments(invoices, payments, book, known, as_of):
-    """The payments known by ``as_of`` (``known(dates, as_of)``) with a positive amount,
-    and each one's invoice position (-1: none); the book's positions when there is one."""
-    pays = resolve_payments(invoices, payments) if book is None else book.payments
-    mask = known(pays["payment_date"], as_of) & (pays["amount"] > 0).to_numpy(bool, na_value=False)
-    if book is None:
-        pays = pays[mask]
-        return pays, positions(pays["invoice_id"], invoices["invoice_id"])
-    return pays[mask], book.pay_positions[np.asarray(mask, dtype=bool)]
-
-
-def _on_or_before(dates, as_of) -> np.ndarray:
-    return (dates <= as_of).to_numpy(dtype=bool, na_value=False)
-
-
-def _placed_dollars(
-    invoices, payments, dol: _Dollars, placed, *, as_of, horizon, book=None
-) -> _Placed:
+def _placed_dollars(invoices, paid: _Paid, dol: _Dollars, placed, *, as_of, horizon) -> _Placed:
     rows = dol.rows
     when = placed[rows]
     has = ~np.isnat(when)
@@ -829,14 +857,13 @@ def _placed_dollars(
     age = ((when - due) // np.timedelta64(1, "D")).astype(np.int64)
     known = ((as_of.to_datetime64() - when) // np.timedelta64(1, "D")).astype(np.int64)
     window = np.minimum(known, horizon)
-    pays, at = _known_payments(invoices, payments, book, _on_or_before, as_of)
     sel_at = np.full(len(invoices) + 1, -1, dtype=np.int64)
     sel_at[inv_rows] = np.arange(len(inv_rows))
-    k = sel_at[at]
-    m = k >= 0
+    k = sel_at[paid.inv]
+    m = np.flatnonzero(k >= 0)
     k = k[m]
-    paid_at = pays["payment_date"].to_numpy("datetime64[ns]")[m]
-    cents = np.rint(pays["amount"].to_numpy("float64")[m] * 100)
+    paid_at = paid.at[m]
+    cents = np.rint(paid.amount[m] * 100)
     before = paid_at <= when[k]
     end = when[k] + window[k].astype("timedelta64[D]")
     within = ~before & (paid_at <= end)
@@ -847,7 +874,7 @@ def _placed_dollars(
     open_c = np.maximum(amount_c - paid_before, 0.0)
     if "written_off_date" in invoices:
         wo = invoices["written_off_date"].to_numpy("datetime64[ns]")[inv_rows]
-        open_c = np.where(~np.isnat(wo) & (wo <= when), 0.0, open_c)
+        open_c = np.where(known_by(wo, when), 0.0, open_c)
     # Only the invoices that were delinquent when placed: the younger invoices of a
     # placed customer are those of a customer known to pay badly, and comparing them
     # with the whole book's young invoices would blame the agency for the customer.
@@ -1168,10 +1195,10 @@ def _book(invoices, payments, customers, *, as_of, horizon_days, max_days, book=
     placed_on = _placement_dates(invoices, customers, as_of, book)
     # The owner's own recovery: every dollar up to its customer's placement, none after
     # (what an agency collected is not the owner's recovery).
-    dol = _dollar_events(invoices, payments, as_of=as_of, by=None, stop=placed_on, book=book)
-    placed = _placed_dollars(
-        invoices, payments, dol, placed_on, as_of=as_of, horizon=horizon, book=book
-    )
+    # One selection of the known payments for both: the curve and the placed dollars.
+    paid = _known_payments(invoices, payments, as_of=as_of, book=book)
+    dol = _dollar_events(invoices, paid, as_of=as_of, by=None, stop=placed_on, book=book)
+    placed = _placed_dollars(invoices, paid, dol, placed_on, as_of=as_of, horizon=horizon)
     max_d = (
         dol.last_day
         if max_days is None
@@ -1702,7 +1729,7 @@ def account_handoff_gains(
     if "disputed" in bal:
         keep &= ~bal["disputed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     if customers is not None and "placed_with_agency_date" in customers:
-        placed = customers.loc[customers["placed_with_agency_date"] <= as_of, "customer_id"]
+        placed = customers.loc[known_by(customers["placed_with_agency_date"], as_of), "customer_id"]
         keep &= ~contains(bal["customer_id"], placed)
     bal = bal[keep]
     p = analysis.params
