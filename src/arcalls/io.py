@@ -1164,7 +1164,8 @@ def _check_plan_rows(frame: pd.DataFrame, header, cells, problems: _Problems) ->
     given = [frame[c].notna().to_numpy(dtype=bool) for c in PLAN_FIELDS if c in frame]
     rows = np.flatnonzero(np.logical_or.reduce([equals(frame["outcome"], "plan"), *given]))
     judged = [c for c in ("outcome", "called_at", *PLAN_FIELDS) if c in frame]
-    some = frame[judged].iloc[rows].reset_index(drop=True)
+    # Each column's judged rows alone (frame[judged] copied the whole columns first).
+    some = pd.DataFrame({c: frame[c].array.take(rows) for c in judged})
     for mask, column, _values, problem in plan_problems(some):
         full = np.zeros(len(frame), dtype=bool)
         full[rows] = mask
