@@ -95,9 +95,6 @@ _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 #: Amounts a C++ cast reads to the same cent as the general parser: no sign but a
 #: leading minus, at most cents, and too few digits to reach MAX_ABS_AMOUNT.
 _PLAIN_CENTS = r"^-?\d{1,12}(?:\.\d{1,2})?$"
-#: Whole numbers a C++ cast to float64 reads exactly (at most 15 digits, below 2**53), as
-#: the general parser does: digits, a leading minus at most.
-_PLAIN_INT = r"^-?\d{1,15}$"
 _CURRENCY = r"[$€£¥₹\s']|^(?:USD|EUR|GBP|CAD|AUD|NZD|INR)|(?:USD|EUR|GBP)$"
 #: Thousands grouped by the separator that is not the decimal one: 1,234,567.89 and
 #: 1.234.567,89 (a sign may lead).
@@ -963,18 +960,7 @@ def parse_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         problems = pd.Series(pd.NA, index=u.index, dtype="string").mask(~ok, "not a whole number")
         return nums.round().astype("Int64"), problems
 
-    # Cells of plain digits (or empty) are cast in C++, the others read by the general
-    # parser over their distinct values (a call log's durations: millions of cells, the
-    # distinct ones hashed and spread back cost more than the cast).
-    arr = _arrow_text(values)
-    out, fast = _cast_plain(arr, _PLAIN_INT)
-
-    def parse_rest(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-        parsed, problems = _by_unique(cells, parse)
-        return parsed.astype("float64"), problems
-
-    out, problems = _merge(out, fast, arr, values.index, parse_rest)
-    return pd.Series(out, index=values.index).astype("Int64"), problems
+    return _by_unique(values, parse)
 
 
 def decimal_comma_for(values: pd.Series, sep: str) -> bool:
@@ -1039,31 +1025,19 @@ def parse_amount(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.
     # read by the general parser over their distinct values: both read such a cell to
     # the same cent, and nothing here is decided from the whole column.
     arr = _arrow_text(values)
-    out, fast = _cast_plain(arr, _PLAIN_CENTS)
-    np.round(out, MONEY_DECIMALS, out=out)
-    out += 0.0  # turns -0.0 into 0.0
-    out, problems = _merge(out, fast, arr, values.index, lambda rest: _by_unique(rest, parse))
-    return pd.Series(out, index=values.index, dtype="float64"), problems
-
-
-def _cast_plain(arr: pa.ChunkedArray, pattern: str) -> tuple[np.ndarray, np.ndarray]:
-    """The cells matching ``pattern`` cast to float64 in C++ (NaN elsewhere), and which
-    cells that read: those, and the empty ones (missing without a problem).
-
-    ``pattern`` admits only numbers the cast reads exactly as the general parser does.
-    """
     lengths = _lengths(arr)
     filled = np.flatnonzero(lengths)
     if len(filled) * 2 < len(arr):
         # A mostly empty column (promise or plan amounts): match only the filled cells.
         plain = np.zeros(len(arr), dtype=bool)
-        plain[filled] = pc.match_substring_regex(arr.take(filled), pattern).to_numpy(
+        plain[filled] = pc.match_substring_regex(arr.take(filled), _PLAIN_CENTS).to_numpy(
             zero_copy_only=False
         )
     else:
-        plain = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        plain = pc.match_substring_regex(arr, _PLAIN_CENTS).to_numpy(zero_copy_only=False)
     del filled
     fast = plain | (lengths == 0)
+    # Missing (NaN) where not plain: an empty cell, or one the general parser reads.
     if plain.all():
         out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
         if not out.flags.writeable:
@@ -1072,7 +1046,12 @@ def _cast_plain(arr: pa.ChunkedArray, pattern: str) -> tuple[np.ndarray, np.ndar
         out = np.full(len(arr), np.nan)
         rows = np.flatnonzero(plain)
         out[rows] = pc.cast(arr.take(rows), pa.float64()).to_numpy(zero_copy_only=False)
-    return out, fast
+        del rows
+    del plain
+    np.round(out, MONEY_DECIMALS, out=out)
+    out += 0.0  # turns -0.0 into 0.0
+    out, problems = _merge(out, fast, arr, values.index, lambda rest: _by_unique(rest, parse))
+    return pd.Series(out, index=values.index, dtype="float64"), problems
 
 
 @dataclass(frozen=True)
