@@ -32,6 +32,7 @@ BASE = {
     "arcalls._excel",
     "arcalls._export",
     "arcalls._keys",
+    "arcalls._memory",
     "arcalls._parse",
     "arcalls._plan_rules",
     "arcalls._presets",

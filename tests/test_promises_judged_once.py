@@ -204,3 +204,16 @@ def test_the_judgement_is_read_at_the_promises_it_judged():
     assert len(judgement.at(rows[:0])) == 0
     not_a_promise = np.flatnonzero(s.calls["outcome"] != "promise")[:1]
     assert judgement.at(not_a_promise) is None
+
+
+def test_the_early_judgement_takes_promise_outcomes_options_and_defaults():
+    # The weekly list judges its promises before training through _checked_judgement:
+    # with other defaults it would judge under another memo key, and twice.
+    import inspect
+
+    from arcalls.promises import _checked_judgement, promise_outcomes
+
+    public = inspect.signature(promise_outcomes).parameters
+    early = inspect.signature(_checked_judgement).parameters
+    assert list(public) == list(early)
+    assert [p.default for p in public.values()] == [p.default for p in early.values()]

@@ -60,6 +60,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# Aliased: ``call_list`` takes a ``promises`` table.
+from . import promises as promise_rules
 from ._accounts import (
     _account_balances,
     _check_as_of,
@@ -486,6 +488,10 @@ def call_list(
     )
     book = book_for(book, invoices, payments, calls, customers)
 
+    if promises is None and _has_promises(calls):
+        # Judged before the training (the snapshot's promise features read the same
+        # judgement), so that its temporaries do not add to the training's memory.
+        promise_rules._checked_judgement(calls, payments, invoices, as_of=as_of, book=book)
     # Training first, while nothing else of this list is held: it is the run's peak memory.
     model, snapshot, ranking_note = _model_and_snapshot(
         invoices, payments, calls, customers, as_of=as_of, model=model, book=book
@@ -906,11 +912,13 @@ def _call_activity(
 
 
 def _promise_outcomes(calls, payments, invoices, *, as_of, book=None) -> pd.DataFrame | None:
-    if calls is None or not (calls["outcome"] == "promise").any():
+    if not _has_promises(calls):
         return None
-    from . import promises as promises_module
+    return promise_rules.promise_outcomes(calls, payments, invoices, as_of=as_of, book=book)
 
-    return promises_module.promise_outcomes(calls, payments, invoices, as_of=as_of, book=book)
+
+def _has_promises(calls) -> bool:
+    return calls is not None and bool((calls["outcome"] == "promise").any())
 
 
 def _promise_state(promises: pd.DataFrame | None) -> pd.DataFrame:

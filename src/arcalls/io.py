@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from . import _parse
 from ._export import restore_text
 from ._keys import contains, equals
+from ._memory import release_freed_memory
 from ._presets import PRESETS, Preset
 from .errors import (
     PROBLEM_COLUMNS,
@@ -494,14 +495,10 @@ def _public_load(table: Table, source, *, on_bad_rows: str, **options) -> pd.Dat
 
 
 def _release_unused() -> None:
-    """Hand the memory Arrow freed while reading back to the system.
-
-    Arrow's allocator keeps freed pages for reuse: after a 3M-call file its pool held
-    about 400 MB more than its tables use, for the rest of the run (the run's peak
-    memory, 1.2 GB of reading a file, then kept while the model is trained)."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
+    """Hand the memory freed while reading back to the system: Arrow's pool kept about
+    400 MB more than its tables use after a 3M-call file, for the rest of the run
+    (:mod:`arcalls._memory`)."""
+    release_freed_memory()
 
 
 def _check_on_bad_rows(on_bad_rows: str) -> None:

@@ -220,6 +220,41 @@ def promise_outcomes(
     >>> bool((out["called_at"] < pd.Timestamp("2026-07-01")).all())
     True
     """
+    judgement, shared = _checked_judgement(
+        calls,
+        payments,
+        invoices,
+        as_of=as_of,
+        grace_days=grace_days,
+        tolerance=tolerance,
+        default_promise_days=default_promise_days,
+        renegotiated=renegotiated,
+        book=book,
+    )
+    outcomes = judgement.outcomes
+    # A given book is shared: each caller gets its own copy.
+    return outcomes.copy() if shared else outcomes
+
+
+def _checked_judgement(
+    calls,
+    payments,
+    invoices,
+    *,
+    as_of,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    tolerance: float = 0.0,
+    default_promise_days: int = DEFAULT_PROMISE_DAYS,
+    renegotiated: str = "rescheduled",
+    book: Book | None = None,
+) -> tuple[_Judgement, bool]:
+    """:func:`promise_outcomes`' checks and judgement (same parameters and defaults),
+    without building its table; and whether the book was given (then shared).
+
+    The weekly list judges its promises through this before the model is trained, while
+    little else is held, so that the snapshot's promise features read the judgement
+    rather than add its temporaries to the training's peak memory.
+    """
     as_of = pd.Timestamp(as_of).normalize()
     _check_whole_days(grace_days=grace_days, default_promise_days=default_promise_days)
     _check_non_negative(tolerance=tolerance)
@@ -238,9 +273,7 @@ def promise_outcomes(
     book = book_for(book, invoices, payments, calls)
     _check_columns(book.payments, ["invoice_id", "payment_date", "amount"], "payments")
     options = (grace_days, tolerance, default_promise_days, renegotiated)
-    outcomes = _judgement(calls, invoices, book, as_of, *options).outcomes
-    # A given book is shared: each caller gets its own copy.
-    return outcomes.copy() if shared else outcomes
+    return _judgement(calls, invoices, book, as_of, *options), shared
 
 
 def _judgement(
