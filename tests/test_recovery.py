@@ -169,6 +169,18 @@ def test_invoice_settlement_columns_stand_in_for_payments():
     assert curve["share_unpaid"].iloc[10] == pytest.approx(0.75, abs=1e-12)
 
 
+@pytest.mark.parametrize("with_book", [False, True])
+def test_a_book_without_any_payment_has_nothing_recovered(with_book):
+    # No payment at all (an invoices file alone, nothing settled): every dollar stays
+    # unpaid, with or without the run's book (an empty run of payments once broke it).
+    from arcalls.book import book_of
+
+    inv = _invoices([("A", "c", "2024-03-01", 100.0, None), ("B", "d", "2024-03-01", 300.0, None)])
+    book = book_of(inv) if with_book else None
+    curve = recovery_curve(inv, as_of=AS_OF, n_boot=0, max_days=10, book=book)
+    assert (curve["share_unpaid"] == 1.0).all()
+
+
 def test_matches_lifelines_weighted_kaplan_meier(hand):
     """Our grid KM equals lifelines' weighted KM on the same dollar subjects."""
     from lifelines import KaplanMeierFitter

@@ -338,7 +338,9 @@ def _dollar_events(invoices, paid: _Paid, *, as_of, by, stop=None, book=None) ->
     cents = np.rint(paid.amount[mine[order]] * 100).astype(np.int64)
     # Overpayments: only the invoice's own dollars can leave the risk set, so the running
     # total is capped at the amount and each payment keeps what is left under the cap.
-    first = np.concatenate(([True], inv[1:] != inv[:-1]))
+    # Each invoice's first payment (none when there is no payment at all).
+    first = np.ones(len(inv), dtype=bool)
+    first[1:] = inv[1:] != inv[:-1]
     # Running totals per invoice by difference; exact even if the grand total wrapped
     # around int64, since each invoice's own total fits.
     running = np.cumsum(cents)
