@@ -69,23 +69,15 @@ def test_a_training_run_judges_the_promises_once(judged, tmp_path, capsys):
     assert judged == {"_judge": 1}
 
 
-def test_a_run_with_a_saved_model_judges_the_promises_once(tmp_path, capsys, monkeypatch):
+def test_a_run_with_a_saved_model_judges_the_promises_once(judged, tmp_path, capsys):
     model = tmp_path / "model.json"
     assert main(["call-list", "--out", str(tmp_path / "train.csv"), "--model", str(model)]) == 0
     capsys.readouterr()
-    counts: Counter[str] = Counter()
-    original = promises._judge
-
-    def counting(*args, **kwargs):
-        counts["_judge"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(promises, "_judge", counting)
-    monkeypatch.setattr(features, "_judge", counting)
+    judged.clear()  # the first run trained and saved the model
     args = ["call-list", "--out", str(tmp_path / "week.csv"), "--model", str(model)]
     assert main(args) == EXIT_OK
     assert "Loaded the model" in capsys.readouterr().out
-    assert counts == {"_judge": 1}
+    assert judged == {"_judge": 1}
 
 
 def test_the_snapshot_and_the_call_list_judge_the_sample_alike(both):
