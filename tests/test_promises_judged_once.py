@@ -209,3 +209,12 @@ def test_the_early_judgement_takes_promise_outcomes_options_and_defaults():
     early = inspect.signature(_checked_judgement).parameters
     assert list(public) == list(early)
     assert [p.default for p in public.values()] == [p.default for p in early.values()]
+
+
+def test_the_report_judges_its_as_of_date_once(judged, tmp_path, capsys):
+    # The report's promise charts, its model's snapshot features and its call list read
+    # one judgement of the as-of date (the backtest, left out here, judges its own dates).
+    args = ["report", "--out", str(tmp_path / "report"), "--backtest-weeks", "0"]
+    assert main(args) == EXIT_OK
+    capsys.readouterr()
+    assert judged == {"_judge": 1}

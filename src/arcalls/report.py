@@ -309,7 +309,7 @@ def build_report(
     # the history cannot train one the list falls back the same way (largest overdue).
     section = "Whom to call first"
     model, now, ranking_note = calllist._model_and_snapshot(
-        inv, pay, calls, customers, as_of=as_of, model=None
+        inv, pay, calls, customers, as_of=as_of, model=None, book=book
     )
     if model is None:
         why = ranking_note or "there are no invoices to learn from."
