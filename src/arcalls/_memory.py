@@ -5,12 +5,12 @@ library's heap (glibc keeps freed blocks of up to 32 MB in its heap, and hands b
 only what lies at its top). A stage that freed a few hundred megabytes of temporaries
 then leaves them counted in the process's memory while the next one adds its own, so
 the run's peak is the sum of two stages' temporaries rather than the larger of them.
-At 1M invoices the weekly run held 600 MB of such free memory when the model fit began
-(1.9 GB resident, 1.3 GB after a trim, which took 0.03 s).
+At 1M invoices the weekly run held 600 MB of such free memory after its training (1.9 GB
+resident, 1.3 GB after a trim, which took 0.03 s).
 
 A trim at a few stage boundaries is cheap; trimming on every free (glibc's
-``M_TRIM_THRESHOLD`` set low, as Dask does for its workers) cost the run 10-20 CPU
-seconds of page faults, for a peak 0.05 GB lower than these trims.
+``M_TRIM_THRESHOLD`` set low, as Dask does for its workers) cost the run 6-20 CPU
+seconds of page faults, for a peak 0.05-0.1 GB lower than these trims.
 """
 
 from __future__ import annotations
