@@ -124,25 +124,24 @@ def format_amount(value: float, currency: str | None = None, *, decimals: int = 
 _GROUPED_WIDTH = 21
 
 
-def _thousands(digits: np.ndarray) -> np.ndarray:
+def _thousands(digits: np.ndarray):
     """ "1234567.89" -> "1,234,567.89" for an array of "%.2f" texts of non-negative
-    numbers. Right-aligned to one width, every text splits into the same three-digit
-    slices: Arrow cuts and joins them for the whole column at once (the regex it
-    replaces ran cell by cell, a second per 100k amounts)."""
+    numbers, as an Arrow string array. Right-aligned to one width, every text splits into
+    the same three-digit slices: Arrow cuts and joins them for the whole column at once
+    (the regex it replaces ran cell by cell, a second per 100k amounts)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if len(digits) == 0 or np.char.str_len(digits).max() > _GROUPED_WIDTH:
         # Nothing to group, or amounts of 1e18 and more (no bank ledger's): cell by cell.
         grouped = pd.Series(digits).str.replace(r"(\d)(?=(\d{3})+\.)", r"\1,", regex=True)
-        return grouped.to_numpy(dtype=object)
+        return pa.array(grouped.to_numpy(dtype=object), pa.string())
     width = _GROUPED_WIDTH
     padded = pc.utf8_lpad(pa.array(digits), width, " ")
     groups = [pc.utf8_slice_codeunits(padded, i, i + 3) for i in range(0, width - 3, 3)]
     joined = pc.binary_join_element_wise(*groups, ",")
     cents = pc.utf8_slice_codeunits(padded, width - 3, width)
-    text = pc.replace_substring_regex(pc.binary_join_element_wise(joined, cents, ""), "^[ ,]+", "")
-    return text.to_numpy(zero_copy_only=False)
+    return pc.replace_substring_regex(pc.binary_join_element_wise(joined, cents, ""), "^[ ,]+", "")
 
 
 def format_amounts(values: pd.Series, currency: str | None = None) -> pd.Series:
@@ -157,9 +156,9 @@ def format_amounts(values: pd.Series, currency: str | None = None) -> pd.Series:
     import pyarrow.compute as pc
 
     v = values.to_numpy(dtype="float64", na_value=np.nan)
-    plain = pa.array(_thousands(np.char.mod("%.2f", np.abs(np.nan_to_num(v)))), pa.string())
+    plain = _thousands(np.char.mod("%.2f", np.abs(np.nan_to_num(v))))
     # Pieces joined by Arrow for the whole column (no Python string per amount).
-    negative = pa.array((v < 0) & (plain.to_numpy(zero_copy_only=False) != "0.00"))
+    negative = pc.and_(pa.array(v < 0), pc.not_equal(plain, "0.00"))
     sign = pc.if_else(negative, "-", "")
     if currency is None:
         text = pc.binary_join_element_wise(sign, "$", plain, "")

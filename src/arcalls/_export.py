@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ._keys import arrow_text
@@ -502,8 +503,6 @@ def _formatted_floats(frame: pd.DataFrame, to_csv_kwargs: dict) -> pd.DataFrame:
     floats = [c for c in frame.columns if frame[c].dtype == "float64"]
     if not isinstance(fmt, str) or not floats or frame.columns.has_duplicates:
         return frame
-    import numpy as np
-
     na_rep = to_csv_kwargs.get("na_rep", "")
     out = frame.copy()
     for col in floats:
