@@ -232,15 +232,16 @@ def plan_schedule(calls: pd.DataFrame) -> pd.DataFrame:
         )
 
     # In the calls' order, then by instalment (each plan and instalment once).
-    order = np.lexsort([both("k", np.int64), both("pos", np.int64)])
-    pos = both("pos", np.int64)[order]
+    k, pos = both("k", np.int64), both("pos", np.int64)
+    order = np.lexsort([k, pos])
+    k, pos = k[order], pos[order]
     call_id = calls["call_id"].array.take(pos)
     return pd.DataFrame(
         {
             "call_id": pd.array(call_id, dtype=dtype_of("id")),
             "customer_id": pd.array(calls["customer_id"].array.take(pos), dtype=dtype_of("id")),
             "plan_id": pd.array(call_id, dtype=dtype_of("id")),
-            "instalment": both("k", np.int64)[order] + 1,
+            "instalment": k + 1,
             "due_date": both("day", "datetime64[D]")[order].astype("datetime64[ns]"),
             "amount": both("cents", np.int64)[order] / 100.0,
         }
