@@ -617,7 +617,9 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
                 fold["logit"].intercept_ = logit_full.intercept_ + ratio @ (
                     scale.mean_ - self.pipeline_["scale"].mean_
                 )
-            fold.fit(rows, y[rest])
+            # The fold's scaler is fitted above: its logit is fitted on the rows it
+            # scales (as the pipeline's fit would, without fitting the scaler again).
+            fold["logit"].fit(scale.transform(rows), y[rest])
             logit[held] = fold.decision_function(Z[held])
         if not np.isfinite(logit).all():
             return identity
