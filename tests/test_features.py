@@ -626,3 +626,39 @@ def test_snapshots_refuse_a_book_in_two_currencies():
     )
     with pytest.raises(ArcallsError, match="currenc"):
         account_snapshots(inv, as_of_dates=["2026-03-01"])
+
+
+# --- the balance pairs built by blocks of dates --------------------------------------
+
+
+@pytest.mark.parametrize("budget", [1, 37, 5_000])
+def test_blocks_of_dates_give_the_same_snapshot_as_one_block(monkeypatch, budget):
+    """However few (invoice, date) pairs are held at once, every figure is the same,
+    byte for byte (the sums add up in the same order)."""
+    import arcalls.features as features
+
+    s = arcalls.load_sample()
+    dates = pd.date_range("2025-05-04", periods=26, freq="W")
+    monkeypatch.setattr(features, "_PAIR_BUDGET", 10**12)
+    whole = account_snapshots(*s, as_of_dates=dates, data_end="2026-10-31")
+    monkeypatch.setattr(features, "_PAIR_BUDGET", budget)
+    blocks = account_snapshots(*s, as_of_dates=dates, data_end="2026-10-31")
+    assert len(whole) > 1_000
+    pd.testing.assert_frame_equal(blocks, whole, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("per_date", "budget", "expected"),
+    [
+        ([], 10, [0, 0]),
+        ([3, 3, 3], 10, [0, 3]),
+        ([3, 3, 3], 6, [0, 2, 3]),
+        ([3, 12, 0, 4], 6, [0, 1, 2, 4]),  # a date over budget is a block alone
+        ([0, 0, 5], 1, [0, 2, 3]),
+    ],
+)
+def test_date_blocks_cover_every_date_within_the_budget(per_date, budget, expected):
+    from arcalls.features import _date_blocks
+
+    bounds = _date_blocks(np.array(per_date, dtype=np.int64), budget)
+    assert bounds.tolist() == expected
