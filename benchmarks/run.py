@@ -86,6 +86,7 @@ def size_label(n: int) -> str:
 
 
 def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS in MiB (2^20 bytes; the JSON key ``rss_mb`` keeps its old name)."""
     peak = resource.getrusage(who).ru_maxrss
     # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
@@ -324,7 +325,7 @@ def table(results: list[dict]) -> str:
 
     header = ["stage"]
     for r in results:
-        header += [f"{r['size']} s", f"{r['size']} peak RSS MB"]
+        header += [f"{r['size']} s", f"{r['size']} peak RSS MiB"]
     growth = len(results) >= 2
     if growth:
         header.append(f"growth {results[-1]['size']}/{results[0]['size']}")

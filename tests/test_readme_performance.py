@@ -54,7 +54,8 @@ def test_the_performance_table_is_the_saved_run():
         assert cells[1] == f"{a['seconds']:.2f}", label
         assert cells[2] == f"{b['seconds']:.2f}", label
         if cells[3]:
-            assert cells[3] == f"{b['rss_mb'] / 1000:.1f} GB", label
+            # rss_mb is ru_maxrss / 1024: MiB, so GiB are / 1024 (not "GB" of / 1000).
+            assert cells[3] == f"{b['rss_mb'] / 1024:.1f} GiB", label
         assert cells[4] == f"{b['seconds'] / a['seconds']:.1f}x", label
 
 
@@ -64,7 +65,7 @@ def test_the_sentences_quote_the_saved_run():
     pandas, polars = large["peers"]["peer: plain pandas"], large["peers"]["peer: polars"]
     said = re.sub(r"\s+", " ", _section())
     assert (
-        f"takes {weekly['seconds']:.0f} s and {weekly['rss_mb'] / 1000:.1f} GB: "
+        f"takes {weekly['seconds']:.0f} s and {weekly['rss_mb'] / 1024:.1f} GiB: "
         f"{weekly['seconds'] / floor['seconds']:.0f}x the bare read, "
         f"{pandas['seconds'] / weekly['seconds']:.1f}x faster than the plain-pandas peer and "
         f"{_against(weekly['seconds'] / polars['seconds'])} the polars one "
