@@ -17,6 +17,30 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
+
+#: Arrow's own switch for its default pool; when the user sets it, it is theirs.
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_system_allocator() -> None:
+    """Have Arrow allocate from the C library's heap, where numpy allocates, unless the
+    user chose Arrow's pool (``ARROW_DEFAULT_MEMORY_POOL``).
+
+    pyarrow's default pool (mimalloc in its Linux wheels) keeps its own segments, so
+    what an Arrow-backed stage frees cannot serve the next stage's numpy arrays, nor the
+    other way round; on one heap each stage reuses what the one before freed. The weekly
+    call list at 1M invoices peaked at 2,048 MiB (median of 7; 1,973-2,082) with the
+    system pool against 2,123 MiB (2,089-2,159) with mimalloc, in as much time
+    (``benchmarks/README.md``, 2026-12-07). Only the command line calls this: it owns
+    its process, where a library import must not switch the pool of a notebook's other
+    work.
+    """
+    if os.environ.get(ARROW_POOL_VARIABLE):
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_freed_memory() -> None:

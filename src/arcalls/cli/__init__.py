@@ -52,6 +52,16 @@ def _version() -> str:
     return __version__
 
 
+def run() -> int:
+    """The ``arcalls`` program (its console script and ``python -m arcalls.cli``):
+    :func:`main` in a process of its own, whose allocator it may choose
+    (:func:`arcalls._memory.use_system_allocator`)."""
+    from .._memory import use_system_allocator
+
+    use_system_allocator()
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``arcalls`` command line; return the exit code.
 
