@@ -71,17 +71,35 @@ def test_a_pool_the_user_chose_is_kept():
 
 
 def test_both_ways_of_starting_the_command_make_the_switch():
-    """The console script and ``python -m arcalls.cli`` start at ``run``, which makes the
-    switch; ``main`` (called in-process by tests and notebooks) does not."""
-    import inspect
+    """``python -m arcalls.cli`` makes the switch (run in a fresh process, whose pool is
+    read as it exits), the console script starts at the same ``run``, and ``main``
+    (called in-process by tests and notebooks) does not switch."""
+    import os
+    import subprocess
+    import sys
     import tomllib
     from pathlib import Path
 
-    import arcalls.cli
+    import pyarrow as pa
+
+    from arcalls.cli import main
+
+    code = (
+        "import atexit, runpy, sys\n"
+        "import pyarrow as pa\n"
+        "atexit.register(lambda: print('pool', pa.default_memory_pool().backend_name))\n"
+        "sys.argv = ['arcalls', '--version']\n"
+        "runpy.run_module('arcalls.cli', run_name='__main__')\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != _memory.ARROW_POOL_VARIABLE}
+    done = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "pool system"
 
     root = Path(__file__).resolve().parents[1]
     scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"arcalls": "arcalls.cli:run"}
-    assert "sys.exit(run())" in (root / "src/arcalls/cli/__main__.py").read_text()
-    assert "use_system_allocator()" in inspect.getsource(arcalls.cli.run)
-    assert "use_system_allocator" not in inspect.getsource(arcalls.cli.main)
+
+    before = pa.default_memory_pool().backend_name
+    assert main(["aging"]) == 0
+    assert pa.default_memory_pool().backend_name == before
