@@ -4,11 +4,18 @@ failure where the C library has none."""
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from arcalls import _memory
+from arcalls.cli import main
 
 
 @pytest.mark.skipif(
@@ -38,24 +45,26 @@ def test_without_a_trim_in_the_c_library_only_arrow_is_asked(monkeypatch):
 # --- the command line's allocator ------------------------------------------------------
 
 
+def _last_line_of_a_fresh_process(code: str, env: dict) -> str:
+    """The last line ``code`` prints in a fresh Python, with ``env`` over the test's
+    environment less any pool the test run itself chose."""
+    environ = {k: v for k, v in os.environ.items() if k != _memory.ARROW_POOL_VARIABLE}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**environ, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 def _pool_after_the_switch(env: dict) -> str:
     """Arrow's default pool, in a fresh process, after the command line's switch."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import pyarrow as pa\n"
         "from arcalls._memory import use_system_allocator\n"
         "use_system_allocator()\n"
         "print(pa.default_memory_pool().backend_name)\n"
     )
-    environ = {k: v for k, v in os.environ.items() if k != _memory.ARROW_POOL_VARIABLE}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env={**environ, **env}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return _last_line_of_a_fresh_process(code, env)
 
 
 def test_the_command_line_allocates_arrow_memory_from_the_system_heap():
@@ -63,8 +72,6 @@ def test_the_command_line_allocates_arrow_memory_from_the_system_heap():
 
 
 def test_a_pool_the_user_chose_is_kept():
-    import pyarrow as pa
-
     # mimalloc is in pyarrow's wheels for every platform arcalls supports.
     assert pa.mimalloc_memory_pool().backend_name == "mimalloc"
     assert _pool_after_the_switch({_memory.ARROW_POOL_VARIABLE: "mimalloc"}) == "mimalloc"
@@ -74,16 +81,6 @@ def test_both_ways_of_starting_the_command_make_the_switch():
     """``python -m arcalls.cli`` makes the switch (run in a fresh process, whose pool is
     read as it exits), the console script starts at the same ``run``, and ``main``
     (called in-process by tests and notebooks) does not switch."""
-    import os
-    import subprocess
-    import sys
-    import tomllib
-    from pathlib import Path
-
-    import pyarrow as pa
-
-    from arcalls.cli import main
-
     code = (
         "import atexit, runpy, sys\n"
         "import pyarrow as pa\n"
@@ -91,10 +88,7 @@ def test_both_ways_of_starting_the_command_make_the_switch():
         "sys.argv = ['arcalls', '--version']\n"
         "runpy.run_module('arcalls.cli', run_name='__main__')\n"
     )
-    environ = {k: v for k, v in os.environ.items() if k != _memory.ARROW_POOL_VARIABLE}
-    done = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "pool system"
+    assert _last_line_of_a_fresh_process(code, {}) == "pool system"
 
     root = Path(__file__).resolve().parents[1]
     scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
