@@ -294,6 +294,57 @@ def test_fast_and_careful_readers_agree(tmp_path, name, line_end, encoding):
     assert fast[0]["amount"].tolist() == [12.5, 1234.56, -3.0]
 
 
+def _spy_on_the_fast_reader(monkeypatch) -> list[bool]:
+    """Whether each read of pyarrow's reader gave a table (False: it gave up)."""
+    from arcalls import _parse
+
+    seen, read = [], _parse._read_fast
+
+    def spy(*args, **kwargs):
+        cells = read(*args, **kwargs)
+        seen.append(cells is not None)
+        return cells
+
+    monkeypatch.setattr(_parse, "_read_fast", spy)
+    return seen
+
+
+def test_rows_longer_than_a_read_block_load_alike(tmp_path, monkeypatch):
+    # pyarrow refuses a row that straddles two block boundaries; the careful reader then
+    # reads the file, to the same frame, rows and problems. Blocks of 64 bytes here: the
+    # long row (a 150-character customer id) is 180 bytes.
+    from arcalls import _parse
+
+    long_row = "I7," + "C" * 150 + ",2026-01-10,2026-02-09,5.00"
+    text = HEADER + "\n".join([*MIXED_ROWS, long_row]) + "\n"
+    path = csv_file(tmp_path, text)
+    whole = _loaded(path)
+    monkeypatch.setattr(_parse, "_BLOCK_SIZE", 64)
+    fast = _spy_on_the_fast_reader(monkeypatch)
+    split = _loaded(path)
+    assert fast and not any(fast)  # pyarrow gave up each time: the careful reader read it
+    pd.testing.assert_frame_equal(whole[0], split[0])
+    pd.testing.assert_frame_equal(whole[1], split[1])
+    assert whole[2] == split[2] == 7
+    assert split[1]["row"].tolist() == [5, 6, 7]
+    assert split[0]["customer_id"].iloc[-1] == "C" * 150
+
+
+def test_a_file_of_many_read_blocks_loads_as_one(tmp_path, monkeypatch):
+    # Every row shorter than a block, the file many blocks long: the same frame.
+    from arcalls import _parse
+
+    rows = [f"I{i},C{i % 7},2026-01-05,2026-02-04,{i}.25" for i in range(2_000)]
+    path = csv_file(tmp_path, HEADER + "\n".join(rows) + "\n")
+    whole = load_invoices(path)
+    monkeypatch.setattr(_parse, "_BLOCK_SIZE", 4_096)
+    fast = _spy_on_the_fast_reader(monkeypatch)
+    split = load_invoices(path)
+    assert fast == [True]  # read by pyarrow, in 4 kB blocks
+    pd.testing.assert_frame_equal(whole, split)
+    assert split["amount"].sum() == pytest.approx(sum(i + 0.25 for i in range(2_000)))
+
+
 def test_text_columns_are_arrow_backed_strings(tmp_path):
     inv = load_invoices(csv_file(tmp_path, HEADER + "A1,C1,2026-01-05,2026-02-04,10\n"))
     for column in ("invoice_id", "customer_id"):

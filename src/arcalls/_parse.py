@@ -64,8 +64,13 @@ _FAST_STR = "string[pyarrow]"
 _PRINTABLE = (0x21, 0x7E)
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-#: pyarrow's read block: a cell longer than this goes through the careful reader.
-_BLOCK_SIZE = 1 << 24
+#: pyarrow's read block: a row longer than this goes through the careful reader (a row
+#: of a spreadsheet's longest cells, 32,767 characters, fits 8 of them). Each block's
+#: parse buffers are freed between the blocks' arrays, which stay: 16 MB blocks left
+#: those holes too large to reuse, and reading 3M calls (724 MB of arrays) made the
+#: process 1,296 MB larger; with 1 MB blocks 924 MB, in as much time
+#: (benchmarks/README.md, 2026-12-07).
+_BLOCK_SIZE = 1 << 20
 #: Bytes looked at to tell a body of blank lines from a table (and its end from blanks).
 _BLANK_BODY_PROBE = 1 << 16
 #: Bytes per block when a file is scanned for line ends and quotes.
