@@ -202,6 +202,37 @@ def test_promise_outcomes_are_judged_once_per_book():
         promise_outcomes(s.calls.copy(), s.payments, s.invoices, as_of=as_of, book=book)
 
 
+def test_plan_instalments_are_judged_once_per_book_and_read_in_place():
+    from arcalls import plans
+    from arcalls.features import account_snapshots
+
+    s = load_sample()
+    book = book_of(s.invoices, s.payments, s.calls, s.customers)
+    as_of = s.calls["called_at"].max().normalize()
+    plain = plans.plan_instalments(s.calls, s.payments, s.invoices, as_of=as_of)
+    assert len(plain) > 0
+    first = plans.plan_instalments(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
+    pd.testing.assert_frame_equal(first, plain)
+    # The public function hands out a copy: a caller's change stays its own.
+    first["status"] = "broken"
+    shared, is_books = plans._judged_instalments(
+        s.calls, s.payments, s.invoices, as_of=as_of, grace_days=3, tolerance=0.0, book=book
+    )
+    assert is_books and len(book._memo) == 1
+    pd.testing.assert_frame_equal(shared, plain)
+    # The readers inside arcalls take the book's own table and leave it as it was.
+    status = plans.plan_status(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
+    pd.testing.assert_frame_equal(
+        status, plans.plan_status(s.calls, s.payments, s.invoices, as_of=as_of)
+    )
+    account_snapshots(*s, as_of_dates=[as_of - pd.Timedelta(days=7), as_of], book=book)
+    again, _ = plans._judged_instalments(
+        s.calls, s.payments, s.invoices, as_of=as_of, grace_days=3, tolerance=0.0, book=book
+    )
+    assert again is shared
+    pd.testing.assert_frame_equal(shared, plain)
+
+
 def test_account_snapshots_from_a_book_are_the_same():
     s = load_sample()
     dates = pd.date_range("2025-09-07", periods=4, freq="W")

@@ -102,3 +102,30 @@ def test_promises_and_aging_build_one_book(counted, tmp_path, capsys):
     assert main(["aging"]) == EXIT_OK
     capsys.readouterr()
     assert counted["Book"] == 1
+
+
+def test_the_judgements_come_before_the_training(counted, monkeypatch, tmp_path, capsys):
+    # The training holds its snapshot's temporaries: the promises and the plans are
+    # judged before it starts (for the run's peak memory), then read inside it.
+    from arcalls import calllist, promises
+
+    judged = promises._Judgement.__init__
+
+    def counting_judgement(self, *args, **kwargs):
+        counted["promise_outcomes"] += 1
+        judged(self, *args, **kwargs)
+
+    monkeypatch.setattr(promises._Judgement, "__init__", counting_judgement)
+    at_training = {}
+    train = calllist._model_and_snapshot
+
+    def training(*args, **kwargs):
+        at_training.update(counted)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(calllist, "_model_and_snapshot", training)
+    assert main(["call-list", "--out", str(tmp_path / "week.csv")]) == EXIT_OK
+    capsys.readouterr()
+    assert at_training["plan_instalments"] == at_training["promise_outcomes"] == 1
+    # Nothing was judged again inside the training, nor after it.
+    assert counted["plan_instalments"] == counted["promise_outcomes"] == 1

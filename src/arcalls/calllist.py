@@ -492,6 +492,21 @@ def call_list(
         # Judged before the training (the snapshot's promise features read the same
         # judgement), so that its temporaries do not add to the training's memory.
         promise_rules._checked_judgement(calls, payments, invoices, as_of=as_of, book=book)
+    if _has_plans(calls):
+        # Likewise the plans' instalments, which the snapshot's plan features and the
+        # plan status below read: judged inside the training, their temporaries were the
+        # run's peak memory at 1M invoices.
+        from .plans import DEFAULT_GRACE_DAYS, _judged_instalments
+
+        _judged_instalments(
+            calls,
+            payments,
+            invoices,
+            as_of=as_of,
+            grace_days=DEFAULT_GRACE_DAYS,
+            tolerance=0.0,
+            book=book,
+        )
     # Training first, while nothing else of this list is held: it is the run's peak memory.
     model, snapshot, ranking_note = _model_and_snapshot(
         invoices, payments, calls, customers, as_of=as_of, model=model, book=book
@@ -1210,9 +1225,13 @@ def order_accounts(frame: pd.DataFrame, *, waits: np.ndarray, callback: str) -> 
 PLAN_CALL_FIRST = ("missed_instalment", "defaulted")
 
 
+def _has_plans(calls) -> bool:
+    return calls is not None and bool((calls["outcome"] == "plan").any())
+
+
 def _plan_table(calls, payments, invoices, *, as_of, book=None) -> pd.DataFrame | None:
     """Every plan's status on ``as_of`` (:func:`arcalls.plan_status`); None without a plan."""
-    if calls is None or not (calls["outcome"] == "plan").any():
+    if not _has_plans(calls):
         return None
     from .plans import plan_status
 

@@ -823,7 +823,7 @@ def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_da
     }
     if calls is None or not (calls["outcome"] == "plan").any():
         return result
-    from .plans import plan_instalments
+    from .plans import _judged_instalments, plan_instalments
 
     # Payments to unknown invoices belong to no customer (as in the other features). The
     # book's invoice positions of the payments answer without hashing the ids again; only
@@ -832,8 +832,15 @@ def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_da
     if not listed.all():
         listed = contains(payments["invoice_id"], invoices["invoice_id"])
     if listed.all():
-        inst = plan_instalments(
-            calls, payments, invoices, as_of=dates[-1], grace_days=grace_days, book=book
+        # The book's own table, read here and never changed (no copy).
+        inst, _ = _judged_instalments(
+            calls,
+            payments,
+            invoices,
+            as_of=dates[-1],
+            grace_days=grace_days,
+            tolerance=0.0,
+            book=book,
         )
     else:
         known = payments[listed]

@@ -326,28 +326,51 @@ def plan_instalments(
     1           2 2026-04-01      50.0  partial
     2           3 2026-05-01       0.0  pending
     """
+    judged, shared = _judged_instalments(
+        calls,
+        payments,
+        invoices,
+        as_of=as_of,
+        grace_days=grace_days,
+        tolerance=tolerance,
+        book=book,
+    )
+    # A book's judgement is shared: each caller gets its own copy.
+    return judged.copy() if shared else judged
+
+
+def _judged_instalments(
+    calls, payments, invoices, *, as_of, grace_days, tolerance, book
+) -> tuple[pd.DataFrame, bool]:
+    """:func:`plan_instalments`, and whether the table is the book's own (True).
+
+    The book's own table serves the readers inside arcalls without a copy (at 1M
+    invoices a copy is 126 MB, made while the training holds its snapshot): they read
+    it and never change it.
+    """
     as_of = pd.Timestamp(as_of).normalize()
     _check_whole_days(grace_days=grace_days)
     _check_non_negative(tolerance=tolerance)
-    if book is not None:
-        book = book_for(book, invoices, payments, calls)
+    if book is None:
+        judged = _instalments(
+            calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
+        )
+        return judged, False
+    book = book_for(book, invoices, payments, calls)
 
-        def judge() -> pd.DataFrame:
-            # The book has matched the payments to their invoices for the whole run.
-            return _instalments(
-                calls,
-                book.payments,
-                invoices,
-                as_of=as_of,
-                grace_days=grace_days,
-                tolerance=tolerance,
-                pay_inv=book.pay_positions,
-            )
+    def judge() -> pd.DataFrame:
+        # The book has matched the payments to their invoices for the whole run.
+        return _instalments(
+            calls,
+            book.payments,
+            invoices,
+            as_of=as_of,
+            grace_days=grace_days,
+            tolerance=tolerance,
+            pay_inv=book.pay_positions,
+        )
 
-        return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge).copy()
-    return _instalments(
-        calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
-    )
+    return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge), True
 
 
 def _instalments(
@@ -452,32 +475,38 @@ def _instalments(
     else:
         collector = pd.array([pd.NA] * len(rows), dtype="string")
     called_at = pd.Series(stamp[rows])
-    out = pd.DataFrame(
-        {
-            "plan_id": schedule["plan_id"].array,
-            "call_id": schedule["call_id"].array,
-            "customer_id": schedule["customer_id"].array,
-            "collector": collector,
-            "called_at": called_at.to_numpy(),
-            "month": month_text(called_at).array,
-            "instalment": schedule["instalment"].to_numpy(),
-            "instalments": count,
-            "due_date": schedule["due_date"].to_numpy(),
-            "deadline": dates_of(deadline),
-            "amount": cents / 100.0,
-            "cumulative_due": cum_due / 100.0,
-            "paid_by_deadline": by_deadline / 100.0,
-            "received": received / 100.0,
-            "shortfall": (cents - received) / 100.0,
-            "status": pd.array(INSTALMENT_STATUSES, dtype="string").take(status),
-            "covered": so_far >= cum_due - tol,
-            "superseded_by": pd.array(superseded_by, dtype="string"),
-            "_paid_to_date": so_far / 100.0,
-        }
-    )
-    # By call time, then the log's order, then instalment.
-    order = np.lexsort([out["instalment"].to_numpy(), rows, stamp[rows].view(np.int64)])
-    return out.take(order).reset_index(drop=True)
+    columns = {
+        "plan_id": schedule["plan_id"].array,
+        "call_id": schedule["call_id"].array,
+        "customer_id": schedule["customer_id"].array,
+        "collector": collector,
+        "called_at": called_at.to_numpy(),
+        "month": month_text(called_at).array,
+        "instalment": schedule["instalment"].to_numpy(),
+        "instalments": count,
+        "due_date": schedule["due_date"].to_numpy(),
+        "deadline": dates_of(deadline),
+        "amount": cents / 100.0,
+        "cumulative_due": cum_due / 100.0,
+        "paid_by_deadline": by_deadline / 100.0,
+        "received": received / 100.0,
+        "shortfall": (cents - received) / 100.0,
+        "status": pd.array(INSTALMENT_STATUSES, dtype="string").take(status),
+        "covered": so_far >= cum_due - tol,
+        "superseded_by": pd.array(superseded_by, dtype="string"),
+        "_paid_to_date": so_far / 100.0,
+    }
+    # By call time, then the log's order, then instalment: each column put in that order
+    # as it goes into the table (copy=False: as it is, not consolidated into a copy), so
+    # that no second copy of the whole table is made beside it.
+    order = np.lexsort([columns["instalment"], rows, stamp[rows].view(np.int64)])
+    ordered = {name: _taken(columns.pop(name), order) for name in list(columns)}
+    return pd.DataFrame(ordered, copy=False)
+
+
+def _taken(values, order: np.ndarray):
+    """``values`` (a numpy or pandas array) at the positions ``order``."""
+    return values[order] if isinstance(values, np.ndarray) else values.take(order)
 
 
 def latest_plans(status: pd.DataFrame) -> pd.DataFrame:
@@ -560,7 +589,8 @@ def plan_status(
     _check_whole_days(default_days=default_days)
     as_of = pd.Timestamp(as_of).normalize()
     if instalments is None:
-        instalments = plan_instalments(
+        # Read here, never changed: the book's own table needs no copy.
+        instalments, _ = _judged_instalments(
             calls,
             payments,
             invoices,
