@@ -164,3 +164,61 @@ def test_the_printout_quotes_the_files_actions_and_handoff_count(runs):
         assert cell.rstrip() == action, (i, cell, action)
         # The reason is printed whole, never cut inside a word.
         assert reasons[i] == listed["reasons"].iloc[i], i
+
+
+# --- the call log's columns the list never reads ----------------------------------------
+
+
+def test_the_list_is_the_same_without_the_columns_it_never_reads():
+    import arcalls
+    from arcalls.calllist import _UNREAD_CALL_COLUMNS, call_list
+
+    s = arcalls.load_sample()
+    # The sample fills them in, so that leaving them out could change something.
+    assert all(s.calls[c].notna().any() for c in _UNREAD_CALL_COLUMNS)
+    as_of = s.calls["called_at"].max().normalize()
+    model = arcalls.fit_call_priority_model(*s, as_of=as_of, weeks=8)
+    full = call_list(*s, as_of=as_of, model=model)
+    lean = call_list(
+        s.invoices,
+        s.payments,
+        s.calls.drop(columns=list(_UNREAD_CALL_COLUMNS)),
+        s.customers,
+        as_of=as_of,
+        model=model,
+    )
+    pd.testing.assert_frame_equal(lean.calls, full.calls)
+    pd.testing.assert_frame_equal(lean.excluded, full.excluded)
+    assert len(full.calls) > 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "dropped"),
+    [([], True), (["--out", "list.xlsx"], True), (["--out", "list.xlsx", "--call-sheets"], False)],
+)
+def test_the_command_lets_them_go_unless_it_makes_call_sheets(
+    tmp_path, monkeypatch, capsys, extra, dropped
+):
+    import arcalls
+    from arcalls import calllist
+    from arcalls.calllist import _UNREAD_CALL_COLUMNS
+
+    seen = {}
+    original = calllist.call_list
+
+    def spy(invoices, payments, calls, customers, **kwargs):
+        seen["columns"] = list(calls.columns)
+        seen["rows"] = len(calls)
+        seen["report"] = calls.attrs.get("load_report")
+        return original(invoices, payments, calls, customers, **kwargs)
+
+    monkeypatch.setattr(calllist, "call_list", spy)
+    monkeypatch.chdir(tmp_path)
+    assert main(["call-list", *extra]) == 0
+    capsys.readouterr()
+    loaded = arcalls.load_sample().calls
+    assert seen["rows"] == len(loaded)
+    # The load report goes with the table (what was read, what was set aside).
+    assert seen["report"].rows_loaded == loaded.attrs["load_report"].rows_loaded == len(loaded)
+    kept = [c for c in loaded.columns if c not in _UNREAD_CALL_COLUMNS]
+    assert seen["columns"] == (kept if dropped else list(loaded.columns))
