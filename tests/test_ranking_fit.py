@@ -121,6 +121,22 @@ def test_the_sample_depends_on_the_book_not_the_row_order(train):
     )
 
 
+@pytest.mark.parametrize("container", ["array", "index"])
+def test_the_sample_is_the_same_for_python_strings_and_arrow_text(container):
+    # The weekly fit gives the ids as Arrow text, fit() as Python strings: both sort the
+    # ids alike (by code point, accents and other scripts included) and draw alike.
+    rng = np.random.default_rng(3)
+    names = [f"C{i:05d}" for i in rng.permutation(3_000)] + ["Ä1", "a", "Z", "é", "ß", "𝔘", "AB"]
+    ids = pd.array(names, dtype="string[pyarrow]")
+    if container == "index":
+        ids = pd.Index(ids)
+    rows = ids.take(rng.integers(0, len(names), 20_000))
+    arrow, (taken, customers) = _customer_sample(rows, 6_000)
+    python, counts = _customer_sample(np.asarray(rows, dtype=object), 6_000)
+    np.testing.assert_array_equal(arrow, python)
+    assert counts == (taken, customers) and 0 < taken < customers
+
+
 def test_an_array_is_sampled_by_rows():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 3))

@@ -1004,7 +1004,8 @@ def _fit_with_snapshot(
             f"the {weeks} weekly snapshot(s) up to {last.date()}",
         )
         at = np.flatnonzero(train)
-        keep = model._sample(np.asarray(customer_ids.take(base["customer_code"].to_numpy()[at])), y)
+        # The ids as Arrow text (factorized in C++), not 1M Python strings.
+        keep = model._sample(customer_ids.take(base["customer_code"].to_numpy()[at]), y)
         if keep is not None:
             train[at[~keep]] = False
         return train | is_now
