@@ -3,7 +3,8 @@
 ``benchmarks/scale_figures.json`` is the ``--json`` of the ``benchmarks/run.py`` run the
 README quotes (its date and conditions are in the README). Timings cannot be recomputed
 in a test; what is checked is that every figure quoted is the saved one, so the README
-cannot drift from the measurement it cites.
+cannot drift from the measurement it cites. ``scale_figures_2026-12-04.json`` is the
+previous table's run, whose ratios the README compares with.
 """
 
 from __future__ import annotations
@@ -70,6 +71,29 @@ def test_the_sentences_quote_the_saved_run():
         f"{pandas['seconds'] / weekly['seconds']:.1f}x faster than the plain-pandas peer and "
         f"{_against(weekly['seconds'] / polars['seconds'])} the polars one "
         f"({weekly['cpu'] / polars['cpu']:.1f}x in CPU seconds)"
+    ) in said
+
+
+def test_the_saved_model_and_the_peaks_quote_the_saved_run():
+    _, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    weekly, saved, floor = large["weekly"], large["weekly_saved"], large["floor"]
+    said = re.sub(r"\s+", " ", _section())
+    assert (
+        f"With a saved model the run takes {saved['seconds']:.1f} s "
+        f"({saved['seconds'] / floor['seconds']:.1f}x the read, "
+        f"{saved['rss_mb'] / 1024:.1f} GiB). Its peak is {weekly['rss_mb']:,.0f} MiB "
+        f"({saved['rss_mb']:,.0f} MiB with a saved model)"
+    ) in said
+    # "Under 2 GB however a GB is read": 2 * 10**9 bytes is 1,907 MiB.
+    assert max(weekly["rss_mb"], saved["rss_mb"]) < 2 * 10**9 / 2**20
+    # The previous table's figures, from its own saved run.
+    _, before = json.loads((ROOT / "benchmarks" / "scale_figures_2026-12-04.json").read_text())
+    was = before["floor"]["seconds"]
+    assert (
+        f"the bare read took {was:.2f} s there, {floor['seconds']:.2f} s here), so compare "
+        f"the ratios: there the weekly run was {before['weekly']['seconds'] / was:.1f}x the "
+        f"read, {before['weekly_saved']['seconds'] / was:.1f}x with a saved model, and "
+        f"peaked at {before['weekly']['rss_mb']:,.0f} MiB"
     ) in said
 
 
