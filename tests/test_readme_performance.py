@@ -41,8 +41,18 @@ def _cell(run: dict, where: tuple[str, str | None]) -> dict:
     return run[kind] if name is None else run[kind][name]
 
 
+def _saved(name: str = "scale_figures.json") -> list[dict]:
+    """A saved run's two sizes, 100k then 1M."""
+    return json.loads((ROOT / "benchmarks" / name).read_text())
+
+
+def _said() -> str:
+    """The README's performance section on one line."""
+    return re.sub(r"\s+", " ", _section())
+
+
 def test_the_performance_table_is_the_saved_run():
-    small, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    small, large = _saved()
     rows = {}
     for line in _section().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -61,23 +71,22 @@ def test_the_performance_table_is_the_saved_run():
 
 
 def test_the_sentences_quote_the_saved_run():
-    _, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    _, large = _saved()
     weekly, floor = large["weekly"], large["floor"]
     pandas, polars = large["peers"]["peer: plain pandas"], large["peers"]["peer: polars"]
-    said = re.sub(r"\s+", " ", _section())
     assert (
         f"takes {weekly['seconds']:.0f} s and {weekly['rss_mb'] / 1024:.1f} GiB: "
         f"{weekly['seconds'] / floor['seconds']:.0f}x the bare read, "
         f"{pandas['seconds'] / weekly['seconds']:.1f}x faster than the plain-pandas peer and "
         f"{_against(weekly['seconds'] / polars['seconds'])} the polars one "
         f"({weekly['cpu'] / polars['cpu']:.1f}x in CPU seconds)"
-    ) in said
+    ) in _said()
 
 
 def test_the_saved_model_and_the_peaks_quote_the_saved_run():
-    _, large = json.loads((ROOT / "benchmarks" / "scale_figures.json").read_text())
+    _, large = _saved()
     weekly, saved, floor = large["weekly"], large["weekly_saved"], large["floor"]
-    said = re.sub(r"\s+", " ", _section())
+    said = _said()
     assert (
         f"With a saved model the run takes {saved['seconds']:.1f} s "
         f"({saved['seconds'] / floor['seconds']:.1f}x the read, "
@@ -87,7 +96,7 @@ def test_the_saved_model_and_the_peaks_quote_the_saved_run():
     # "Under 2 GB however a GB is read": 2 * 10**9 bytes is 1,907 MiB.
     assert max(weekly["rss_mb"], saved["rss_mb"]) < 2 * 10**9 / 2**20
     # The previous table's figures, from its own saved run.
-    _, before = json.loads((ROOT / "benchmarks" / "scale_figures_2026-12-04.json").read_text())
+    _, before = _saved("scale_figures_2026-12-04.json")
     was = before["floor"]["seconds"]
     assert (
         f"the bare read took {was:.2f} s there, {floor['seconds']:.2f} s here), so compare "

@@ -64,8 +64,9 @@ _FAST_STR = "string[pyarrow]"
 _PRINTABLE = (0x21, 0x7E)
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-#: pyarrow's read block: a row longer than this goes through the careful reader (a row
-#: of a spreadsheet's longest cells, 32,767 characters, fits 8 of them). Each block's
+#: pyarrow's read block: a row longer than this may go through the careful reader (1 MB
+#: holds 32 of a spreadsheet's longest cells, 32,767 characters; 8 of four-byte
+#: characters; a line over 8 MiB is refused before any read). Each block's
 #: parse buffers are freed between the blocks' arrays, which stay: 16 MB blocks left
 #: those holes too large to reuse, and reading 3M calls (724 MB of arrays) made the
 #: process 1,296 MB larger; with 1 MB blocks 924 MB, in as much time

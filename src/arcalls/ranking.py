@@ -277,8 +277,11 @@ class _SingleClassError(InputError, ValueError):
     """Labels of one class only (a ValueError too, as scikit-learn expects)."""
 
 
-def _customer_sample(customers: np.ndarray, cap) -> tuple[np.ndarray | None, tuple[int, int]]:
+def _customer_sample(customers, cap) -> tuple[np.ndarray | None, tuple[int, int]]:
     """Rows of a sample of whole customers holding at most ``cap`` rows.
+
+    ``customers``: each row's customer id, as a numpy array or as Arrow text (a pandas
+    array or Index); both sort the ids by code point, so both draw the same sample.
 
     ``(mask, (customers sampled, customers))``; the mask is None when every row is kept
     (``cap`` is None or not exceeded). The customers are put in a random order drawn with
@@ -522,7 +525,7 @@ class CallPriorityModel(ClassifierMixin, BaseEstimator):
             self.balance_ref_ = 1.0
         return self
 
-    def _sample(self, customers: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    def _sample(self, customers, y: np.ndarray) -> np.ndarray | None:
         """The rows to fit on (None: all), and ``n_rows_given_``, ``n_customers_``.
 
         A sample that lost a class of labels is not taken: every row is fitted.
