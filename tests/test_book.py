@@ -215,10 +215,11 @@ def test_plan_instalments_are_judged_once_per_book_and_read_in_place():
     pd.testing.assert_frame_equal(first, plain)
     # The public function hands out a copy: a caller's change stays its own.
     first["status"] = "broken"
-    shared, is_books = plans._judged_instalments(
+    shared = plans._judged_instalments(
         s.calls, s.payments, s.invoices, as_of=as_of, grace_days=3, tolerance=0.0, book=book
     )
-    assert is_books and len(book._memo) == 1
+    # Given a book, the book's own table.
+    assert len(book._memo) == 1 and shared is next(iter(book._memo.values()))
     pd.testing.assert_frame_equal(shared, plain)
     # The readers inside arcalls take the book's own table and leave it as it was.
     status = plans.plan_status(s.calls, s.payments, s.invoices, as_of=as_of, book=book)
@@ -226,7 +227,7 @@ def test_plan_instalments_are_judged_once_per_book_and_read_in_place():
         status, plans.plan_status(s.calls, s.payments, s.invoices, as_of=as_of)
     )
     account_snapshots(*s, as_of_dates=[as_of - pd.Timedelta(days=7), as_of], book=book)
-    again, _ = plans._judged_instalments(
+    again = plans._judged_instalments(
         s.calls, s.payments, s.invoices, as_of=as_of, grace_days=3, tolerance=0.0, book=book
     )
     assert again is shared

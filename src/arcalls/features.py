@@ -833,7 +833,7 @@ def _plan_features(calls, payments, invoices, cust_ids, grid, dates, *, grace_da
         listed = contains(payments["invoice_id"], invoices["invoice_id"])
     if listed.all():
         # The book's own table, read here and never changed (no copy).
-        inst, _ = _judged_instalments(
+        inst = _judged_instalments(
             calls,
             payments,
             invoices,

@@ -326,7 +326,7 @@ def plan_instalments(
     1           2 2026-04-01      50.0  partial
     2           3 2026-05-01       0.0  pending
     """
-    judged, shared = _judged_instalments(
+    judged = _judged_instalments(
         calls,
         payments,
         invoices,
@@ -336,13 +336,13 @@ def plan_instalments(
         book=book,
     )
     # A book's judgement is shared: each caller gets its own copy.
-    return judged.copy() if shared else judged
+    return judged.copy() if book is not None else judged
 
 
 def _judged_instalments(
     calls, payments, invoices, *, as_of, grace_days, tolerance, book
-) -> tuple[pd.DataFrame, bool]:
-    """:func:`plan_instalments`, and whether the table is the book's own (True).
+) -> pd.DataFrame:
+    """:func:`plan_instalments`; given a book, the book's own table.
 
     The book's own table serves the readers inside arcalls without a copy (at 1M
     invoices a copy is 126 MB, made while the training holds its snapshot): they read
@@ -352,10 +352,9 @@ def _judged_instalments(
     _check_whole_days(grace_days=grace_days)
     _check_non_negative(tolerance=tolerance)
     if book is None:
-        judged = _instalments(
+        return _instalments(
             calls, payments, invoices, as_of=as_of, grace_days=grace_days, tolerance=tolerance
         )
-        return judged, False
     book = book_for(book, invoices, payments, calls)
 
     def judge() -> pd.DataFrame:
@@ -370,7 +369,7 @@ def _judged_instalments(
             pay_inv=book.pay_positions,
         )
 
-    return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge), True
+    return book.memo(("plan_instalments", as_of, grace_days, tolerance), judge)
 
 
 def _instalments(
@@ -590,7 +589,7 @@ def plan_status(
     as_of = pd.Timestamp(as_of).normalize()
     if instalments is None:
         # Read here, never changed: the book's own table needs no copy.
-        instalments, _ = _judged_instalments(
+        instalments = _judged_instalments(
             calls,
             payments,
             invoices,
