@@ -5,6 +5,8 @@ No timing is asserted: the numbers depend on the machine and its load.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +15,6 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
 def _run_module():
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("bench_run", BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -60,15 +60,20 @@ def test_a_small_run_prints_every_stage(tmp_path):
 
 def test_the_primitives_yardstick_prints_every_primitive():
     script = BENCH.parent / "primitives.py"
+    spec = importlib.util.spec_from_file_location("bench_primitives", script)
+    primitives = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(primitives)
     done = subprocess.run(
-        [sys.executable, str(script), "--sizes", "100", "1000", "10000"],
+        [sys.executable, str(script), "--sizes", "100", "1000", "10000", "--elements", "10000"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")][1:]
-    assert len(rows) == 4 and all(line.count("x |") == 2 for line in rows)
+    assert len(rows) == len(primitives.PRIMITIVES)
+    assert all(line.count("x |") == 2 for line in rows)
+    assert [line.split(" | ")[0][2:] for line in rows] == list(primitives.PRIMITIVES)
 
 
 def test_the_call_sheets_benchmark_prints_its_table(tmp_path):
@@ -84,3 +89,27 @@ def test_the_call_sheets_benchmark_prints_its_table(tmp_path):
         done.stdout
     )
     assert "| 2,000 |" in done.stdout
+
+
+def test_the_stage_growth_script_attributes_each_stage(tmp_path):
+    script = BENCH.parent / "stage_growth.py"
+    command = [sys.executable, str(script), "--size", "2k", "5k", "--cache", str(tmp_path)]
+    command += ["--stages", "aging,promise outcomes", "--top", "3"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    heads = re.findall(
+        r"^### (.+): ([0-9.]+) s at 2k, ([0-9.]+) s at 5k \(([0-9.]+)x, profiled\)$",
+        done.stdout,
+        flags=re.M,
+    )
+    assert [h[0] for h in heads] == ["aging", "promise outcomes"]
+    for _, small, large, growth in heads:
+        # The growth is the ratio of the two times it quotes, to their rounding (0.0005 s)
+        # and its own (0.05).
+        s, g = float(small), float(large)
+        assert (g - 5e-4) / (s + 5e-4) - 0.05 <= float(growth) <= (g + 5e-4) / (s - 5e-4) + 0.05
+    assert done.stdout.count("Page faults (first writes to memory new to the process): ") == 2
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == 6
+    shares = [int(line.rstrip(" |").rsplit("| ", 1)[1].rstrip("%")) for line in rows]
+    assert all(0 <= share <= 100 for share in shares)
