@@ -964,8 +964,8 @@ def _balance_totals(
         (pay_inv, eff, -pay_cents),
         (wo_inv, wo_day, -wo_cents),
     ]
-    # Only what happened by the as-of date.
-    parts = [(w[d <= as_of_day], d[d <= as_of_day], c[d <= as_of_day]) for w, d, c in parts]
+    # Only what happened by the as-of date (each part's mask made once).
+    parts = [(w[by], d[by], c[by]) for w, d, c in parts for by in [d <= as_of_day]]
     whose, day, cents = (np.concatenate(column) for column in zip(*parts, strict=True))
     values = [cents] if weights is None else [cents, cents * weights[whose]]
     return Events(group_of_invoice[whose], day, totals=values)
