@@ -1,4 +1,4 @@
-"""How numpy's own building blocks grow from 100k to 1M to 10M elements on this machine.
+"""How numpy's and pandas' building blocks grow from 100k to 1M to 10M elements here.
 
 The analyses are built from sorts, binary searches, gathers (``a[idx]``), hash passes,
 group sums and plain elementwise passes over arrays of one element per invoice, payment

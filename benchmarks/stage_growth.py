@@ -31,7 +31,6 @@ from pathlib import Path
 
 from run import DEFAULT_CACHE, TRAIN_WEEKS, history, parse_size, size_label
 
-HERE = Path(__file__).resolve().parent
 #: The stages whose growth was over 12x in the README's table (2026-12-07).
 DEFAULT_STAGES = ("aging", "promise outcomes", "snapshots (26 weeks)")
 ALL_STAGES = ("aging", "recovery curve", "promise outcomes", "snapshots (26 weeks)")
