@@ -122,13 +122,32 @@ def _run_child(command: list[str]) -> tuple[float, float, str]:
 # --------------------------------------------------------------------------- children
 
 
-def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
-    """Run the selected stages in this process; seconds and peak RSS after each."""
+def load_folder(folder: Path):
+    """The four CSVs of ``folder`` and their as-of date, loaded as the command loads them."""
+    from arcalls.cli._common import add_input_arguments, load_tables, resolve_as_of
+
+    parser = argparse.ArgumentParser()
+    add_input_arguments(parser)
+    args = parser.parse_args([str(folder)])
+    tables = load_tables(args)
+    return tables, resolve_as_of(args, tables)
+
+
+def training_dates(as_of):
+    """The weekly run's training dates: TRAIN_WEEKS weeks back from the last labelled day."""
     import pandas as pd
 
     import arcalls
+
+    last = as_of - pd.Timedelta(days=arcalls.ranking.DEFAULT_HORIZON_DAYS)
+    return pd.DatetimeIndex([last - pd.Timedelta(weeks=i) for i in range(TRAIN_WEEKS)])
+
+
+def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
+    """Run the selected stages in this process; seconds and peak RSS after each."""
+
+    import arcalls
     from arcalls.calllist import write_call_list
-    from arcalls.cli._common import add_input_arguments, load_tables, resolve_as_of
 
     results: dict[str, dict] = {}
     state: dict[str, object] = {}
@@ -144,14 +163,7 @@ def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
             results[name] = {"seconds": seconds, "rss_mb": _peak_rss_mb(), "cpu": cpu}
         return value
 
-    def load():
-        parser = argparse.ArgumentParser()
-        add_input_arguments(parser)
-        args = parser.parse_args([str(folder)])
-        tables = load_tables(args)
-        return tables, resolve_as_of(args, tables)
-
-    tables, as_of = stage("load + validate", load)
+    tables, as_of = stage("load + validate", lambda: load_folder(folder))
     inv, pay, calls, customers = tables
     # Every later stage depends only on the loaded tables, so an unselected stage that a
     # selected one needs still runs (untimed in the table).
@@ -169,8 +181,7 @@ def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
     model = None
     if needs_model & set(selected):
         horizon = arcalls.ranking.DEFAULT_HORIZON_DAYS
-        last = as_of - pd.Timedelta(days=horizon)
-        dates = pd.DatetimeIndex([last - pd.Timedelta(weeks=i) for i in range(TRAIN_WEEKS)])
+        dates = training_dates(as_of)
         snap = stage(
             "snapshots (26 weeks)",
             lambda: arcalls.account_snapshots(

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from run import DEFAULT_CACHE, TRAIN_WEEKS, history, parse_size, size_label
+from run import DEFAULT_CACHE, history, load_folder, parse_size, size_label, training_dates
 
 #: The stages whose growth was over 12x in the README's table (2026-12-07).
 DEFAULT_STAGES = ("aging", "promise outcomes", "snapshots (26 weeks)")
@@ -38,14 +38,11 @@ ALL_STAGES = ("aging", "recovery curve", "promise outcomes", "snapshots (26 week
 
 def _stage_calls(tables, as_of):
     """Each stage as ``run.py``'s stage process calls it."""
-    import pandas as pd
-
     import arcalls
 
     inv, pay, calls, _ = tables
     horizon = arcalls.ranking.DEFAULT_HORIZON_DAYS
-    last = as_of - pd.Timedelta(days=horizon)
-    dates = pd.DatetimeIndex([last - pd.Timedelta(weeks=i) for i in range(TRAIN_WEEKS)])
+    dates = training_dates(as_of)
     return {
         "aging": lambda: arcalls.aging(inv, pay, as_of=as_of),
         "recovery curve": lambda: arcalls.recovery_curve(inv, pay, as_of=as_of, n_boot=0),
@@ -72,13 +69,7 @@ def _where(key: tuple[str, int, str]) -> str:
 
 def worker(folder: Path, stages: list[str]) -> dict:
     """In this process: load, then each stage once, profiled; own times by function."""
-    from arcalls.cli._common import add_input_arguments, load_tables, resolve_as_of
-
-    parser = argparse.ArgumentParser()
-    add_input_arguments(parser)
-    args = parser.parse_args([str(folder)])
-    tables = load_tables(args)
-    calls = _stage_calls(tables, resolve_as_of(args, tables))
+    calls = _stage_calls(*load_folder(folder))
     out = {}
     for name in ALL_STAGES:
         if name not in stages:

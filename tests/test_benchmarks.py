@@ -14,8 +14,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
-def _run_module():
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH)
+def _run_module(script: Path = BENCH):
+    """A benchmark script, imported as a module (run.py by default)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{script.stem}", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -60,9 +61,7 @@ def test_a_small_run_prints_every_stage(tmp_path):
 
 def test_the_primitives_yardstick_prints_every_primitive():
     script = BENCH.parent / "primitives.py"
-    spec = importlib.util.spec_from_file_location("bench_primitives", script)
-    primitives = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(primitives)
+    primitives = _run_module(script)
     done = subprocess.run(
         [sys.executable, str(script), "--sizes", "100", "1000", "10000", "--elements", "10000"],
         capture_output=True,
