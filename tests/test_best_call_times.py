@@ -271,3 +271,27 @@ def test_readme_states_the_defaults_in_force():
     assert f"{_calls.DEFAULT_WINDOW_HOURS}-hour window" in section
     assert f"one-sided {_calls.DEFAULT_BEST_TIME_CONFIDENCE:.0%}".replace("%", " %") in section
     assert f"at least {_calls.MIN_WINDOW_ATTEMPTS} attempts in the window" in section
+
+
+@pytest.mark.parametrize("as_of", ["2025-06-30", None])
+def test_the_lists_coded_best_times_are_the_public_ones(as_of):
+    # The weekly list reads the calls' customers off its book; the tables must be the
+    # public function's to the last cell, on a date that leaves later calls out too.
+    import arcalls
+    from arcalls._calls import coded_best_call_times
+    from arcalls.book import book_of
+    from arcalls.calllist import _known_calls, _known_rows
+
+    s = arcalls.load_sample()
+    # None: the day of the last call, when every call is known.
+    day = s.calls["called_at"].max().normalize() if as_of is None else pd.Timestamp(as_of)
+    rows = _known_rows(s.calls, as_of=day)
+    assert (rows is None) == (as_of is None)
+    known = _known_calls(s.calls, as_of=day)
+    book = book_of(*s)
+    coded = coded_best_call_times(
+        known, s.customers, *book.call_customers_of(slice(None) if rows is None else rows)
+    )
+    plain = best_call_times(known, s.customers)
+    for name in ("grid", "segments", "by_customer", "book"):
+        pd.testing.assert_frame_equal(getattr(coded, name), getattr(plain, name))

@@ -361,3 +361,44 @@ def test_payment_positions_read_off_the_shared_codes(inv_ids, pay_ids):
     repeated.loc[1, "invoice_id"] = first
     with pytest.raises(InputError, match=rf"invoice_id must be unique.*\[{first!r}\]"):
         book_of(repeated, pay).pay_positions  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "ids, dtype",
+    [
+        (["b", None, "a", "zz", "b", "a", None, "c"], "string[pyarrow]"),
+        (["b", None, "a", "zz", "b", "a", None, "c"], "string[python]"),
+        ([7, 3, None, 3, 9, 7, 1, None], "Int64"),
+    ],
+)
+@pytest.mark.parametrize(
+    "rows",
+    [
+        None,
+        np.array([True, False, True, True, False, True, True, False]),
+        np.array([False, True, False, False, False, False, True, False]),  # only missing
+        np.zeros(8, dtype=bool),
+    ],
+)
+def test_call_customer_codes_are_the_hash_passes_they_replace(ids, dtype, rows):
+    from arcalls._keys import factorize, positions
+
+    inv = pd.DataFrame({"invoice_id": ["i1"], "customer_id": ["a"], "amount": [1.0]})
+    calls = pd.DataFrame({"customer_id": pd.array(ids, dtype=dtype)})
+    book = book_of(inv, None, calls)
+    subset = calls["customer_id"] if rows is None else calls["customer_id"][rows]
+    take = slice(None) if rows is None else rows
+    universe = pd.array(ids[2:4] + ids[7:], dtype=dtype)  # some ids absent, one missing
+    universe = universe[~pd.isna(universe)]
+    assert book.call_customers_in(universe, rows).tolist() == positions(subset, universe).tolist()
+    codes, uniques = book.call_customers_of(take)
+    want_codes, want_uniques = factorize(subset, sort=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)
+    assert uniques.dtype == want_uniques.dtype
+
+
+def test_a_book_without_calls_has_no_call_codes():
+    s = load_sample()
+    with pytest.raises(InputError, match="without a call log"):
+        book_of(s.invoices, s.payments).call_customer_codes  # noqa: B018

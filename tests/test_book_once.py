@@ -129,3 +129,26 @@ def test_the_judgements_come_before_the_training(counted, monkeypatch, tmp_path,
     assert at_training["plan_instalments"] == at_training["promise_outcomes"] == 1
     # Nothing was judged again inside the training, nor after it.
     assert counted["plan_instalments"] == counted["promise_outcomes"] == 1
+
+
+@pytest.mark.parametrize("trained", [False, True], ids=["saved model", "trained"])
+def test_the_call_logs_customer_ids_are_hashed_once(trained, saved_model, monkeypatch, tmp_path):
+    # The cool-down, the best call times and the snapshots' call features all read the
+    # calls' customers: from the book's one hash pass, not one pass each.
+    import arcalls
+    from arcalls import _keys
+
+    ids = arcalls.load_sample().calls["customer_id"].astype("string")
+    text = _keys.arrow_text
+    passes = []
+
+    def counting_text(values):
+        out = text(values)
+        if out is not None and len(out) == len(ids) and out.to_pylist() == ids.tolist():
+            passes.append(len(out))
+        return out
+
+    monkeypatch.setattr(_keys, "arrow_text", counting_text)
+    args = ["call-list", "--out", str(tmp_path / "week.csv")]
+    assert main(args if trained else [*args, "--model", str(saved_model)]) == EXIT_OK
+    assert len(passes) == 1

@@ -270,6 +270,56 @@ class Book:
         """Each invoice's customer code (-1: none) and the customer ids, sorted."""
         return factorize(self.invoices["customer_id"], sort=True)
 
+    def invoice_customers_in(self, universe) -> np.ndarray:
+        """Position in ``universe`` (unique ids) of each invoice's customer (-1: absent
+        or none), as :func:`arcalls._keys.positions` of the invoices' customer ids gives
+        it, from :attr:`customer_codes`: the distinct ids are looked up, not every
+        invoice's."""
+        column = self.invoices["customer_id"]
+        if not isinstance(column.dtype, pd.StringDtype):
+            # Ids that are not text are coded as their text: looked up as they are.
+            return positions(column, universe)
+        code, ids = self.customer_codes
+        return np.append(positions(ids, universe), -1)[code]
+
+    @cached_property
+    def call_customer_codes(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """Each call's customer code (-1: none) and the calls' customer ids, sorted: the
+        one hash pass over the call log's ids, which every analysis of the calls reads
+        (:meth:`call_customers_in`, :meth:`call_customers_of`)."""
+        if self.calls is None:
+            raise InputError("This book was built without a call log.")
+        codes, ids = factorize(self.calls["customer_id"], sort=True)
+        # Kept for the whole run (3M calls: 12 MB, not 24 MB as int64).
+        return codes.astype(np.int32 if len(ids) < 2**31 - 1 else np.int64), ids
+
+    def call_customers_in(self, universe, rows=None) -> np.ndarray:
+        """Position in ``universe`` (unique ids) of each call's customer (-1: absent or
+        none), as :func:`arcalls._keys.positions` of the calls' ids gives it; ``rows``:
+        of those calls only (positions or a mask). The distinct ids are looked up, not
+        every call's."""
+        column = self.calls["customer_id"]
+        if not isinstance(column.dtype, pd.StringDtype):
+            # Ids that are not text are coded as their text (see factorize): looked up
+            # as they are instead.
+            return positions(column if rows is None else column[rows], universe)
+        codes, ids = self.call_customer_codes
+        if rows is not None:
+            codes = codes[rows]
+        found = np.append(positions(ids, universe), -1)
+        return found[np.where(codes >= 0, codes, len(ids))]
+
+    def call_customers_of(self, rows) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """``factorize(calls["customer_id"][rows], sort=True)`` read off the book's codes:
+        the codes of those calls' customers among the ids that occur in them, sorted."""
+        codes, ids = self.call_customer_codes
+        codes = codes[rows]
+        present = np.zeros(len(ids) + 1, dtype=bool)
+        present[codes] = True  # a missing id (-1) marks the last slot, dropped below
+        present = present[:-1]
+        rank = np.cumsum(present) - 1
+        return np.where(codes >= 0, rank[codes], -1), ids[present]
+
     @cached_property
     def pay_positions(self) -> np.ndarray:
         """Each payment's invoice position (-1: not a listed invoice). Raises

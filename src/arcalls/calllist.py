@@ -56,6 +56,7 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -518,12 +519,18 @@ def call_list(
     accounts = _account_balances(invoices, payments, as_of=as_of, book=book)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
     known = _known_calls(calls, as_of=as_of)
+    # The known calls' customers, coded from the book's one hash pass over the call log.
+    known_customers = None
+    if calls is not None and not known.empty:
+        rows = _known_rows(calls, as_of=as_of)
+        known_customers = _CallCustomers(book, slice(None) if rows is None else rows)
     activity = _call_activity(
         known,
         accounts["customer_id"],
         as_of=as_of,
         cooldown_days=cooldown_days,
         consumer=consumer,
+        coded=known_customers,
     )
     accounts = accounts.merge(activity.drop(columns="_last_call"), on="customer_id", how="left")
     if promises is None:
@@ -568,7 +575,9 @@ def call_list(
     )
     to_call = to_call.merge(scores, on="customer_id", how="left")
     to_call = to_call.assign(
-        best_time_to_call=_best_times(to_call, known, customers, consumer=consumer),
+        best_time_to_call=_best_times(
+            to_call, known, customers, consumer=consumer, coded=known_customers
+        ),
         expected_dollars=round_money(to_call["p_pay"] * to_call["overdue_balance"]),
     )
     handoff_columns, handoff_accounts = _handoff_columns(
@@ -858,11 +867,32 @@ def _known_calls(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataF
     """The calls made up to the end of ``as_of``: only the columns the list reads."""
     if calls is None:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CALLS.required})
-    known = (calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(dtype=bool)
-    if known.all():
+    known = _known_rows(calls, as_of=as_of)
+    if known is None:
         # Every call is known (the usual weekly run): the columns without a copy of 3M rows.
         return pd.DataFrame({c: calls[c] for c in CALLS.required}, copy=False)
     return calls.loc[known, list(CALLS.required)]
+
+
+def _known_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> np.ndarray | None:
+    """Which calls were made up to the end of ``as_of`` (a mask), None when all were:
+    the rows of :func:`_known_calls` in ``calls``."""
+    known = (calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+    return None if known.all() else known
+
+
+class _CallCustomers(NamedTuple):
+    """The customers of the known calls (``rows`` of the book's call log), read off the
+    book's codes instead of hashing the calls' ids again."""
+
+    book: Book
+    rows: np.ndarray | slice
+
+    def positions_in(self, universe) -> np.ndarray:
+        return self.book.call_customers_in(universe, self.rows)
+
+    def codes(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        return self.book.call_customers_of(self.rows)
 
 
 def _call_activity(
@@ -872,9 +902,10 @@ def _call_activity(
     as_of: pd.Timestamp,
     cooldown_days: int,
     consumer: bool,
+    coded: _CallCustomers | None = None,
 ) -> pd.DataFrame:
     """Per account called up to ``as_of`` (``known``: the calls up to then), last call,
-    attempts in the window, flags."""
+    attempts in the window, flags (``coded``: the known calls' customers, coded)."""
     columns = {
         "customer_id": dtype_of("id"),
         "last_call_date": "datetime64[ns]",
@@ -888,7 +919,7 @@ def _call_activity(
     if known.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     ids = pd.Index(accounts.unique())
-    account = positions(known["customer_id"], ids)
+    account = positions(known["customer_id"], ids) if coded is None else coded.positions_in(ids)
     mine = account >= 0
     account = account[mine]
     stamp = known["called_at"].to_numpy("datetime64[ns]")[mine]
@@ -1156,7 +1187,7 @@ def _scores(
     ).astype(columns)
 
 
-def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
+def _best_times(to_call, known, customers, *, consumer: bool, coded=None) -> pd.Series:
     """The best local window to call each account, as text (``"10:00-12:00"``).
 
     From :func:`arcalls.best_call_times` on the calls known on ``as_of``: a window only
@@ -1168,9 +1199,14 @@ def _best_times(to_call, known, customers, *, consumer: bool) -> pd.Series:
         start = np.full(len(to_call), np.nan)
         end = np.full(len(to_call), np.nan)
     else:
-        from .promises import best_call_times
+        if coded is None:
+            from .promises import best_call_times
 
-        times = best_call_times(known, customers)
+            times = best_call_times(known, customers)
+        else:
+            from ._calls import coded_best_call_times
+
+            times = coded_best_call_times(known, customers, *coded.codes())
         per = times.by_customer.set_index("customer_id")
         key = to_call["customer_id"]
         start = key.map(per["best_window_start"]).astype("float64").to_numpy()

@@ -257,7 +257,7 @@ def _snapshots(
     cust_codes, cust_ids = run_book.customer_codes
     ncust = len(cust_ids)
     date_day = day_numbers(dates)
-    log = _call_log(calls, cust_ids)
+    log = _call_log(calls, cust_ids, run_book)
     # The promises the promise features judge: those made by the last date.
     promised = (
         np.flatnonzero(log.outcome_is(["promise"]) & (log.day <= date_day[-1]) & (log.cust >= 0))
@@ -556,13 +556,14 @@ class _CallLog(NamedTuple):
         return np.append(hit, False)[self.outcome]
 
 
-def _call_log(calls, cust_ids) -> _CallLog | None:
+def _call_log(calls, cust_ids, book) -> _CallLog | None:
     if calls is None or len(calls) == 0:
         return None
     outcome, outcomes = factorize(calls["outcome"])
     stamp = stamps(calls["called_at"])
     return _CallLog(
-        cust=positions(calls["customer_id"], cust_ids),
+        # From the book's one hash pass over the calls' customer ids.
+        cust=book.call_customers_in(cust_ids),
         # A call on the as-of day is known that day, whatever its hour.
         day=day_numbers(stamp),
         stamp=stamp.view(np.int64),

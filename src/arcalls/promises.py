@@ -80,7 +80,7 @@ from ._calls import (
 
 # The call-time defaults are reachable as arcalls.promises.DEFAULT_* (explicit re-export).
 from ._checks import check_one_currency
-from ._keys import equals, factorize, positions, take_text
+from ._keys import equals, factorize, take_text
 from .book import DAY_SPAN, EPOCH_DAY, NO_DAY, Book, Events, book_for, dates_of, day_numbers
 from .errors import ArcallsError, IntegrityError
 from .ledger import known_by
@@ -337,7 +337,7 @@ class _Judgement:
             )
         # One code per customer who promised; the other customers' invoices play no part.
         cust, customers = factorize(calls["customer_id"].array.take(rows))
-        inv_cust = positions(invoices["customer_id"], customers)
+        inv_cust = book.invoice_customers_in(customers)
         # A promise without a customer is a group of its own.
         no_customer = cust < 0
         group = cust.copy()

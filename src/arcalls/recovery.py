@@ -830,9 +830,8 @@ def _placement_dates(
     if book is None:
         at = positions(invoices["customer_id"], placed["customer_id"])
     else:
-        code, ids = book.customer_codes
         # -1 (no customer, or never placed) takes the last slot: NaT.
-        at = np.append(positions(ids, placed["customer_id"]), -1)[code]
+        at = book.invoice_customers_in(placed["customer_id"])
     dates = np.append(placed["placed_with_agency_date"].to_numpy("datetime64[ns]"), none[:1])
     return dates[at] if len(at) else none
 
