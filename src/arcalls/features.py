@@ -382,9 +382,12 @@ def _snapshots(
 # The most (invoice, as-of date) pairs :func:`_balances` holds at once: the pairs are
 # built and summed by blocks of consecutive dates, so that the temporaries (a dozen
 # arrays per pair) stay bounded however many dates and open invoices there are (the
-# weekly fit at 1M invoices: 2.34M pairs over 27 dates, two blocks; daily dates over
-# a year, about 30M). Any budget gives the same sums, byte for byte.
-_PAIR_BUDGET = 2_000_000
+# weekly fit at 1M invoices: 2.34M pairs over 27 dates, three blocks; daily dates over
+# a year, about 30M). Any budget gives the same sums, byte for byte. 1M rather than 2M:
+# the weekly run's peak at 1M invoices was 1,845-1,849 MiB in four runs against
+# 1,862-1,905 MiB, and the balances 1.26-1.40 s against 1.44-1.78 s (interleaved ABBA,
+# ``benchmarks/README.md``, fourth session of 2026-12-07).
+_PAIR_BUDGET = 1_000_000
 
 
 def _balances(book, by_invoice, disputed, date_day, ncust, *, horizon_days) -> tuple:
