@@ -402,3 +402,23 @@ def test_a_book_without_calls_has_no_call_codes():
     s = load_sample()
     with pytest.raises(InputError, match="without a call log"):
         book_of(s.invoices, s.payments).call_customer_codes  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "ids, dtype",
+    [(["b", None, "a", "zz", "b"], "string[pyarrow]"), ([7, None, 3, 9, 7], "Int64")],
+)
+def test_invoice_customers_are_the_look_up_they_replace(ids, dtype):
+    from arcalls._keys import positions
+
+    inv = pd.DataFrame(
+        {
+            "invoice_id": ["i1", "i2", "i3", "i4", "i5"],
+            "customer_id": pd.array(ids, dtype=dtype),
+            "amount": 1.0,
+        }
+    )
+    universe = pd.array([ids[3], ids[0], ids[2]], dtype=dtype)  # ids 'zz', 'b', 'a'
+    found = book_of(inv).invoice_customers_in(universe)
+    assert found.tolist() == positions(inv["customer_id"], universe).tolist()
+    assert found.tolist() == [1, -1, 2, 0, 1]
