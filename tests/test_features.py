@@ -662,3 +662,21 @@ def test_date_blocks_cover_every_date_within_the_budget(per_date, budget, expect
 
     bounds = _date_blocks(np.array(per_date, dtype=np.int64), budget)
     assert bounds.tolist() == expected
+
+
+def test_the_snapshot_of_some_customers_is_the_whole_snapshots_rows():
+    # The weekly list with a saved model builds the features of the accounts it may call
+    # only: each row must be the whole snapshot's, to the last bit.
+    import arcalls.features as features
+    from arcalls.book import book_of
+
+    s = arcalls.load_sample()
+    book = book_of(*s)
+    whole = account_snapshots(*s, as_of_dates=["2026-10-31"], label=False, book=book)
+    some = whole["customer_id"].iloc[::3]
+    assert 10 < len(some) < len(whole)
+    # An id with no open balance, and one of no customer: no row, no error.
+    wanted = pd.concat([some, pd.Series(["no-such-customer"], dtype=some.dtype)])
+    part = features._snapshot_of(*s, as_of="2026-10-31", customer_ids=wanted, book=book)
+    expected = whole[whole["customer_id"].isin(some)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.reset_index(drop=True), expected, check_exact=True)

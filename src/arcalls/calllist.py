@@ -1166,8 +1166,15 @@ def _scores(
     if snapshot is None:
         from . import features
 
-        snapshot = features.account_snapshots(
-            invoices, payments, calls, customers, as_of_dates=[as_of], label=False, book=book
+        # The features of the accounts to call only, the rows the model scores.
+        snapshot = features._snapshot_of(
+            invoices,
+            payments,
+            calls,
+            customers,
+            as_of=as_of,
+            customer_ids=to_call["customer_id"],
+            book=book,
         )
     snapshot = snapshot[contains(snapshot["customer_id"], to_call["customer_id"])]
     ranked = model.rank(snapshot)

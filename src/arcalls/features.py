@@ -213,6 +213,32 @@ def account_snapshots(
     )
 
 
+def _snapshot_of(invoices, payments, calls, customers, *, as_of, customer_ids, book):
+    """``account_snapshots(..., as_of_dates=[as_of], label=False, book=book)``, the rows
+    of ``customer_ids`` only: their features alone are built (the weekly list with a
+    saved model scores the accounts it may call, a tenth of the book's at 1M invoices).
+    A row's features depend only on its own customer and date, so each row is the one
+    the whole snapshot holds."""
+
+    def rows(base: pd.DataFrame, cust_ids) -> np.ndarray:
+        wanted = contains(cust_ids, customer_ids)
+        return wanted[base["customer_code"].to_numpy()]
+
+    return _snapshots(
+        invoices,
+        payments,
+        calls,
+        customers,
+        as_of_dates=[as_of],
+        horizon_days=DEFAULT_HORIZON_DAYS,
+        label=False,
+        data_end=None,
+        grace_days=DEFAULT_GRACE_DAYS,
+        book=book,
+        select=rows,
+    )
+
+
 def _snapshots(
     invoices,
     payments,
