@@ -275,12 +275,7 @@ class Book:
         or none), as :func:`arcalls._keys.positions` of the invoices' customer ids gives
         it, from :attr:`customer_codes`: the distinct ids are looked up, not every
         invoice's."""
-        column = self.invoices["customer_id"]
-        if not isinstance(column.dtype, pd.StringDtype):
-            # Ids that are not text are coded as their text: looked up as they are.
-            return positions(column, universe)
-        code, ids = self.customer_codes
-        return np.append(positions(ids, universe), -1)[code]
+        return _coded_positions(self.invoices["customer_id"], lambda: self.customer_codes, universe)
 
     @cached_property
     def call_customer_codes(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
@@ -298,16 +293,9 @@ class Book:
         none), as :func:`arcalls._keys.positions` of the calls' ids gives it; ``rows``:
         of those calls only (positions or a mask). The distinct ids are looked up, not
         every call's."""
-        column = self.calls["customer_id"]
-        if not isinstance(column.dtype, pd.StringDtype):
-            # Ids that are not text are coded as their text (see factorize): looked up
-            # as they are instead.
-            return positions(column if rows is None else column[rows], universe)
-        codes, ids = self.call_customer_codes
-        if rows is not None:
-            codes = codes[rows]
-        found = np.append(positions(ids, universe), -1)
-        return found[np.where(codes >= 0, codes, len(ids))]
+        return _coded_positions(
+            self.calls["customer_id"], lambda: self.call_customer_codes, universe, rows
+        )
 
     def call_customers_of(self, rows) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
         """``factorize(calls["customer_id"][rows], sort=True)`` read off the book's codes:
@@ -428,6 +416,19 @@ class Book:
         )
         out.index = pd.RangeIndex(len(out))
         return out
+
+
+def _coded_positions(column, coded, universe, rows=None) -> np.ndarray:
+    """``positions(column[rows], universe)`` read off the column's codes (``coded()``:
+    the book's ``(codes, ids)`` of it, -1 for a missing id): the distinct ids are looked
+    up and each row takes its id's answer. Ids that are not text are coded as their text
+    (see :func:`arcalls._keys.factorize`), so they are looked up as they are."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return positions(column if rows is None else column[rows], universe)
+    codes, ids = coded()
+    # A missing id (-1) takes the last slot: -1.
+    found = np.append(positions(ids, universe), -1)
+    return found[codes if rows is None else codes[rows]]
 
 
 def book_of(invoices, payments=None, calls=None, customers=None) -> Book:
