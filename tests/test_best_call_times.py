@@ -278,7 +278,7 @@ def test_the_lists_coded_best_times_are_the_public_ones(as_of):
     # The weekly list reads the calls' customers off its book; the tables must be the
     # public function's to the last cell, on a date that leaves later calls out too.
     import arcalls
-    from arcalls._calls import coded_best_call_times
+    from arcalls._calls import _best_call_times
     from arcalls.book import book_of
     from arcalls.calllist import _known_calls, _known_rows
 
@@ -289,8 +289,8 @@ def test_the_lists_coded_best_times_are_the_public_ones(as_of):
     assert (rows is None) == (as_of is None)
     known = _known_calls(s.calls, as_of=day)
     book = book_of(*s)
-    coded = coded_best_call_times(
-        known, s.customers, *book.call_customers_of(slice(None) if rows is None else rows)
+    coded = _best_call_times(
+        known, s.customers, coded=book.call_customers_of(slice(None) if rows is None else rows)
     )
     plain = best_call_times(known, s.customers)
     for name in ("grid", "segments", "by_customer", "book"):

@@ -383,60 +383,40 @@ def best_call_times(
         raise InputError(f"prior_attempts must be a number >= 0, got {prior_attempts!r}.")
     if not (isinstance(confidence, float | int) and 0.5 < confidence < 1):
         raise InputError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence!r}.")
-    _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
-    _check_outcomes(calls)
-    # Integer codes for customers, zones and segments: the grouping below is bincounts
-    # and sorts on numbers, never on millions of strings.
-    codes, ids = factorize(calls["customer_id"], sort=True)
     return _best_call_times(
         calls,
         customers,
-        codes,
-        ids,
         business_tz=business_tz,
         segment=segment,
         window_hours=window_hours,
         min_attempts=min_attempts,
         prior_attempts=prior_attempts,
-        z=NormalDist().inv_cdf(confidence),
-    )
-
-
-def coded_best_call_times(calls, customers, codes, ids) -> CallTimes:
-    """:func:`best_call_times` with its defaults, the calls' customers already coded:
-    ``codes``/``ids`` as ``factorize(calls["customer_id"], sort=True)`` gives them (the
-    weekly list reads them off its book, which hashed the call log's ids once)."""
-    _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
-    _check_outcomes(calls)
-    return _best_call_times(
-        calls,
-        customers,
-        codes,
-        ids,
-        business_tz=DEFAULT_BUSINESS_TZ,
-        segment=None,
-        window_hours=DEFAULT_WINDOW_HOURS,
-        min_attempts=DEFAULT_MIN_OWN_ATTEMPTS,
-        prior_attempts=DEFAULT_PRIOR_ATTEMPTS,
-        z=NormalDist().inv_cdf(DEFAULT_BEST_TIME_CONFIDENCE),
+        confidence=confidence,
     )
 
 
 def _best_call_times(
     calls,
-    customers,
-    codes,
-    ids,
+    customers=None,
     *,
-    business_tz,
-    segment,
-    window_hours,
-    min_attempts,
-    prior_attempts,
-    z,
+    coded=None,
+    business_tz=DEFAULT_BUSINESS_TZ,
+    segment=None,
+    window_hours=DEFAULT_WINDOW_HOURS,
+    min_attempts=DEFAULT_MIN_OWN_ATTEMPTS,
+    prior_attempts=DEFAULT_PRIOR_ATTEMPTS,
+    confidence=DEFAULT_BEST_TIME_CONFIDENCE,
 ) -> CallTimes:
-    """:func:`best_call_times` on checked calls and options, ``codes``/``ids`` its
-    coding of the calls' customers."""
+    """:func:`best_call_times` of checked options; ``coded``: the calls' customers
+    already coded, ``(codes, ids)`` as ``factorize(calls["customer_id"], sort=True)``
+    gives them (the weekly list reads them off its book, which hashed the call log's
+    ids once), else hashed here."""
+    z = NormalDist().inv_cdf(confidence)
+    _check_columns(calls, ["call_id", "customer_id", "called_at", "outcome"], "calls")
+    _check_outcomes(calls)
+    # Integer codes for customers, zones and segments: the grouping below is bincounts
+    # and sorts on numbers, never on millions of strings.
+    codes, ids = factorize(calls["customer_id"], sort=True) if coded is None else coded
     zone_code, zone_names = _zone_codes(codes, ids, customers, business_tz)
     local = _local_clock(calls["called_at"], zone_code, zone_names, business_tz)
     hour, weekday = _hour_weekday(local)

@@ -1211,9 +1211,9 @@ def _best_times(to_call, known, customers, *, consumer: bool, coded=None) -> pd.
 
             times = best_call_times(known, customers)
         else:
-            from ._calls import coded_best_call_times
+            from ._calls import _best_call_times
 
-            times = coded_best_call_times(known, customers, *coded.codes())
+            times = _best_call_times(known, customers, coded=coded.codes())
         per = times.by_customer.set_index("customer_id")
         key = to_call["customer_id"]
         start = key.map(per["best_window_start"]).astype("float64").to_numpy()
