@@ -518,12 +518,14 @@ def call_list(
     )
     accounts = _account_balances(invoices, payments, as_of=as_of, book=book)
     accounts = _add_customer_details(accounts, customers, as_of=as_of)
-    known = _known_calls(calls, as_of=as_of)
-    # The known calls' customers, coded from the book's one hash pass over the call log.
-    known_customers = None
-    if calls is not None and not known.empty:
+    # The known calls, and their customers coded from the book's one hash pass over the
+    # call log (the known rows worked out once for both).
+    known, known_customers = _known_calls(None, as_of=as_of), None
+    if calls is not None:
         rows = _known_rows(calls, as_of=as_of)
-        known_customers = _CallCustomers(book, slice(None) if rows is None else rows)
+        known = _calls_at(calls, rows)
+        if not known.empty:
+            known_customers = _CallCustomers(book, slice(None) if rows is None else rows)
     activity = _call_activity(
         known,
         accounts["customer_id"],
@@ -867,11 +869,7 @@ def _known_calls(calls: pd.DataFrame | None, *, as_of: pd.Timestamp) -> pd.DataF
     """The calls made up to the end of ``as_of``: only the columns the list reads."""
     if calls is None:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CALLS.required})
-    known = _known_rows(calls, as_of=as_of)
-    if known is None:
-        # Every call is known (the usual weekly run): the columns without a copy of 3M rows.
-        return pd.DataFrame({c: calls[c] for c in CALLS.required}, copy=False)
-    return calls.loc[known, list(CALLS.required)]
+    return _calls_at(calls, _known_rows(calls, as_of=as_of))
 
 
 def _known_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> np.ndarray | None:
@@ -879,6 +877,14 @@ def _known_rows(calls: pd.DataFrame, *, as_of: pd.Timestamp) -> np.ndarray | Non
     the rows of :func:`_known_calls` in ``calls``."""
     known = (calls["called_at"] < as_of + pd.Timedelta(days=1)).to_numpy(dtype=bool)
     return None if known.all() else known
+
+
+def _calls_at(calls: pd.DataFrame, rows: np.ndarray | None) -> pd.DataFrame:
+    """The columns the list reads of the calls at ``rows`` (a mask; None: all)."""
+    if rows is None:
+        # Every call is known (the usual weekly run): the columns without a copy of 3M rows.
+        return pd.DataFrame({c: calls[c] for c in CALLS.required}, copy=False)
+    return calls.loc[rows, list(CALLS.required)]
 
 
 class _CallCustomers(NamedTuple):
@@ -1176,7 +1182,8 @@ def _scores(
             customer_ids=to_call["customer_id"],
             book=book,
         )
-    snapshot = snapshot[contains(snapshot["customer_id"], to_call["customer_id"])]
+    else:
+        snapshot = snapshot[contains(snapshot["customer_id"], to_call["customer_id"])]
     ranked = model.rank(snapshot)
     missing = [c for c in ("customer_id", "p_pay") if c not in ranked]
     if missing:
