@@ -422,3 +422,45 @@ def test_invoice_customers_are_the_look_up_they_replace(ids, dtype):
     found = book_of(inv).invoice_customers_in(universe)
     assert found.tolist() == positions(inv["customer_id"], universe).tolist()
     assert found.tolist() == [1, -1, 2, 0, 1]
+
+
+def test_call_invoice_positions_are_looked_up_once_for_a_subset(monkeypatch):
+    from arcalls import _keys, book as book_module
+
+    inv = pd.DataFrame(
+        {
+            "invoice_id": pd.array(["i1", "i2", "i3", "i4"], dtype="string[pyarrow]"),
+            "customer_id": "c",
+            "amount": 1.0,
+        }
+    )
+    calls = pd.DataFrame(
+        {"invoice_id": pd.array(["i3", None, "zz", "i1", "i4", "i2"], dtype="string[pyarrow]")}
+    )
+    pay = pd.DataFrame({"invoice_id": pd.array(["i2", "i9"], dtype="string[pyarrow]")})
+    book = book_of(inv, pay, calls)
+    passes = []
+
+    def counting(look_up):
+        def counted(*columns):
+            passes.append(len(columns))
+            return look_up(*columns)
+
+        return counted
+
+    # The book's two hash passes over the invoice ids: with the payments, and alone.
+    monkeypatch.setattr(book_module, "invoice_positions", counting(_keys.invoice_positions))
+    monkeypatch.setattr(book_module, "positions", counting(_keys.positions))
+    # By hand: i3 is row 2, a missing id and an unknown one are -1, i1 row 0, i4 row 3.
+    pay_inv, named = book.call_invoice_positions(np.array([0, 1, 2, 3, 4]))
+    assert pay_inv.tolist() == [1, -1] and named.tolist() == [2, -1, -1, 0, 3]
+    assert passes == [3]  # the invoices' one hash, probed by the payments and the calls
+    # A subset of the rows asked is read off the kept answer: no pass.
+    assert book.call_invoice_positions(np.array([1, 4]))[1].tolist() == [-1, 3]
+    assert book.call_invoice_positions(np.array([], dtype=np.int64))[1].tolist() == []
+    assert passes == [3]
+    # Rows beyond them are looked up (one pass), and become the kept answer.
+    assert book.call_invoice_positions(np.array([3, 5]))[1].tolist() == [0, 1]
+    assert book.call_invoice_positions(np.arange(6))[1].tolist() == [2, -1, -1, 0, 3, 1]
+    assert book.call_invoice_positions(np.array([5]))[1].tolist() == [1]
+    assert passes == [3, 2, 2]  # the calls' ids and the invoices' (payments known)

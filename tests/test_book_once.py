@@ -152,3 +152,28 @@ def test_the_call_logs_customer_ids_are_hashed_once(trained, saved_model, monkey
     args = ["call-list", "--out", str(tmp_path / "week.csv")]
     assert main(args if trained else [*args, "--model", str(saved_model)]) == EXIT_OK
     assert len(passes) == 1
+
+
+@pytest.mark.parametrize("trained", [False, True], ids=["saved model", "trained"])
+def test_the_promises_named_invoices_are_looked_up_once(
+    trained, saved_model, monkeypatch, tmp_path
+):
+    # The promise judgement and the snapshots' promise features both need the invoice
+    # each promise names: the features read the judgement's look-up (their promises are
+    # among the judged ones) rather than hash the invoice ids again.
+    import arcalls
+    from arcalls import _keys
+
+    n_invoices = len(arcalls.load_sample().invoices)
+    look_up = _keys.lookup_ids
+    passes = []
+
+    def counting(universe, *columns):
+        if len(universe) == n_invoices:
+            passes.append(len(columns))
+        return look_up(universe, *columns)
+
+    monkeypatch.setattr(_keys, "lookup_ids", counting)
+    args = ["call-list", "--out", str(tmp_path / "week.csv")]
+    assert main(args if trained else [*args, "--model", str(saved_model)]) == EXIT_OK
+    assert passes == [1]

@@ -239,6 +239,8 @@ class Book:
         self.calls = calls
         self.customers = customers
         self._memo: dict = {}
+        #: The rows and answer of the widest :meth:`call_invoice_positions` so far.
+        self._call_invoices: tuple[np.ndarray, np.ndarray] | None = None
 
     def is_of(self, invoices, payments=None, calls=None, customers=None) -> bool:
         """Whether these tables are the ones the book was built from (the same objects;
@@ -326,6 +328,30 @@ class Book:
         found = invoice_positions(self.invoices["invoice_id"], self.payments["invoice_id"], *ids)
         self.__dict__["pay_positions"] = found[0]
         return found
+
+    def call_invoice_positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`pay_positions`, and the invoice position of the invoice each call at
+        ``rows`` (ascending positions in :attr:`calls`) names (-1: none, or not a listed
+        invoice), as :meth:`invoice_positions` of those calls' ids gives them.
+
+        The answer for the widest set of rows asked so far is kept, and a set within it
+        is read off it: the promise judgement asks for the promises made by the as-of
+        date, and the training's features then for those made by its last date, which
+        are among them (at 1M invoices each look-up hashed the 1M invoice ids again).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        kept = self._call_invoices
+        if kept is not None and "pay_positions" in vars(self):
+            known, found = kept
+            at = np.minimum(np.searchsorted(known, rows), max(len(known) - 1, 0))
+            if len(known) and (known[at] == rows).all():
+                return self.pay_positions, found[at]
+            if not len(rows):
+                return self.pay_positions, np.zeros(0, dtype=np.int64)
+        pay_inv, found = self.invoice_positions(self.calls["invoice_id"].array.take(rows))
+        if kept is None or len(rows) > len(kept[0]):
+            self._call_invoices = (rows, found)
+        return pay_inv, found
 
     def _positions_from_codes(self) -> np.ndarray:
         """The payments' invoice positions read off :attr:`invoice_codes` (no hashing);

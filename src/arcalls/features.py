@@ -290,12 +290,12 @@ def _snapshots(
         if log is not None
         else np.zeros(0, dtype=np.int64)
     )
-    named_ids = (
-        (calls["invoice_id"].array.take(promised),)
-        if log is not None and "invoice_id" in calls
-        else ()
-    )
-    pay_inv, *named = run_book.invoice_positions(*named_ids)
+    if log is not None and "invoice_id" in calls:
+        # Read off the run's judgement's look-up when it asked for these promises.
+        pay_inv, named_at = run_book.call_invoice_positions(promised)
+        named = [named_at]
+    else:
+        pay_inv, named = run_book.pay_positions, []
     pay_rows = np.flatnonzero(pay_inv >= 0)
     # ``book`` from here on: the snapshot's own arrays of the invoices and payments.
     book = _Accounts(

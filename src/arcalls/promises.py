@@ -326,8 +326,11 @@ class _Judgement:
         # and cents, so sums over millions of rows stay exact and no string is hashed twice.
         rows = _promise_rows(calls, as_of=as_of)
         stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
-        named_ids = (calls["invoice_id"].array.take(rows),) if "invoice_id" in calls else ()
-        pay_inv, *named = book.invoice_positions(*named_ids)
+        if "invoice_id" in calls:
+            pay_inv, named_at = book.call_invoice_positions(rows)
+            named = [named_at]
+        else:
+            pay_inv, named = book.pay_positions, []
         if (pay_inv < 0).any():
             unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
             raise IntegrityError(
