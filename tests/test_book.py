@@ -425,7 +425,8 @@ def test_invoice_customers_are_the_look_up_they_replace(ids, dtype):
 
 
 def test_call_invoice_positions_are_looked_up_once_for_a_subset(monkeypatch):
-    from arcalls import _keys, book as book_module
+    from arcalls import _keys
+    from arcalls import book as book_module
 
     inv = pd.DataFrame(
         {
