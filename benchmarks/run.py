@@ -23,7 +23,10 @@ customers; ``benchmarks/generate.py``) is generated once and cached under
    as-of date, timed and measured as the weekly run (skipped with ``--no-peers``).
 
 Each child runs ``--repeat`` times (3 by default) and the table keeps each stage's
-fastest time, the others carrying the machine's noise, and the largest peak RSS. It
+fastest time, the others carrying the machine's noise, and the largest peak RSS. The
+separate processes run in rounds (the weekly run, with a saved model, each peer, the
+floor; then again), so that the ratios can also be taken round by round: the notes
+under the table give each round's ratios and their median (``rounds`` in the JSON). It
 gives seconds and peak RSS per stage and size, the ratio of the weekly run to
 the floor, and (with two sizes) each stage's growth ratio, largest size over smallest.
 """
@@ -231,7 +234,13 @@ def floor_worker(folder: Path) -> dict:
 
 def measure(n_invoices: int, args) -> dict:
     """Each child run ``args.repeat`` times: the fastest time of each stage (the others
-    carry the machine's noise) and the largest peak RSS."""
+    carry the machine's noise) and the largest peak RSS.
+
+    The separate processes (the weekly run, with a saved model, the peers and the floor)
+    run in rounds, one of each per round, so that a slow spell of a shared machine falls
+    on all of them rather than on one row: ``rounds`` keeps each round's seconds, from
+    which :func:`spread` gives the ratios round by round.
+    """
     folder = history(n_invoices, args.seed, args.cache)
     label = size_label(n_invoices)
     result: dict = {"size": label, "folder": str(folder), "repeat": args.repeat}
@@ -248,46 +257,66 @@ def measure(n_invoices: int, args) -> dict:
             result["stages"] = {
                 name: _best_of([r["stages"][name] for r in runs]) for name in runs[0]["stages"]
             }
+        commands: dict[str, list[str]] = {}
         if not args.no_weekly:
-            print(f"[{label}] weekly arcalls call-list process, x{args.repeat} ...", flush=True)
             command = [sys.executable, "-m", "arcalls.cli", "call-list", str(folder)]
             command += ["--out", str(Path(tmp) / "weekly.csv")]
-            result["weekly"] = _timed(command, args.repeat)
+            commands["weekly"] = command
             # The same week with the model trained once and saved (the first, untimed run
             # trains and saves it; the timed ones load it), as an owner runs it weekly.
-            print(f"[{label}] weekly run with a saved model, x{args.repeat} ...", flush=True)
             saved = [*command, "--model", str(Path(tmp) / "model.skops")]
+            print(f"[{label}] training and saving the model once (untimed) ...", flush=True)
             _run_child(saved)
-            result["weekly_saved"] = _timed(saved, args.repeat)
+            commands["weekly_saved"] = saved
         if not args.no_peers:
-            result["peers"] = {}
             for name, script in PEERS.items():
-                print(f"[{label}] {name}, x{args.repeat} ...", flush=True)
                 command = [sys.executable, str(HERE / "peers" / script), str(folder)]
                 command += ["--out", str(Path(tmp) / f"peer-{script}.csv")]
                 if "as_of" in result:  # the as-of date of the stages, else the peer's own
                     command += ["--as-of", result["as_of"]]
-                result["peers"][name] = _timed(command, args.repeat)
-        print(f"[{label}] floor: pyarrow read_csv, x{args.repeat} ...", flush=True)
-        floors = []
-        for _ in range(args.repeat):
+                commands[name] = command
+        rounds = []
+        for k in range(args.repeat):
+            print(f"[{label}] round {k + 1} of {args.repeat}: {', '.join(commands)}, floor ...")
+            one = {name: _timed_once(command) for name, command in commands.items()}
             seconds, peak, out = _run_child([*me, "--worker", "floor", "--folder", str(folder)])
             floor = _last_json(out)
-            floors.append({"seconds": floor["seconds"], "rss_mb": peak, "wall": seconds})
-        result["floor"] = _best_of(floors)
+            one["floor"] = {"seconds": floor["seconds"], "rss_mb": peak, "wall": seconds}
+            rounds.append(one)
+        for name in ("weekly", "weekly_saved"):
+            if name in commands:
+                result[name] = _best_of([r[name] for r in rounds])
+        if not args.no_peers:
+            result["peers"] = {name: _best_of([r[name] for r in rounds]) for name in PEERS}
+        result["floor"] = _best_of([r["floor"] for r in rounds])
+        result["rounds"] = [{name: run["seconds"] for name, run in r.items()} for r in rounds]
         result.setdefault("rows", floor["rows"])
     return result
 
 
-def _timed(command: list[str], repeat: int) -> dict:
-    """The fastest of ``repeat`` runs of one child process: wall seconds, its CPU
-    seconds and the largest peak RSS (see :func:`_best_of`)."""
-    runs = []
-    for _ in range(repeat):
-        before = _children_cpu()
-        seconds, peak, _ = _run_child(command)
-        runs.append({"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before})
-    return _best_of(runs)
+def _timed_once(command: list[str]) -> dict:
+    """One run of one child process: wall seconds, its CPU seconds and peak RSS."""
+    before = _children_cpu()
+    seconds, peak, _ = _run_child(command)
+    return {"seconds": seconds, "rss_mb": peak, "cpu": _children_cpu() - before}
+
+
+def spread(result: dict) -> dict[str, list[float]]:
+    """Round by round (``result["rounds"]``): the weekly run and the saved-model run over
+    the floor, and the weekly run over each peer; each list in the rounds' order."""
+    ratios: dict[str, list[float]] = {}
+    for r in result.get("rounds", []):
+        if "weekly" not in r:
+            continue
+        pairs = {"weekly / floor": ("weekly", "floor")}
+        if "weekly_saved" in r:
+            pairs["saved model / floor"] = ("weekly_saved", "floor")
+        for peer in PEERS:
+            if peer in r:
+                pairs[f"weekly / {peer.removeprefix('peer: ')}"] = ("weekly", peer)
+        for what, (top, bottom) in pairs.items():
+            ratios.setdefault(what, []).append(r[top] / r[bottom])
+    return ratios
 
 
 def _children_cpu() -> float:
@@ -311,6 +340,12 @@ def _best_of(runs: list[dict]) -> dict:
     if "cpu" in best:
         best["cpu"] = min(r["cpu"] for r in runs)
     return best
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def table(results: list[dict]) -> str:
@@ -378,6 +413,12 @@ def table(results: list[dict]) -> str:
                 note += f"{r['weekly']['seconds'] / peer['seconds']:.2f}x"
                 if peer.get("cpu") and r["weekly"].get("cpu"):
                     note += f" (CPU {r['weekly']['cpu'] / peer['cpu']:.2f}x)"
+        ratios = spread(r)
+        if ratios:
+            note += "; round by round: " + ", ".join(
+                f"{what} {' / '.join(f'{x:.2f}x' for x in values)} (median {_median(values):.2f}x)"
+                for what, values in ratios.items()
+            )
         notes.append(note)
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
 

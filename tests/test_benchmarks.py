@@ -6,6 +6,7 @@ No timing is asserted: the numbers depend on the machine and its load.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def test_a_small_run_prints_every_stage(tmp_path):
             str(tmp_path),
             "--repeat",
             "2",
+            "--json",
+            str(tmp_path / "run.json"),
         ],
         capture_output=True,
         text=True,
@@ -57,6 +60,35 @@ def test_a_small_run_prints_every_stage(tmp_path):
     # The ratios arcalls / peer, one per peer row.
     assert "arcalls / plain pandas = " in done.stdout
     assert "arcalls / polars = " in done.stdout
+    # The processes ran in rounds, one of each per round, the table keeping the fastest.
+    assert "round 1 of 2: weekly, weekly_saved, peer: plain pandas, peer: polars, floor" in (
+        done.stdout
+    )
+    (result,) = json.loads((tmp_path / "run.json").read_text())
+    assert len(result["rounds"]) == 2
+    for name in ("weekly", "weekly_saved", "floor"):
+        assert result[name]["seconds"] == min(r[name] for r in result["rounds"])
+    for name in run.PEERS:
+        assert result["peers"][name]["seconds"] == min(r[name] for r in result["rounds"])
+    assert "round by round: weekly / floor " in done.stdout
+
+
+def test_the_ratios_are_also_taken_round_by_round():
+    run = _run_module()
+    rounds = [
+        {"weekly": 20.0, "weekly_saved": 16.0, "peer: plain pandas": 80.0, "floor": 2.0},
+        {"weekly": 30.0, "weekly_saved": 18.0, "peer: plain pandas": 90.0, "floor": 2.5},
+        {"weekly": 24.0, "weekly_saved": 20.0, "peer: plain pandas": 60.0, "floor": 3.0},
+    ]
+    ratios = run.spread({"rounds": rounds})
+    # By hand: 20/2, 30/2.5, 24/3; 16/2, 18/2.5, 20/3; 20/80, 30/90, 24/60.
+    assert ratios["weekly / floor"] == [10.0, 12.0, 8.0]
+    assert ratios["saved model / floor"] == [8.0, 7.2, 20.0 / 3.0]
+    assert ratios["weekly / plain pandas"] == [0.25, 30.0 / 90.0, 0.4]
+    assert "weekly / polars" not in ratios  # no such peer in these rounds
+    assert run._median([10.0, 12.0, 8.0]) == 10.0
+    assert run._median([1.0, 4.0]) == 2.5
+    assert run.spread({}) == {}
 
 
 def test_the_primitives_yardstick_prints_every_primitive():
