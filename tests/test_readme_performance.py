@@ -4,7 +4,9 @@
 README quotes (its date and conditions are in the README). Timings cannot be recomputed
 in a test; what is checked is that every figure quoted is the saved one, so the README
 cannot drift from the measurement it cites. ``scale_figures_2026-12-04.json`` is the
-previous table's run, whose ratios the README compares with.
+previous table's run, whose ratios the README compares with;
+``scale_figures_2026-12-07_<head>.json`` are the two runs of the table before the
+current one, whose floors and weekly runs it quotes.
 """
 
 from __future__ import annotations
@@ -111,3 +113,51 @@ def _against(ratio: float) -> str:
     if f"{ratio:.1f}" == "1.0":
         return "level with"
     return f"{ratio:.1f}x slower than" if ratio > 1 else f"{1 / ratio:.1f}x faster than"
+
+
+def test_the_round_by_round_ratios_quote_the_saved_run():
+    # The processes ran in rounds (benchmarks/run.py): the README gives each ratio's
+    # range over the rounds and its median, not only the fastest runs' ratio.
+    _, large = _saved()
+    rounds = large["rounds"]
+
+    def over(top: str, bottom: str) -> tuple[float, float, float]:
+        ratios = sorted(r[top] / r[bottom] for r in rounds)
+        mid = len(ratios) // 2
+        median = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+        return ratios[0], ratios[-1], median
+
+    weekly, saved, polars = (
+        over("weekly", "floor"),
+        over("weekly_saved", "floor"),
+        over("weekly", "peer: polars"),
+    )
+    assert (
+        f"Round by round ({len(rounds)} rounds, each running the weekly run, the saved-model "
+        f"run, both peers and the floor once), the weekly run took {weekly[0]:.1f}x to "
+        f"{weekly[1]:.1f}x the bare read (median {weekly[2]:.1f}x), {saved[0]:.1f}x to "
+        f"{saved[1]:.1f}x with a saved model (median {saved[2]:.1f}x), and {polars[0]:.2f}x "
+        f"to {polars[1]:.2f}x the polars peer's time (median {polars[2]:.2f}x)"
+    ) in _said()
+
+
+def test_the_runs_before_are_quoted_from_their_saved_figures():
+    # The two runs of the table before this one, with their floors read back to back.
+    _, large = _saved()
+    before = [_saved(f"scale_figures_2026-12-07_{head}.json")[1] for head in ("eabc8d1", "1523230")]
+    floors = [r["floor"] for r in large["rounds"]]
+    weekly = [r["weekly"] for r in large["rounds"]]
+    assert large["floor"]["seconds"] == min(floors)
+    assert (
+        f"In these rounds the read took {min(floors):.2f}-{max(floors):.2f} s, each time right "
+        "after the peers. In the two runs of this table before, where the reads ran back to "
+        f"back, it took {before[0]['floor']['seconds']:.2f} and "
+        f"{before[1]['floor']['seconds']:.2f} s"
+    ) in _said()
+    assert (
+        f"arcalls itself took {min(weekly):.2f}-{max(weekly):.2f} s, against "
+        f"{before[0]['weekly']['seconds']:.2f} and {before[1]['weekly']['seconds']:.2f} s as "
+        "the fastest of those runs"
+    ) in _said()
+    # Back to back, the floor was faster than in every round: the ratio fell with it.
+    assert max(r["floor"]["seconds"] for r in before) < min(floors)
