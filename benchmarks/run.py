@@ -277,7 +277,10 @@ def measure(n_invoices: int, args) -> dict:
                 commands[name] = command
         rounds = []
         for k in range(args.repeat):
-            print(f"[{label}] round {k + 1} of {args.repeat}: {', '.join(commands)}, floor ...")
+            print(
+                f"[{label}] round {k + 1} of {args.repeat}: {', '.join(commands)}, floor ...",
+                flush=True,
+            )
             one = {name: _timed_once(command) for name, command in commands.items()}
             seconds, peak, out = _run_child([*me, "--worker", "floor", "--folder", str(folder)])
             floor = _last_json(out)
