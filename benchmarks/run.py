@@ -108,10 +108,11 @@ def history(n_invoices: int, seed: int, cache: Path) -> Path:
     return folder
 
 
-def _run_child(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process; raises on failure."""
+def _run_child(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one child process (``env``: its
+    environment, the parent's when None); raises on failure."""
     t0 = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t0
@@ -221,12 +222,15 @@ def stages_worker(folder: Path, out_dir: Path, selected: list[str]) -> dict:
 
 
 def floor_worker(folder: Path) -> dict:
-    """The floor: pyarrow's CSV reader over the same files, nothing else."""
+    """The floor: pyarrow's CSV reader over the same files, nothing else (``pool``: the
+    memory pool it read into, pyarrow's default unless ``ARROW_DEFAULT_MEMORY_POOL``)."""
+    import pyarrow as pa
     from pyarrow import csv as pacsv
 
     t0 = time.perf_counter()
     rows = {kind: pacsv.read_csv(folder / f"{kind}.csv").num_rows for kind in KINDS}
-    return {"seconds": time.perf_counter() - t0, "rows": rows}
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rows": rows, "pool": pa.default_memory_pool().backend_name}
 
 
 # --------------------------------------------------------------------------- parent

@@ -144,3 +144,22 @@ def test_the_stage_growth_script_attributes_each_stage(tmp_path):
     assert len(rows) == 6
     shares = [int(line.rstrip(" |").rsplit("| ", 1)[1].rstrip("%")) for line in rows]
     assert all(0 <= share <= 100 for share in shares)
+
+
+def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
+    # Each read checks it used the pool asked for (the script fails otherwise).
+    script = BENCH.parent / "floor_pools.py"
+    command = [sys.executable, str(script), "--size", "2k", "--cache", str(tmp_path)]
+    command += ["--rounds", "1", "--json", str(tmp_path / "reads.json")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (reads,) = json.loads((tmp_path / "reads.json").read_text())
+    labels = [
+        "default pool, after polars",
+        "default pool, again",
+        "system pool, after polars",
+        "system pool, again",
+    ]
+    assert list(reads) == labels
+    assert all(seconds > 0 for seconds in reads.values())
+    assert "| round | " + " | ".join(labels) + " |" in done.stdout

@@ -161,3 +161,21 @@ def test_the_runs_before_are_quoted_from_their_saved_figures():
     ) in _said()
     # Back to back, the floor was faster than in every round: the ratio fell with it.
     assert max(r["floor"]["seconds"] for r in before) < min(floors)
+
+
+def test_the_floors_pools_are_quoted_from_their_saved_reads():
+    reads = json.loads((ROOT / "benchmarks" / "floor_pools_2026-12-07.json").read_text())
+
+    def between(label: str) -> str:
+        values = [r[label] for r in reads]
+        return f"{min(values):.2f}-{max(values):.2f} s"
+
+    assert (
+        "Right after the polars peer, a read into pyarrow's default pool (mimalloc) took "
+        f"{between('default pool, after polars')}, and the same read into the C library's "
+        "heap, the pool the `arcalls` command uses, took "
+        f"{between('system pool, after polars')} (`benchmarks/floor_pools.py`, "
+        f"{len(reads)} rounds"
+    ) in _said()
+    # The default pool's reads after polars were the slow ones, in every round.
+    assert all(r["default pool, after polars"] > r["system pool, after polars"] for r in reads)
