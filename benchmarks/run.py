@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
 #: Where generated histories are kept between runs (git-ignored).
@@ -349,12 +350,6 @@ def _best_of(runs: list[dict]) -> dict:
     return best
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def table(results: list[dict]) -> str:
     """The report: one row per stage, seconds and peak RSS per size, growth ratio."""
     names = [s for s in STAGES if any(s in r.get("stages", {}) for r in results)]
@@ -423,7 +418,7 @@ def table(results: list[dict]) -> str:
         ratios = spread(r)
         if ratios:
             note += "; round by round: " + ", ".join(
-                f"{what} {' / '.join(f'{x:.2f}x' for x in values)} (median {_median(values):.2f}x)"
+                f"{what} {' / '.join(f'{x:.2f}x' for x in values)} (median {median(values):.2f}x)"
                 for what, values in ratios.items()
             )
         notes.append(note)

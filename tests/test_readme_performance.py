@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,10 +123,8 @@ def test_the_round_by_round_ratios_quote_the_saved_run():
     rounds = large["rounds"]
 
     def over(top: str, bottom: str) -> tuple[float, float, float]:
-        ratios = sorted(r[top] / r[bottom] for r in rounds)
-        mid = len(ratios) // 2
-        median = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
-        return ratios[0], ratios[-1], median
+        ratios = [r[top] / r[bottom] for r in rounds]
+        return min(ratios), max(ratios), statistics.median(ratios)
 
     weekly, saved, polars = (
         over("weekly", "floor"),
