@@ -465,3 +465,11 @@ def test_call_invoice_positions_are_looked_up_once_for_a_subset(monkeypatch):
     assert book.call_invoice_positions(np.arange(6))[1].tolist() == [2, -1, -1, 0, 3, 1]
     assert book.call_invoice_positions(np.array([5]))[1].tolist() == [1]
     assert passes == [3, 2, 2]  # the calls' ids and the invoices' (payments known)
+
+
+def test_calls_that_name_no_invoices_have_no_call_invoice_positions():
+    inv = pd.DataFrame({"invoice_id": ["i1", "i2"], "customer_id": "c", "amount": 1.0})
+    pay = pd.DataFrame({"invoice_id": ["i2"]})
+    for calls in (None, pd.DataFrame({"customer_id": ["c", "c"]})):
+        pay_inv, named = book_of(inv, pay, calls).call_invoice_positions(np.array([0, 1]))
+        assert pay_inv.tolist() == [1] and named is None

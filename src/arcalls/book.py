@@ -329,16 +329,19 @@ class Book:
         self.__dict__["pay_positions"] = found[0]
         return found
 
-    def call_invoice_positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def call_invoice_positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """:attr:`pay_positions`, and the invoice position of the invoice each call at
         ``rows`` (ascending positions in :attr:`calls`) names (-1: none, or not a listed
-        invoice), as :meth:`invoice_positions` of those calls' ids gives them.
+        invoice), as :meth:`invoice_positions` of those calls' ids gives them; None when
+        the calls name no invoices (no call log, or no ``invoice_id`` column in it).
 
         The answer for the widest set of rows asked so far is kept, and a set within it
         is read off it: the promise judgement asks for the promises made by the as-of
         date, and the training's features then for those made by its last date, which
         are among them (at 1M invoices each look-up hashed the 1M invoice ids again).
         """
+        if self.calls is None or "invoice_id" not in self.calls:
+            return self.pay_positions, None
         rows = np.asarray(rows, dtype=np.int64)
         kept = self._call_invoices
         if kept is not None and "pay_positions" in vars(self):

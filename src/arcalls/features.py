@@ -290,12 +290,8 @@ def _snapshots(
         if log is not None
         else np.zeros(0, dtype=np.int64)
     )
-    if log is not None and "invoice_id" in calls:
-        # Read off the run's judgement's look-up when it asked for these promises.
-        pay_inv, named_at = run_book.call_invoice_positions(promised)
-        named = [named_at]
-    else:
-        pay_inv, named = run_book.pay_positions, []
+    # Read off the run's judgement's look-up when it asked for these promises.
+    pay_inv, named = run_book.call_invoice_positions(promised)
     pay_rows = np.flatnonzero(pay_inv >= 0)
     # ``book`` from here on: the snapshot's own arrays of the invoices and payments.
     book = _Accounts(
@@ -372,7 +368,7 @@ def _snapshots(
         log = log._replace(cust=np.where(wanted[log.cust], log.cust, -1))
         keep = wanted[log.cust[promised]]
         promised = promised[keep]
-        named = [named[0][keep]] if named else []
+        named = None if named is None else named[keep]
     features = {
         **_history_features(wanted_code, book.due, settle_day, grid),
         **_payment_features(wanted_code[book.pay_inv], book.pay_day, book.pay_amt, qc, qd, grid),
@@ -382,7 +378,7 @@ def _snapshots(
             calls,
             log,
             promised,
-            named[0] if named else None,
+            named,
             book,
             grid,
             dates,

@@ -326,11 +326,7 @@ class _Judgement:
         # and cents, so sums over millions of rows stay exact and no string is hashed twice.
         rows = _promise_rows(calls, as_of=as_of)
         stamp = calls["called_at"].to_numpy(dtype="datetime64[ns]")[rows]
-        if "invoice_id" in calls:
-            pay_inv, named_at = book.call_invoice_positions(rows)
-            named = [named_at]
-        else:
-            pay_inv, named = book.pay_positions, []
+        pay_inv, named = book.call_invoice_positions(rows)
         if (pay_inv < 0).any():
             unknown = payments.loc[pay_inv < 0, "invoice_id"].unique()[:5].tolist()
             raise IntegrityError(
@@ -369,7 +365,7 @@ class _Judgement:
                 promise_day=promise_day[by_group],
                 given_date=given_date[by_group],
                 given_cents=given_cents[by_group],
-                named=named[0][by_group] if named else np.full(len(rows), -1, dtype=np.int64),
+                named=np.full(len(rows), -1, dtype=np.int64) if named is None else named[by_group],
             ),
             coded,
             as_of_day=as_of_day,
