@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
@@ -161,3 +164,31 @@ def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
     assert list(reads) == labels
     assert all(seconds > 0 for seconds in reads.values())
     assert "| round | " + " | ".join(labels) + " |" in done.stdout
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or not os.path.exists("/proc/self/smaps_rollup"),
+    reason="fork_training.py measures with os.fork and /proc (Linux only)",
+)
+def test_the_fork_training_script_fits_the_same_model_both_ways(tmp_path):
+    # The script fails when the forked child fits another model than the one in turn.
+    script = BENCH.parent / "fork_training.py"
+    command = [sys.executable, str(script), "--size", "2k", "--cache", str(tmp_path)]
+    command += ["--rounds", "2", "--json", str(tmp_path / "rounds.json")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rounds = json.loads((tmp_path / "rounds.json").read_text())
+    assert len(rounds) == 2
+    for one in rounds:
+        turn, fork = one["in turn"], one["forked"]
+        assert turn["model"] == fork["model"]
+        assert turn["others_done"] is None and 0 < fork["others_done"] < fork["seconds"]
+        # Both processes are counted while the child runs, so the forked peak is the larger.
+        assert fork["peak_pss_mib"] > turn["peak_pss_mib"] > 0
+        assert one["sort alone"] > 0 and one["two sorts at once"] > 0
+    # The table's "saved" column is in turn minus forked, round by round.
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 1 ")]
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    first = rounds[0]
+    saved = first["in turn"]["seconds"] - first["forked"]["seconds"]
+    assert cells[3] == f"{saved:.2f}"

@@ -178,3 +178,50 @@ def test_the_floors_pools_are_quoted_from_their_saved_reads():
     ) in _said()
     # The default pool's reads after polars were the slow ones, in every round.
     assert all(r["default pool, after polars"] > r["system pool, after polars"] for r in reads)
+
+
+def test_the_forked_training_is_quoted_from_its_saved_rounds():
+    rounds = json.loads((ROOT / "benchmarks" / "fork_training_2026-12-07.json").read_text())
+    turn = [r["in turn"]["seconds"] for r in rounds]
+    fork = [r["forked"]["seconds"] for r in rounds]
+    saved = [a - b for a, b in zip(turn, fork, strict=True)]
+    peaks = [r["forked"]["peak_pss_mib"] for r in rounds]
+    # Both ways fitted the same model in every round.
+    assert all(r["in turn"]["model"] == r["forked"]["model"] for r in rounds)
+    sentence = (
+        f"saved {statistics.median(saved):.2f} s in the median of {len(rounds)} rounds at 1M "
+        f"(from {-min(saved):.2f} s lost to {max(saved):.2f} s saved), and the two "
+        f"processes together peaked at {min(peaks):,.0f}-{max(peaks):,.0f} MiB, over 2 GB in "
+        "every round"
+    )
+    assert sentence in _said()
+    assert min(saved) < 0 < max(saved)
+    assert min(peaks) > 2 * 10**9 / 2**20
+    bench = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    section = re.sub(
+        r"\s+", " ", bench.split("### 2026-12-07, sixth session", 1)[1].split("\n### ", 1)[0]
+    )
+    others = [r["forked"]["others_done"] for r in rounds]
+    sorts = [r["two sorts at once"] / r["sort alone"] for r in rounds]
+    turn_peaks = [r["in turn"]["peak_pss_mib"] for r in rounds]
+    for said in (
+        f"the forked section saved {statistics.median(saved):.2f} s in the median round, "
+        f"from {-min(saved):.2f} s lost to {max(saved):.2f} s saved; its median was "
+        f"{statistics.median(fork):.2f} s against {statistics.median(turn):.2f} s in turn",
+        f"were done after {min(others):.2f}-{max(others):.2f} s",
+        f"took {min(sorts):.2f}-{max(sorts):.2f}x one sort alone",
+        f"{min(peaks):,.0f}-{max(peaks):,.0f} MiB forked, against "
+        f"{min(turn_peaks):,.0f}-{max(turn_peaks):,.0f} MiB in turn",
+    ):
+        assert said in section, said
+    # The gap to polars, round by round in the README's table.
+    _, large = _saved()
+    gaps = [r["weekly"] - r["peer: polars"] for r in large["rounds"]]
+    assert f"{min(gaps):.2f}-{max(gaps):.2f} s a round in the README's table" in section
+    # Each round's row of the table, as the script printed it.
+    for k, r in enumerate(rounds, start=1):
+        row = (
+            f"| {k} | {r['in turn']['seconds']:.2f} | {r['forked']['seconds']:.2f} | "
+            f"{r['in turn']['seconds'] - r['forked']['seconds']:.2f} |"
+        )
+        assert row in section, row
