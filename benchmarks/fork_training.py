@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from run import DEFAULT_CACHE, _last_json, _run_child, history, parse_size
@@ -143,18 +144,25 @@ def worker(folder: Path, mode: str) -> dict:
         pid = os.fork()
         if pid == 0:  # the child: train, send the model, and leave without clean-up
             os.close(read)
+            code = 1
             try:
                 with os.fdopen(write, "wb") as f:
                     f.write(pickle.dumps(train()))
+                code = 0
+            except BaseException:
+                traceback.print_exc()
             finally:
-                os._exit(0)
+                os._exit(code)
         os.close(write)
         sampler.pids.append(pid)
         others()
         others_done = time.perf_counter() - start
         with os.fdopen(read, "rb") as f:
-            model = pickle.loads(f.read())
-        os.waitpid(pid, 0)
+            sent = f.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("the forked training failed (its traceback is above)")
+        model = pickle.loads(sent)
     seconds = time.perf_counter() - start
     peak = sampler.stop()
     return {
