@@ -195,6 +195,12 @@ def test_the_forked_training_is_quoted_from_its_saved_rounds():
         "every round"
     )
     assert sentence in _said()
+    _, large = _saved()
+    weekly, polars = large["weekly"], large["peers"]["peer: polars"]
+    assert (
+        f"over the whole run at 1M it kept {weekly['cpu'] / weekly['seconds']:.2f} cores busy "
+        f"on average, where the polars peer kept {polars['cpu'] / polars['seconds']:.2f}"
+    ) in _said()
     assert min(saved) < 0 < max(saved)
     assert min(peaks) > 2 * 10**9 / 2**20
     bench = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
@@ -215,8 +221,13 @@ def test_the_forked_training_is_quoted_from_its_saved_rounds():
     ):
         assert said in section, said
     # The gap to polars, round by round in the README's table.
-    _, large = _saved()
     gaps = [r["weekly"] - r["peer: polars"] for r in large["rounds"]]
+    assert (
+        f"arcalls kept {weekly['cpu'] / weekly['seconds']:.2f} cores busy on average "
+        f"({weekly['cpu']:.2f} CPU s in {weekly['seconds']:.2f} s) and the polars peer "
+        f"{polars['cpu'] / polars['seconds']:.2f} ({polars['cpu']:.2f} CPU s in "
+        f"{polars['seconds']:.2f} s)"
+    ) in section
     assert f"{min(gaps):.2f}-{max(gaps):.2f} s a round in the README's table" in section
     # Each round's row of the table, as the script printed it.
     for k, r in enumerate(rounds, start=1):
