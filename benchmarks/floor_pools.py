@@ -15,14 +15,21 @@ the pool the ``arcalls`` command uses). Each read is timed inside its process, a
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from run import DEFAULT_CACHE, HERE, PEERS, _last_json, _run_child, history, parse_size
+from run import (
+    HERE,
+    PEERS,
+    _last_json,
+    _run_child,
+    history,
+    parse_rounds,
+    print_and_save,
+    rounds_parser,
+)
 
 #: The reads of a round, in the order they run: (label, pool, after the polars peer).
 READS = (
@@ -73,21 +80,12 @@ def table(results: list[dict[str, float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=parse_size, default=parse_size("1M"), help="invoices")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="history folder")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="also write the reads here")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    parser = rounds_parser(__doc__.splitlines()[0], "also write the reads here")
+    args = parse_rounds(parser, argv)
     folder = history(args.size, args.seed, args.cache)
     with tempfile.TemporaryDirectory(prefix="arcalls-floor-") as tmp:
         results = measure(folder, args.rounds, Path(tmp))
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    print_and_save(table(results), results, args.json)
     return 0
 
 

@@ -41,7 +41,7 @@ import time
 import traceback
 from pathlib import Path
 
-from run import DEFAULT_CACHE, _last_json, _run_child, history, parse_size
+from run import _last_json, _run_child, history, parse_rounds, print_and_save, rounds_parser
 
 HERE = Path(__file__).resolve().parent
 #: The two ways of running the section, in the order of a round's first half.
@@ -94,8 +94,6 @@ def _digest(model) -> str:
 
 def worker(folder: Path, mode: str) -> dict:
     """Load ``folder``, then time the section one way (run in a process of its own)."""
-    import argparse as _argparse
-
     from arcalls import _memory, calllist, plans, promises
     from arcalls._calls import best_call_times
     from arcalls.book import book_of
@@ -103,7 +101,7 @@ def worker(folder: Path, mode: str) -> dict:
     from arcalls.cli._common import add_input_arguments, load_tables, resolve_as_of
 
     _memory.use_system_allocator()
-    parser = _argparse.ArgumentParser()
+    parser = argparse.ArgumentParser()
     add_input_arguments(parser)
     args = parser.parse_args([str(folder)])
     tables = _without_unread_call_columns(load_tables(args))
@@ -246,22 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         out = sort_worker() if kind == "sort" else worker(Path(rest[0]), rest[1])
         print(json.dumps(out))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=parse_size, default=parse_size("1M"), help="invoices")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="history folder")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="also write the rounds here")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    parser = rounds_parser(__doc__.splitlines()[0], "also write the rounds here")
+    args = parse_rounds(parser, argv)
     if not hasattr(os, "fork") or not Path("/proc/self/smaps_rollup").exists():
         parser.error("this measurement needs os.fork and /proc (Linux)")
     folder = history(args.size, args.seed, args.cache)
     results = measure(folder, args.rounds)
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    print_and_save(table(results), results, args.json)
     return 0
 
 

@@ -81,6 +81,32 @@ def parse_size(text: str) -> int:
     return int(float(found.group(1)) * scale)
 
 
+def rounds_parser(description: str, json_help: str) -> argparse.ArgumentParser:
+    """The options of a script that measures in rounds at one size (``floor_pools.py``,
+    ``fork_training.py``); :func:`parse_rounds` reads them."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", type=parse_size, default=parse_size("1M"), help="invoices")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="history folder")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", type=Path, help=json_help)
+    return parser
+
+
+def parse_rounds(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    return args
+
+
+def print_and_save(text: str, results, path: Path | None) -> None:
+    """Print a script's table, and write its measurements to ``path`` (its ``--json``)."""
+    print(text)
+    if path:
+        path.write_text(json.dumps(results, indent=2))
+
+
 def size_label(n: int) -> str:
     if n % 1_000_000 == 0:
         return f"{n // 1_000_000}M"
@@ -486,9 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         f"arcalls benchmark, {os.cpu_count()} CPUs, fastest of {args.repeat} run(s), "
         f"load average at the end {os.getloadavg()[0]:.1f}"
     )
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    print_and_save(table(results), results, args.json)
     return 0
 
 

@@ -147,14 +147,18 @@ def test_the_stage_growth_script_attributes_each_stage(tmp_path):
     assert all(0 <= share <= 100 for share in shares)
 
 
-def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
-    # Each read checks it used the pool asked for (the script fails otherwise).
-    script = BENCH.parent / "floor_pools.py"
-    command = [sys.executable, str(script), "--size", "2k", "--cache", str(tmp_path)]
-    command += ["--rounds", "1", "--json", str(tmp_path / "reads.json")]
+def _run_rounds(name: str, rounds: int, tmp_path: Path):
+    """A rounds script of benchmarks/ at 2k invoices: its stdout and its --json."""
+    command = [sys.executable, str(BENCH.parent / name), "--size", "2k", "--cache", str(tmp_path)]
+    command += ["--rounds", str(rounds), "--json", str(tmp_path / "rounds.json")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    (reads,) = json.loads((tmp_path / "reads.json").read_text())
+    return done.stdout, json.loads((tmp_path / "rounds.json").read_text())
+
+
+def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
+    # Each read checks it used the pool asked for (the script fails otherwise).
+    stdout, (reads,) = _run_rounds("floor_pools.py", 1, tmp_path)
     labels = [
         "default pool, after polars",
         "default pool, again",
@@ -163,7 +167,7 @@ def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
     ]
     assert list(reads) == labels
     assert all(seconds > 0 for seconds in reads.values())
-    assert "| round | " + " | ".join(labels) + " |" in done.stdout
+    assert "| round | " + " | ".join(labels) + " |" in stdout
 
 
 @pytest.mark.skipif(
@@ -172,12 +176,7 @@ def test_the_floor_pools_script_reads_with_each_pool(tmp_path):
 )
 def test_the_fork_training_script_fits_the_same_model_both_ways(tmp_path):
     # The script fails when the forked child fits another model than the one in turn.
-    script = BENCH.parent / "fork_training.py"
-    command = [sys.executable, str(script), "--size", "2k", "--cache", str(tmp_path)]
-    command += ["--rounds", "2", "--json", str(tmp_path / "rounds.json")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    rounds = json.loads((tmp_path / "rounds.json").read_text())
+    stdout, rounds = _run_rounds("fork_training.py", 2, tmp_path)
     assert len(rounds) == 2
     for one in rounds:
         turn, fork = one["in turn"], one["forked"]
@@ -187,7 +186,7 @@ def test_the_fork_training_script_fits_the_same_model_both_ways(tmp_path):
         assert fork["peak_pss_mib"] > turn["peak_pss_mib"] > 0
         assert one["sort alone"] > 0 and one["two sorts at once"] > 0
     # The table's "saved" column is in turn minus forked, round by round.
-    rows = [line for line in done.stdout.splitlines() if line.startswith("| 1 ")]
+    rows = [line for line in stdout.splitlines() if line.startswith("| 1 ")]
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
     first = rounds[0]
     saved = first["in turn"]["seconds"] - first["forked"]["seconds"]
