@@ -43,8 +43,8 @@ from pathlib import Path
 
 from run import _last_json, _run_child, history, parse_rounds, print_and_save, rounds_parser
 
-HERE = Path(__file__).resolve().parent
-#: The two ways of running the section, in the order of a round's first half.
+#: The two ways of running the section, in the order of the odd rounds (the even rounds
+#: run them the other way round).
 MODES = ("in turn", "forked")
 #: The numpy sort of each core's check: this many doubles, sorted this many times.
 SORT_SIZE, SORT_TIMES = 2_000_000, 40
