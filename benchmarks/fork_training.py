@@ -29,7 +29,6 @@ it reads the command's private stages, as the profiles in ``benchmarks/README.md
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -41,7 +40,15 @@ import time
 import traceback
 from pathlib import Path
 
-from run import _last_json, _run_child, history, parse_rounds, print_and_save, rounds_parser
+from run import (
+    _last_json,
+    _run_child,
+    history,
+    load_folder,
+    parse_rounds,
+    print_and_save,
+    rounds_parser,
+)
 
 #: The two ways of running the section, in the order of the odd rounds (the even rounds
 #: run them the other way round).
@@ -98,14 +105,10 @@ def worker(folder: Path, mode: str) -> dict:
     from arcalls._calls import best_call_times
     from arcalls.book import book_of
     from arcalls.cli._cmd_call_list import _recommended_handoff, _without_unread_call_columns
-    from arcalls.cli._common import add_input_arguments, load_tables, resolve_as_of
 
     _memory.use_system_allocator()
-    parser = argparse.ArgumentParser()
-    add_input_arguments(parser)
-    args = parser.parse_args([str(folder)])
-    tables = _without_unread_call_columns(load_tables(args))
-    as_of = resolve_as_of(args, tables)
+    tables, as_of = load_folder(folder)
+    tables = _without_unread_call_columns(tables)
     invoices, payments, calls, customers = tables
     book = book_of(*tables)
     promises._checked_judgement(calls, payments, invoices, as_of=as_of, book=book)
