@@ -18,10 +18,11 @@ and the best call times).
   child's model back through a pipe.
 
 Each process reports the section's seconds, the peak of the memory of its processes
-added up (proportional set size, shared pages counted once, sampled every 0.1 s), and
-a digest of the fitted model: both ways must fit the same model, byte for byte. Each
-round also times a numpy sort alone and two of them at once in two processes: how much
-the machine's two cores give two processes that share nothing.
+added up (proportional set size, shared pages counted once, sampled every 0.1 s and,
+forked, once more by the child when its training is done), and a digest of the fitted
+model: both ways must fit the same model, byte for byte. Each round also times a numpy
+sort alone and two of them at once in two processes: how much the machine's two cores
+give two processes that share nothing.
 
 Linux only (``os.fork`` and ``/proc``). This is a measurement, not a part of arcalls:
 it reads the command's private stages, as the profiles in ``benchmarks/README.md`` do.
@@ -80,8 +81,12 @@ class _Sampler:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_pss(pid) for pid in list(self.pids)))
+            self.note(sum(_pss(pid) for pid in list(self.pids)))
             self._stop.wait(0.1)
+
+    def note(self, pss: int) -> None:
+        """Count a sample taken elsewhere (the child's, at the end of its training)."""
+        self.peak = max(self.peak, pss)
 
     def stop(self) -> int:
         self._stop.set()
@@ -147,8 +152,12 @@ def worker(folder: Path, mode: str) -> dict:
             os.close(read)
             code = 1
             try:
+                trained = train()
+                # Both processes, sampled while the child still holds what it trained on:
+                # a section shorter than the sampler's 0.1 s would otherwise go unseen.
+                both = _pss(os.getppid()) + _pss(os.getpid())
                 with os.fdopen(write, "wb") as f:
-                    f.write(pickle.dumps(train()))
+                    f.write(pickle.dumps((trained, both)))
                 code = 0
             except BaseException:
                 traceback.print_exc()
@@ -163,7 +172,8 @@ def worker(folder: Path, mode: str) -> dict:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError("the forked training failed (its traceback is above)")
-        model = pickle.loads(sent)
+        model, both = pickle.loads(sent)
+        sampler.note(both)
     seconds = time.perf_counter() - start
     peak = sampler.stop()
     return {
