@@ -81,12 +81,8 @@ class _Sampler:
 
     def _run(self):
         while not self._stop.is_set():
-            self.note(sum(_pss(pid) for pid in list(self.pids)))
+            self.peak = max(self.peak, sum(_pss(pid) for pid in list(self.pids)))
             self._stop.wait(0.1)
-
-    def note(self, pss: int) -> None:
-        """Count a sample taken elsewhere (the child's, at the end of its training)."""
-        self.peak = max(self.peak, pss)
 
     def stop(self) -> int:
         self._stop.set()
@@ -144,7 +140,7 @@ def worker(folder: Path, mode: str) -> dict:
         model = train()
         _memory.release_freed_memory()
         others()
-        others_done = None
+        others_done, child_sample = None, 0
     else:
         read, write = os.pipe()
         pid = os.fork()
@@ -172,10 +168,10 @@ def worker(folder: Path, mode: str) -> dict:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError("the forked training failed (its traceback is above)")
-        model, both = pickle.loads(sent)
-        sampler.note(both)
+        model, child_sample = pickle.loads(sent)
     seconds = time.perf_counter() - start
-    peak = sampler.stop()
+    # The child's sample is counted once the sampler's thread has stopped writing.
+    peak = max(sampler.stop(), child_sample)
     return {
         "mode": mode,
         "seconds": seconds,
