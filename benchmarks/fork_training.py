@@ -70,6 +70,11 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _summed_pss(pids) -> int:
+    """The processes' proportional set sizes added up (shared pages counted once)."""
+    return sum(_pss(pid) for pid in pids)
+
+
 class _Sampler:
     """The peak of the summed PSS of a set of processes, sampled on a thread."""
 
@@ -81,7 +86,7 @@ class _Sampler:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_pss(pid) for pid in list(self.pids)))
+            self.peak = max(self.peak, _summed_pss(list(self.pids)))
             self._stop.wait(0.1)
 
     def stop(self) -> int:
@@ -151,7 +156,7 @@ def worker(folder: Path, mode: str) -> dict:
                 trained = train()
                 # Both processes, sampled while the child still holds what it trained on:
                 # a section shorter than the sampler's 0.1 s would otherwise go unseen.
-                both = _pss(os.getppid()) + _pss(os.getpid())
+                both = _summed_pss([os.getppid(), os.getpid()])
                 with os.fdopen(write, "wb") as f:
                     f.write(pickle.dumps((trained, both)))
                 code = 0
